@@ -1,0 +1,72 @@
+"""The public Python API, for notebooks and scripts; the CLI and the TUI are built on it.
+
+    >>> import seqtui
+    >>> tr = seqtui.load("models")
+    >>> tr.translate("Go.")
+    'Va !'
+    >>> for ch in tr.stream("I'm hungry."): print(ch, end="", flush=True)
+    >>> seqtui.train("sequencer.toml", epochs=5, on_event=print)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from seqtui import bundle, config
+from seqtui.decoding import Engine, Settings, Translation
+from seqtui.events import Listener, TrainingEnded, ignore
+from seqtui.vocab import Unknown
+
+
+class Translator:
+    """A trained model ready to translate, loaded from a bundle without importing TensorFlow."""
+
+    def __init__(self, engine: Engine, model_dir: Path | None = None, settings: Settings | None = None) -> None:
+        self.engine = engine
+        self.model_dir = model_dir
+        self.settings = settings or Settings()
+
+    @classmethod
+    def open(cls, model_dir: str | Path, settings: Settings | None = None) -> Translator:
+        """Load the bundle in `model_dir` (raises BundleError if there is none or it is damaged)."""
+        b = bundle.load(Path(model_dir))
+        return cls(b.engine(), b.path, settings)
+
+    def stream(self, text: str) -> Iterator[str]:
+        """Yield the translation of `text` one character at a time."""
+        return self.engine.decode_stream(text, self.settings)
+
+    def translate(self, text: str) -> str:
+        """The translation of `text`."""
+        return "".join(self.stream(text))
+
+    def translate_full(self, text: str) -> Translation:
+        """The translation of `text` with the unknown characters of the input."""
+        return self.engine.translate(text, self.settings)
+
+    def translate_many(self, texts: list[str]) -> list[str]:
+        """Translations of many sentences: batched greedy, or one at a time for beam or sampling."""
+        if self.settings.beam > 1 or self.settings.temperature > 0:
+            return [self.translate(t) for t in texts]
+        return self.engine.translate_batch(texts, max_len=self.settings.max_len)
+
+    def unknown(self, text: str) -> list[Unknown]:
+        """Characters of `text` the model never saw, with their positions."""
+        return self.engine.source.unknown(text)
+
+
+def load(model_dir: str | Path = "models", **settings: Any) -> Translator:
+    """Open a trained model; `settings` are beam, temperature, seed and max_len."""
+    return Translator.open(model_dir, Settings(**settings))
+
+
+def train(config_path: str | Path | None = None, on_event: Listener = ignore, stop: threading.Event | None = None,
+          resume: bool = False, fresh: bool = False, **overrides: Any) -> TrainingEnded:
+    """Train from a config file (or the defaults) with `overrides`, reporting events to `on_event`."""
+    from seqtui import training
+
+    cfg = config.load(Path(config_path) if config_path else None, overrides)
+    return training.train(cfg, on_event, stop=stop, resume=resume, fresh=fresh)

@@ -1,0 +1,78 @@
+"""Crash-safe writes: write to a temporary file beside the target, fsync, then rename over it.
+
+A reader therefore sees either the old complete file or the new complete file, never a torn one,
+even if the process is killed mid-write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success it is renamed onto `target`.
+
+    Args:
+        target: the file to replace.
+        suffix: extension the temporary name must end in (Keras insists on `.keras`).
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".tmp",
+                                    dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the final file gets the usual mode
+    try:
+        yield tmp
+        _fsync_file(tmp)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text(target: Path, text: str) -> None:
+    """Atomically replace `target` with `text` (UTF-8)."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(target: Path, obj: Any) -> None:
+    """Atomically replace `target` with `obj` as indented JSON."""
+    write_text(target, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_with(target: Path, writer: Callable[[Path], None], suffix: str = "") -> None:
+    """Atomically replace `target` with whatever `writer(tmp_path)` writes."""
+    with atomic_path(target, suffix) as tmp:
+        writer(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    # A rename is durable only once the directory entry is on disk.
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

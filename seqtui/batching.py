@@ -1,0 +1,91 @@
+"""Turning pairs into padded id batches grouped by length.
+
+Pairs of similar length share a batch, so a batch carries little padding; each batch is padded to
+its own longest pair, rounded up to a multiple of `ROUND` so that compiled backends see few shapes.
+Every pair appears exactly once per epoch; the order of batches is reshuffled each epoch, seeded by
+(seed, epoch) so a resumed run sees the same order an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from seqtui.data import Pair
+from seqtui.vocab import END, PAD, START, Vocab
+
+ROUND = 8
+
+
+@dataclass
+class Encoded:
+    """The pairs of a split as id arrays: source ids, and target ids framed by START and END."""
+
+    sources: list[np.ndarray]
+    targets: list[np.ndarray]
+
+    @classmethod
+    def from_pairs(cls, pairs: list[Pair], src: Vocab, tgt: Vocab) -> Encoded:
+        sources = [src.encode(s) for s, _ in pairs]
+        targets = [np.concatenate(([START], tgt.encode(t), [END])).astype(np.int32) for _, t in pairs]
+        return cls(sources, targets)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def characters(self) -> int:
+        """Real (unpadded) characters, source and target, as counted for throughput."""
+        return int(sum(len(s) for s in self.sources) + sum(len(t) - 1 for t in self.targets))
+
+
+def _round_up(n: int) -> int:
+    return max(ROUND, -(-n // ROUND) * ROUND)
+
+
+def plan_batches(data: Encoded, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
+    """The epoch's batches as arrays of pair indices, grouped by length, in shuffled order."""
+    rng = np.random.default_rng([seed, epoch])
+    n = len(data)
+    src_len = np.fromiter((len(s) for s in data.sources), dtype=np.int64, count=n)
+    tgt_len = np.fromiter((len(t) for t in data.targets), dtype=np.int64, count=n)
+    # Sort by length with random tie-breaking, so equal-length pairs meet different partners each epoch.
+    order = np.lexsort((rng.random(n), src_len, tgt_len))
+    batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    rng.shuffle(batches)  # type: ignore[arg-type]
+    return batches
+
+
+def make_batch(data: Encoded, index: np.ndarray, batch_size: int | None = None,
+               min_shape: tuple[int, int] = (0, 0)) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """((encoder ids, decoder input ids), target ids) for the pairs at `index`, padded with PAD.
+
+    Args:
+        data: the encoded split.
+        index: which pairs.
+        batch_size: pad the batch to this many rows (for a fixed batch shape); filler rows repeat a
+            real source but have an all-PAD decoder side, so the mask keeps them out of loss and metrics.
+        min_shape: pad the encoder and decoder sides to at least these lengths.
+    """
+    rows = len(index)
+    full = max(rows, batch_size or 0)
+    t_src = max(_round_up(max(len(data.sources[i]) for i in index)), min_shape[0])
+    t_tgt = max(_round_up(max(len(data.targets[i]) - 1 for i in index)), min_shape[1])
+    enc = np.full((full, t_src), PAD, dtype=np.int32)
+    dec = np.full((full, t_tgt), PAD, dtype=np.int32)
+    out = np.full((full, t_tgt), PAD, dtype=np.int32)
+    for row in range(full):
+        i = index[row % rows]
+        s = data.sources[i]
+        enc[row, : len(s)] = s
+        if row < rows:
+            t = data.targets[i]
+            dec[row, : len(t) - 1] = t[:-1]
+            out[row, : len(t) - 1] = t[1:]
+    return (enc, dec), out
+
+
+def shape_of(batch: tuple[tuple[np.ndarray, np.ndarray], np.ndarray]) -> tuple[int, int]:
+    """(encoder length, decoder length) of a batch."""
+    (enc, dec), _ = batch
+    return enc.shape[1], dec.shape[1]

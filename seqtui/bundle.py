@@ -1,0 +1,155 @@
+"""The model bundle on disk, and the checkpoints beside it.
+
+    model_dir/
+      model.keras        best weights so far (what `translate` loads)
+      vocab.json         source and target characters (ids follow the reserved ones)
+      config.json        the resolved config, the data split and the decoding limits
+      history.jsonl      one JSON object per finished epoch
+      checkpoint/        latest.json -> ckpt-<epoch>-<batch>.keras (weights and optimizer state)
+
+Every file is written to a temporary name and renamed, and a checkpoint is only pointed at once it
+is complete, so an interruption at any moment leaves the last good files loadable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seqtui import atomic
+from seqtui.errors import BundleError
+from seqtui.vocab import RESERVED, Vocab
+
+MODEL, VOCAB, META, HISTORY = "model.keras", "vocab.json", "config.json", "history.jsonl"
+CKPT_DIR, CKPT_POINTER = "checkpoint", "latest.json"
+FORMAT = 1
+
+
+@dataclass
+class Bundle:
+    """A trained model's metadata and vocabularies (the weights are read on demand)."""
+
+    path: Path
+    source: Vocab
+    target: Vocab
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_file(self) -> Path:
+        return self.path / MODEL
+
+    @property
+    def max_len(self) -> int:
+        """The longest translation decoding allows: the config's max_output_len, else 2 x longest target."""
+        cfg = self.meta.get("config", {})
+        return int(cfg.get("max_output_len") or 2 * self.meta.get("max_target_len", 100))
+
+    def engine(self, weights: Any = None) -> Any:
+        """A decoding engine on this bundle's weights (read from model.keras unless given)."""
+        from seqtui.decoding import Engine
+        from seqtui.weights import read_keras_file
+
+        return Engine(weights or read_keras_file(self.model_file), self.source, self.target, self.max_len)
+
+    def history(self) -> list[dict[str, Any]]:
+        return read_history(self.path)
+
+
+def exists(model_dir: Path) -> bool:
+    """Whether `model_dir` holds a saved model."""
+    return (Path(model_dir) / MODEL).is_file()
+
+
+def load(model_dir: Path) -> Bundle:
+    """Read a bundle's vocabularies and metadata.
+
+    Raises:
+        BundleError: no model there, or its files are damaged.
+    """
+    model_dir = Path(model_dir)
+    if not exists(model_dir):
+        raise BundleError(f"no trained model in {model_dir} (looked for {MODEL}); "
+                          "run `seqtui train` first, or pass --model-dir")
+    try:
+        vocab = json.loads((model_dir / VOCAB).read_text(encoding="utf-8"))
+        meta = json.loads((model_dir / META).read_text(encoding="utf-8"))
+        return Bundle(model_dir, Vocab(vocab["source"]), Vocab(vocab["target"]), meta)
+    except FileNotFoundError as e:
+        raise BundleError(f"{e.filename}: missing from the model folder; retrain with `seqtui train --fresh`") from None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise BundleError(f"{model_dir}: damaged bundle metadata ({e}); retrain with `seqtui train --fresh`") from None
+
+
+def write_meta(model_dir: Path, source: Vocab, target: Vocab, meta: dict[str, Any]) -> None:
+    """Write vocab.json and config.json (atomically)."""
+    atomic.write_json(Path(model_dir) / VOCAB, {"format": FORMAT, "reserved": list(RESERVED),
+                                                 "source": source.to_list(), "target": target.to_list()})
+    atomic.write_json(Path(model_dir) / META, {"format": FORMAT, **meta})
+
+
+def save_model(path: Path, model: Any) -> None:
+    """Save a Keras model (with its optimizer state) atomically; Keras wants a `.keras` name."""
+    atomic.write_with(Path(path), lambda tmp: model.save(tmp), suffix=".keras")
+
+
+def read_history(model_dir: Path) -> list[dict[str, Any]]:
+    """The finished epochs' records; a torn last line (from a crash) is ignored."""
+    path = Path(model_dir) / HISTORY
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
+def write_history(model_dir: Path, records: list[dict[str, Any]]) -> None:
+    atomic.write_text(Path(model_dir) / HISTORY, "".join(json.dumps(r) + "\n" for r in records))
+
+
+# -- checkpoints ---------------------------------------------------------------------------------
+
+
+def write_checkpoint(model_dir: Path, model: Any, state: dict[str, Any]) -> Path:
+    """Save weights and optimizer state, then point latest.json at them, then drop older ones."""
+    folder = Path(model_dir) / CKPT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"ckpt-{state['epoch']:05d}-{state['batch']:06d}.keras"
+    save_model(folder / name, model)
+    atomic.write_json(folder / CKPT_POINTER, {**state, "file": name})
+    for old in folder.glob("ckpt-*.keras"):
+        if old.name != name:
+            old.unlink(missing_ok=True)
+    return folder / name
+
+
+def read_checkpoint(model_dir: Path) -> tuple[Path, dict[str, Any]] | None:
+    """(checkpoint file, state) of the latest complete checkpoint, or None."""
+    pointer = Path(model_dir) / CKPT_DIR / CKPT_POINTER
+    if not pointer.is_file():
+        return None
+    try:
+        state = json.loads(pointer.read_text(encoding="utf-8"))
+        path = pointer.parent / state["file"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise BundleError(f"{pointer}: damaged checkpoint pointer ({e}); start again with --fresh") from None
+    if not path.is_file():
+        raise BundleError(f"{path}: checkpoint file missing; start again with --fresh")
+    return path, state
+
+
+def clear(model_dir: Path) -> None:
+    """Remove a previous run's bundle and checkpoints (for --fresh); other files are left alone."""
+    model_dir = Path(model_dir)
+    for name in (MODEL, VOCAB, META, HISTORY):
+        (model_dir / name).unlink(missing_ok=True)
+    ckpt = model_dir / CKPT_DIR
+    if ckpt.is_dir():
+        for f in ckpt.iterdir():
+            f.unlink(missing_ok=True)
+        ckpt.rmdir()

@@ -1,0 +1,229 @@
+"""The run's settings: read from `sequencer.toml`, checked, and merged with command-line flags.
+
+The file groups keys in tables (`[paths]`, `[model]`, `[training]`, `[decoding]`); a key may also
+stand at the top level. Unknown keys, wrong types and out-of-range values are `ConfigError`s that
+name the key. Relative paths resolve against the config file's folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seqtui.errors import ConfigError
+
+CONFIG_NAME = "sequencer.toml"
+ARCHITECTURES = ("seq2seq", "attention")
+OPTIMIZERS = ("rmsprop", "adam", "adamw", "sgd", "adagrad", "adadelta", "adamax", "nadam", "lion")
+LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
+METRICS = ("accuracy",)
+SAMPLINGS = ("first", "random")
+STRATEGIES = ("auto", "mirrored", "none")
+
+
+def _key(section: str, doc: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
+    """A config field that remembers its TOML table and its one-line description."""
+    meta = {"section": section, "doc": doc, **kw}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of a run. Paths are absolute once loaded."""
+
+    train_dir: Path = _key("paths", "Corpus folder (every *.txt and *.tsv in it) or a single file.",
+                           Path("training_files"))
+    model_dir: Path = _key("paths", "Where the model bundle and checkpoints are written.", Path("models"))
+    predict_in: Path = _key("paths", "Default input file or folder for `seqtui predict`.", Path("predict_input"))
+    predict_out: Path = _key("paths", "Folder `seqtui predict` writes its TSV files to.", Path("predict_output"))
+    val_data: str = _key("paths", "A file of pairs used as the validation split instead of the last "
+                         "val_split of the corpus (empty: none).", "", path=True)
+
+    architecture: str = _key("model", "seq2seq (Chollet's encoder-decoder) or attention (Luong).", "seq2seq",
+                             choices=ARCHITECTURES)
+    latent_dim: int = _key("model", "Size of the LSTM states.", 256, min=1)
+    embedding_dim: int = _key("model", "Size of the learned character vectors that replace one-hot input.",
+                              64, min=1)
+    dropout: float = _key("model", "Dropout rate on the embeddings and the decoder's output.", 0.0,
+                          min=0.0, max_exclusive=1.0)
+
+    num_samples: int = _key("training", "Pairs taken from the corpus (0: all).", 10000, min=0)
+    sample: str = _key("training", "first: the first num_samples pairs in file order; random: a seeded "
+                       "random sample.", "first", choices=SAMPLINGS)
+    reverse: bool = _key("training", "Train target -> source (e.g. French -> English).", False)
+    optimizer: str = _key("training", "Keras optimizer name.", "rmsprop", choices=OPTIMIZERS)
+    learning_rate: float = _key("training", "Optimizer learning rate (0: the optimizer's default).", 0.0,
+                                min=0.0)
+    loss: str = _key("training", "categorical_crossentropy, computed on character ids.",
+                     "categorical_crossentropy", choices=LOSSES)
+    metrics: list[str] = _key("training", "Metrics reported each epoch.", ["accuracy"], choices=METRICS)
+    batch_size: int = _key("training", "Pairs per batch (per replica under a distribution strategy).", 64,
+                           min=1)
+    epochs: int = _key("training", "Epochs to train (a resumed run counts the ones already done).", 100,
+                       min=1)
+    steps_per_epoch: int = _key("training", "Batches per epoch (0: the whole training split).", 0, min=0)
+    val_split: float = _key("training", "Fraction of pairs, taken from the end, held out for validation.",
+                            0.2, min_exclusive=0.0, max_exclusive=1.0)
+    patience: int = _key("training", "Early stopping: epochs without a better val_loss (0: off).", 10, min=0)
+    seed: int = _key("training", "Random seed for weights, shuffling and sampling.", 1337, min=0)
+    checkpoint_every: int = _key("training", "Also checkpoint every N batches (0: at epoch ends only).", 0,
+                                 min=0)
+    strategy: str = _key("training", "auto, mirrored or none: how training is spread over devices.", "auto",
+                         choices=STRATEGIES)
+
+    max_output_len: int = _key("decoding", "Longest translation in characters (0: twice the longest "
+                               "training target).", 0, min=0)
+    beam: int = _key("decoding", "Beam width (1: greedy).", 1, min=1)
+    temperature: float = _key("decoding", "Sampling temperature (0: no sampling).", 0.0, min=0.0)
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with `changes` applied and checked."""
+        return merge(self, changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict (paths as strings)."""
+        return {f.name: (str(v) if isinstance(v, Path) else v)
+                for f in dataclasses.fields(self) for v in [getattr(self, f.name)]}
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+SECTIONS = sorted({f.metadata["section"] for f in FIELDS.values()})
+
+
+def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Read a config file (or `./sequencer.toml` if it exists) and apply `overrides`.
+
+    Args:
+        path: the TOML file; None means `./sequencer.toml`, or the defaults when there is none.
+        overrides: values from flags; None values are ignored.
+
+    Raises:
+        ConfigError: the file is missing, not TOML, or holds a bad key or value.
+    """
+    base = Path.cwd()
+    values: dict[str, Any] = {}
+    if path is None and (Path.cwd() / CONFIG_NAME).is_file():
+        path = Path.cwd() / CONFIG_NAME
+    if path is not None:
+        path = Path(path)
+        values = _read_toml(path)
+        base = path.resolve().parent
+    cfg = _build(values, base, source=str(path) if path else "defaults")
+    return merge(cfg, overrides or {}, base=Path.cwd())
+
+
+def merge(cfg: Config, overrides: dict[str, Any], base: Path | None = None) -> Config:
+    """Apply flag `overrides` (None means "not given") to `cfg`; relative paths resolve against `base`."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    for key in given:
+        if key not in FIELDS:
+            raise ConfigError(f"unknown setting '{key}'{_suggest(key)}")
+    merged = {**{k: getattr(cfg, k) for k in FIELDS}, **given}
+    return _build(merged, base or Path.cwd(), source="command line")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read config file ({e})") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})") from None
+    flat: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            if key not in SECTIONS:
+                raise ConfigError(f"{path}: unknown table [{key}]{_suggest(key, SECTIONS)}")
+            for sub, subvalue in value.items():
+                where = f"{path}: [{key}] {sub}"
+                if sub not in FIELDS:
+                    raise ConfigError(f"{where}: unknown key{_suggest(sub)}")
+                if FIELDS[sub].metadata["section"] != key:
+                    raise ConfigError(f"{where}: belongs in [{FIELDS[sub].metadata['section']}]")
+                flat[sub] = subvalue
+        elif key in FIELDS:
+            flat[key] = value
+        else:
+            raise ConfigError(f"{path}: {key}: unknown key{_suggest(key)}")
+    return flat
+
+
+def _build(values: dict[str, Any], base: Path, source: str) -> Config:
+    # Default paths resolve against the config's folder just as written ones do.
+    defaults = {n: f.default for n, f in FIELDS.items() if isinstance(f.default, Path)}
+    checked = {name: _check(name, value, base, source) for name, value in {**defaults, **values}.items()}
+    return Config(**checked)
+
+
+def _check(name: str, value: Any, base: Path, source: str) -> Any:
+    """Coerce and range-check one value; raise a ConfigError that names the key."""
+    f = FIELDS[name]
+    meta = f.metadata
+    where = f"{source}: {name}"
+    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    if isinstance(default, Path):
+        if not isinstance(value, (str, Path)) or str(value) == "":
+            raise ConfigError(f"{where}: expected a path, got {value!r}")
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (base / p).resolve()
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        value = float(value)
+    elif isinstance(default, list):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: expected a list of names, got {value!r}")
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        if meta.get("path") and value:
+            p = Path(value).expanduser()
+            value = str(p if p.is_absolute() else (base / p).resolve())
+    _check_range(where, value, meta)
+    return value
+
+
+def _check_range(where: str, value: Any, meta: Any) -> None:
+    choices = meta.get("choices")
+    for v in value if isinstance(value, list) else [value]:
+        if choices and v not in choices:
+            raise ConfigError(f"{where}: {v!r} is not one of {', '.join(choices)}{_suggest(v, choices)}")
+    if "min" in meta and value < meta["min"]:
+        raise ConfigError(f"{where}: must be at least {meta['min']}, got {value}")
+    if "min_exclusive" in meta and value <= meta["min_exclusive"]:
+        raise ConfigError(f"{where}: must be greater than {meta['min_exclusive']}, got {value}")
+    if "max_exclusive" in meta and value >= meta["max_exclusive"]:
+        raise ConfigError(f"{where}: must be less than {meta['max_exclusive']}, got {value}")
+
+
+def _suggest(word: str, options: Any = None) -> str:
+    close = difflib.get_close_matches(str(word), list(options or FIELDS), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def describe() -> list[tuple[str, str, str, str]]:
+    """(section, key, default, description) for every setting, for docs and `seqtui config`."""
+    rows = []
+    for f in FIELDS.values():
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        rows.append((f.metadata["section"], f.name, repr(default), f.metadata["doc"]))
+    return rows

@@ -1,0 +1,175 @@
+"""Reading corpora of sentence pairs and choosing the training and validation splits.
+
+A corpus line is `source<TAB>target`, optionally followed by more tab-separated columns (the current
+Tatoeba release adds an attribution column), which are ignored. Files are UTF-8 with or without a
+BOM, with LF or CRLF line ends; blank lines are skipped; malformed lines are skipped and reported.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seqtui.errors import CorpusError
+
+CORPUS_SUFFIXES = (".txt", ".tsv")
+MAX_SIDE_CHARS = 1000  # a longer "sentence" is junk for a character model, and would blow up a batch
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A line that was not taken, and why."""
+
+    file: Path
+    line: int
+    reason: str
+
+
+@dataclass
+class Corpus:
+    """Pairs read from one or more files, with the lines that were skipped."""
+
+    pairs: list[Pair] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def skipped_summary(self, first: int = 5) -> str:
+        """One line such as '3 malformed lines skipped (fra.txt:4 no tab, ...)', or ''."""
+        if not self.skipped:
+            return ""
+        shown = ", ".join(f"{s.file.name}:{s.line} {s.reason}" for s in self.skipped[:first])
+        more = ", ..." if len(self.skipped) > first else ""
+        n = len(self.skipped)
+        return f"{n} malformed line{'s' if n != 1 else ''} skipped ({shown}{more})"
+
+
+def corpus_files(path: Path) -> list[Path]:
+    """The corpus files at `path`: the file itself, or every *.txt and *.tsv in the folder.
+
+    Files whose name starts with '_' (such as Tatoeba's `_about.txt`) are not corpora.
+    """
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder (set train_dir in sequencer.toml or --train-dir)")
+    if not path.is_dir():
+        raise CorpusError(f"{path}: not a file or folder")
+    files = sorted(p for p in path.iterdir()
+                   if p.suffix.lower() in CORPUS_SUFFIXES and p.is_file() and not p.name.startswith("_"))
+    if not files:
+        raise CorpusError(f"{path}: no *.txt or *.tsv corpus files in this folder")
+    return files
+
+
+def read_lines(path: Path) -> list[str]:
+    """The decoded lines of a UTF-8 text file (BOM and CR removed).
+
+    Raises:
+        CorpusError: the file cannot be read, or holds bytes that are not UTF-8 (names the line).
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise CorpusError(f"{path}: cannot read ({e.strerror or e})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise CorpusError(f"{path}:{line}: bytes that are not UTF-8 (byte {e.start}); "
+                          "re-encode the file as UTF-8") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def parse_pair(line: str) -> Pair | str:
+    """The (source, target) of a corpus line, or the reason it is malformed."""
+    if "\x00" in line:
+        return "binary data"
+    cols = line.split("\t")
+    if len(cols) < 2:
+        return "no tab"
+    source, target = cols[0].strip(), cols[1].strip()
+    if not source or not target:
+        return "empty side"
+    if len(source) > MAX_SIDE_CHARS or len(target) > MAX_SIDE_CHARS:
+        return f"longer than {MAX_SIDE_CHARS} characters"
+    return source, target
+
+
+def read_corpus(path: Path, limit: int = 0) -> Corpus:
+    """Read every pair at `path` (a file or a folder of files), in file order.
+
+    Args:
+        path: a corpus file or folder.
+        limit: stop after this many pairs (0: read everything).
+
+    Raises:
+        CorpusError: missing folder, no corpus files, undecodable bytes, or a file with no pair.
+    """
+    corpus = Corpus()
+    for file in corpus_files(path):
+        corpus.files.append(file)
+        before = len(corpus.pairs)
+        for number, line in enumerate(read_lines(file), start=1):
+            if not line.strip():
+                continue
+            parsed = parse_pair(line)
+            if isinstance(parsed, str):
+                corpus.skipped.append(Skipped(file, number, parsed))
+                continue
+            corpus.pairs.append(parsed)
+            if limit and len(corpus.pairs) >= limit:
+                return corpus
+        if len(corpus.pairs) == before:
+            raise CorpusError(f"{file}: no 'source<TAB>target' pair in this file"
+                              + (f" ({corpus.skipped[-1].reason} on line {corpus.skipped[-1].line})"
+                                 if corpus.skipped and corpus.skipped[-1].file == file else ""))
+    return corpus
+
+
+def select(pairs: list[Pair], num_samples: int, sample: str = "first", seed: int = 0,
+           reverse: bool = False) -> list[Pair]:
+    """The pairs a run trains on: the first `num_samples` or a seeded random sample (file order kept)."""
+    if num_samples and num_samples < len(pairs):
+        if sample == "random":
+            keep = sorted(random.Random(seed).sample(range(len(pairs)), num_samples))
+            pairs = [pairs[i] for i in keep]
+        else:
+            pairs = pairs[:num_samples]
+    if reverse:
+        pairs = [(t, s) for s, t in pairs]
+    return pairs
+
+
+def split(pairs: list[Pair], val_split: float) -> tuple[list[Pair], list[Pair]]:
+    """Hold out the last `val_split` of the pairs for validation, as Keras' validation_split does."""
+    n_val = int(len(pairs) * val_split)
+    if len(pairs) - n_val < 1:
+        raise CorpusError(f"only {len(pairs)} pairs: too few to hold out val_split={val_split}")
+    return pairs[: len(pairs) - n_val], pairs[len(pairs) - n_val:]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One sentence to translate, with the reference translation when the input had one."""
+
+    text: str
+    reference: str | None = None
+
+
+def read_sources(path: Path) -> list[Source]:
+    """Sentences to translate from a file: one per line, or pairs whose second column is a reference."""
+    sources = []
+    for line in read_lines(path):
+        if not line.strip():
+            continue
+        cols = line.split("\t")
+        ref = cols[1].strip() if len(cols) > 1 and cols[1].strip() else None
+        sources.append(Source(cols[0].strip(), ref))
+    return sources

@@ -1,0 +1,90 @@
+"""Scoring a trained bundle: chrF and BLEU (sacrebleu), exact matches, and the masked loss and accuracy."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seqtui import bundle, config, data
+from seqtui.batching import Encoded
+from seqtui.decoding import Settings
+from seqtui.errors import BundleError
+
+
+@dataclass
+class Report:
+    """What `seqtui evaluate` prints."""
+
+    pairs: int
+    chrf: float
+    bleu: float
+    exact: float
+    loss: float | None
+    accuracy: float | None
+    seconds: float
+    examples: list[tuple[str, str, str]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"pairs": self.pairs, "chrf": round(self.chrf, 2), "bleu": round(self.bleu, 2),
+                "exact": round(self.exact, 4), "loss": self.loss, "accuracy": self.accuracy,
+                "seconds": round(self.seconds, 2), "examples": self.examples}
+
+
+def eval_pairs(b: bundle.Bundle, data_path: Path | None) -> tuple[list[data.Pair], dict[str, set[str]]]:
+    """The pairs to score (a given file, or the bundle's recorded validation split) and every
+    reference the corpus has for each source sentence."""
+    saved = b.meta.get("config")
+    if saved is None:
+        raise BundleError(f"{b.path}: config.json has no recorded config; retrain with `seqtui train --fresh`")
+    cfg = config.merge(config.Config(), saved)
+    if data_path is not None:
+        pairs = data.select(data.read_corpus(data_path).pairs, 0, reverse=cfg.reverse)
+        corpus_pairs = pairs
+    else:
+        from seqtui.training import prepare
+
+        prep = prepare(cfg, (b.source, b.target))
+        pairs, corpus_pairs = prep.val_pairs, prep.train_pairs + prep.val_pairs
+    refs: dict[str, set[str]] = {}
+    for s, t in corpus_pairs:
+        refs.setdefault(s, set()).add(t)
+    return pairs, refs
+
+
+def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings | None = None,
+             with_loss: bool = True, limit: int = 0) -> Report:
+    """Translate the evaluation pairs and score them against their references."""
+    import sacrebleu
+
+    b = bundle.load(model_dir)
+    pairs, refs = eval_pairs(b, data_path)
+    if limit:
+        pairs = pairs[:limit]
+    t0 = time.perf_counter()
+    engine = b.engine()
+    s = settings or Settings()
+    sources = [p[0] for p in pairs]
+    if s.beam > 1 or s.temperature > 0:
+        hyps = ["".join(engine.decode_stream(x, s)) for x in sources]
+    else:
+        hyps = engine.translate_batch(sources, max_len=s.max_len)
+    gold = [t for _, t in pairs]
+    exact = sum(h.strip() in refs.get(src, {ref}) for h, src, ref in zip(hyps, sources, gold, strict=True))
+    loss, acc = _masked_loss(b, pairs) if with_loss else (None, None)
+    return Report(len(pairs), sacrebleu.corpus_chrf(hyps, [gold]).score, sacrebleu.corpus_bleu(hyps, [gold]).score,
+                  exact / max(1, len(pairs)), loss, acc, time.perf_counter() - t0,
+                  list(zip(sources, gold, hyps, strict=True))[:5])
+
+
+def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float]:
+    from seqtui.backend import import_keras
+
+    keras = import_keras()
+    from seqtui.feeding import BucketedBatches
+
+    model = keras.saving.load_model(b.model_file, safe_mode=True, compile=True)
+    feed = BucketedBatches(Encoded.from_pairs(pairs, b.source, b.target), 64, 0, shuffle=False)
+    logs = model.evaluate(feed, verbose=0, return_dict=True)
+    return round(float(logs["loss"]), 6), round(float(logs["sparse_categorical_accuracy"]), 6)

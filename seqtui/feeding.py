@@ -1,0 +1,122 @@
+"""Keras-facing adapters: the length-bucketed batch feed and the callback that reports and obeys.
+
+Imported only once Keras is (see `seqtui.backend.import_keras`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+
+from seqtui.batching import Encoded, make_batch, plan_batches, shape_of
+from seqtui.events import BatchEnded, Listener
+
+
+class BucketedBatches(keras.utils.PyDataset):
+    """Length-grouped batches of one split, re-planned every epoch.
+
+    Keras' TensorFlow adapter infers the batch signature from batches 0 and 1, fixing any dimension
+    in which they agree. So every batch is padded to the full batch size, and batch 1 is made to
+    differ from batch 0 in both lengths (extra padding is masked, so it changes nothing).
+    """
+
+    def __init__(self, data: Encoded, batch_size: int, seed: int, epoch: int = 0, shuffle: bool = True,
+                 steps: int = 0) -> None:
+        super().__init__()
+        self.data, self.batch_size, self.seed, self.shuffle = data, batch_size, seed, shuffle
+        self.steps = steps
+        self.set_epoch(epoch)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Plan the batches of `epoch` (0-based); the plan depends only on (seed, epoch)."""
+        self.epoch = epoch
+        plan = plan_batches(self.data, self.batch_size, self.seed, epoch if self.shuffle else 0)
+        if not self.shuffle:
+            plan.sort(key=lambda idx: int(idx.min()))
+        self.plan = plan[: self.steps] if self.steps else plan
+        self.chars = [int(sum(len(self.data.sources[i]) + len(self.data.targets[i]) - 1 for i in idx))
+                      for idx in self.plan]
+
+    def __len__(self) -> int:
+        return len(self.plan)
+
+    def __getitem__(self, index: int) -> Any:
+        batch = make_batch(self.data, self.plan[index], self.batch_size)
+        if index == 1:
+            first = shape_of(make_batch(self.data, self.plan[0], self.batch_size))
+            here = shape_of(batch)
+            want = tuple(h + 8 if h == f else h for h, f in zip(here, first, strict=True))
+            batch = make_batch(self.data, self.plan[index], self.batch_size, min_shape=want)  # type: ignore[arg-type]
+        return batch
+
+    def on_epoch_end(self) -> None:
+        self.set_epoch(self.epoch + 1)
+
+
+class Reporter(keras.callbacks.Callback):
+    """Turns Keras' batch and epoch hooks into seqtui events, and obeys stop and pause.
+
+    Args:
+        feed: the training batches (for their character counts).
+        listener: receives BatchEnded events.
+        on_epoch: called with (epoch, logs, seconds, chars) after each complete epoch.
+        stop: set it to stop after the current batch.
+        pause: while set, training waits between batches.
+        on_batch: called with (epoch, batch) after each batch (for periodic checkpoints).
+    """
+
+    def __init__(self, feed: BucketedBatches, listener: Listener,
+                 on_epoch: Callable[[int, dict[str, float], float, int], None],
+                 stop: threading.Event, pause: threading.Event,
+                 on_batch: Callable[[int, int], None] | None = None) -> None:
+        super().__init__()
+        self.feed, self.listener, self.on_epoch = feed, listener, on_epoch
+        self.stop, self.pause, self.on_batch = stop, pause, on_batch
+        self.epoch, self.batches_done, self.chars_done, self.t0 = 0, 0, 0, 0.0
+        self.bad_loss: float | None = None
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self.epoch, self.batches_done, self.chars_done = epoch, 0, 0
+        self.t0 = time.perf_counter()
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        logs = logs or {}
+        self.batches_done = batch + 1
+        self.chars_done += self.feed.chars[batch] if batch < len(self.feed.chars) else 0
+        loss = float(logs.get("loss", math.nan))
+        if not math.isfinite(loss):
+            self.bad_loss = loss
+            self.model.stop_training = True
+            return
+        elapsed = time.perf_counter() - self.t0
+        self.listener(BatchEnded(self.epoch + 1, batch + 1, len(self.feed), loss,
+                                 float(logs.get("sparse_categorical_accuracy", math.nan)), elapsed,
+                                 self.chars_done / elapsed if elapsed > 0 else 0.0))
+        if self.on_batch:
+            self.on_batch(self.epoch, batch + 1)
+        while self.pause.is_set() and not self.stop.is_set():
+            time.sleep(0.05)
+            self.t0 += 0.05  # paused time is not training time
+        if self.stop.is_set():
+            self.model.stop_training = True
+
+    @property
+    def epoch_complete(self) -> bool:
+        return self.batches_done >= len(self.feed) and self.bad_loss is None
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        # Keras runs validation and this hook even after a mid-epoch stop: such an epoch is not recorded.
+        if self.epoch_complete:
+            self.on_epoch(epoch, dict(logs or {}), time.perf_counter() - self.t0, self.chars_done)
+            if self.stop.is_set():
+                self.model.stop_training = True
+
+
+def as_numpy(x: Any) -> np.ndarray:
+    return np.asarray(keras.ops.convert_to_numpy(x))

@@ -1,0 +1,70 @@
+"""The translator: Chollet's LSTM encoder-decoder, fed character ids, optionally with attention.
+
+The encoder LSTM's final (h, c) seeds the decoder LSTM, which is trained by teacher forcing and ends
+in a softmax over target characters. Ids go through learned embeddings instead of one-hot vectors,
+and id 0 (padding) is masked, so padding changes neither the states nor the loss.
+
+With `architecture = "attention"`, each decoder output also attends (Luong dot-product) over the
+encoder's outputs; the context and the decoder output are combined by a tanh layer before the softmax.
+
+Only Keras 3 APIs are used, so the model trains on the TensorFlow and the JAX backend alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seqtui.config import Config
+
+# Layer names: the decoding engine finds the trained weights by these.
+ENC_INPUT, DEC_INPUT = "encoder_ids", "decoder_ids"
+ENC_EMBED, DEC_EMBED = "encoder_embedding", "decoder_embedding"
+ENC_LSTM, DEC_LSTM = "encoder_lstm", "decoder_lstm"
+ATTENTION, COMBINE, OUTPUT = "attention", "attention_combine", "output"
+
+
+def build(cfg: Config, source_size: int, target_size: int) -> Any:
+    """A compiled Keras model mapping (encoder ids, decoder ids) to next-character probabilities."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(cfg.seed)
+    attention = cfg.architecture == "attention"
+    enc_ids = keras.Input((None,), dtype="int32", name=ENC_INPUT)
+    x = layers.Embedding(source_size, cfg.embedding_dim, mask_zero=True, name=ENC_EMBED)(enc_ids)
+    x = _dropout(cfg, x, "encoder_dropout")
+    enc_out, h, c = layers.LSTM(cfg.latent_dim, return_state=True, return_sequences=attention,
+                                name=ENC_LSTM)(x)
+    dec_ids = keras.Input((None,), dtype="int32", name=DEC_INPUT)
+    y = layers.Embedding(target_size, cfg.embedding_dim, mask_zero=True, name=DEC_EMBED)(dec_ids)
+    y = _dropout(cfg, y, "decoder_dropout")
+    y = layers.LSTM(cfg.latent_dim, return_sequences=True, name=DEC_LSTM)(y, initial_state=[h, c])
+    if attention:
+        context = layers.Attention(name=ATTENTION)([y, enc_out])
+        y = layers.Concatenate(name="attention_concat")([y, context])
+        y = layers.Dense(cfg.latent_dim, activation="tanh", name=COMBINE)(y)
+    y = _dropout(cfg, y, "output_dropout")
+    probs = layers.Dense(target_size, activation="softmax", name=OUTPUT)(y)
+    model = keras.Model([enc_ids, dec_ids], probs, name=f"seqtui_{cfg.architecture}")
+    compile_model(model, cfg)
+    return model
+
+
+def compile_model(model: Any, cfg: Config) -> None:
+    """Compile with the config's optimizer; the loss works on ids (sparse), whatever its name says."""
+    import keras
+
+    opt = keras.optimizers.get(cfg.optimizer)
+    if cfg.learning_rate:
+        opt.learning_rate = cfg.learning_rate
+    # "categorical_crossentropy" in the config means the same loss computed on ids: identical values,
+    # without the one-hot targets.
+    model.compile(optimizer=opt, loss="sparse_categorical_crossentropy",
+                  weighted_metrics=["sparse_categorical_accuracy"] if cfg.metrics else [],
+                  jit_compile=False)
+
+
+def _dropout(cfg: Config, x: Any, name: str) -> Any:
+    from keras import layers
+
+    return layers.Dropout(cfg.dropout, name=name)(x) if cfg.dropout > 0 else x

@@ -1,0 +1,74 @@
+"""Headless training display for `seqtui train`: a rich progress bar per epoch and a row per epoch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Event, TrainingEnded, TrainingStarted
+
+COLUMNS = [("epoch", 5), ("loss", 8), ("accuracy", 8), ("val_loss", 8), ("val_accuracy", 12),
+           ("seconds", 8), ("chars/s", 9)]
+
+
+def format_row(record: dict[str, Any]) -> str:
+    """One epoch as a fixed-width line under the header."""
+    values = [str(record["epoch"])] + [
+        "-" if record.get(k) is None else f"{record[k]:.4f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy")
+    ] + [f"{record['seconds']:.1f}", f"{record['chars_per_second']:,.0f}"]
+    line = "  ".join(v.rjust(w) for v, (_, w) in zip(values, COLUMNS, strict=True))
+    return line + ("  *best" if record.get("best") else "")
+
+
+class TrainPrinter:
+    """A listener that prints training events to a rich console."""
+
+    def __init__(self, console: Console, samples: bool = True) -> None:
+        self.console = console
+        self.samples = samples
+        self.progress: Progress | None = None
+        self.task: Any = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, TrainingStarted):
+            self._started(event)
+        elif isinstance(event, BatchEnded):
+            self._batch(event)
+        elif isinstance(event, EpochEnded):
+            self._close_bar()
+            self.console.print(format_row(event.record), highlight=False)
+            for src, ref, hyp in event.samples if self.samples else []:
+                self.console.print(f"   [dim]{src}[/] → {hyp}  [dim](ref: {ref})[/]", highlight=False)
+        elif isinstance(event, TrainingEnded):
+            self._close_bar()
+        elif isinstance(event, CheckpointSaved) and event.batch:
+            self.console.print(f"[dim]checkpoint at epoch {event.epoch + 1}, batch {event.batch}[/]")
+
+    def _started(self, e: TrainingStarted) -> None:
+        i = e.info
+        self.console.print(
+            f"[bold]seqtui train[/]  {i['data']}: {i['train_pairs']:,} training + {i['val_pairs']:,} validation "
+            f"pairs · vocab {i['source_vocab']}→{i['target_vocab']} · {i['architecture']} latent {i['latent_dim']}"
+            f" · {i['parameters']:,} parameters · {i['backend']} on {', '.join(i['devices'])}", highlight=False)
+        if i.get("skipped"):
+            self.console.print(f"[yellow]{i['skipped']}[/]", highlight=False)
+        if e.resumed:
+            self.console.print(f"Resuming at epoch {e.first_epoch} of {e.epochs}.")
+        self.console.print("  ".join(n.rjust(w) for n, w in COLUMNS), style="bold", highlight=False)
+
+    def _batch(self, e: BatchEnded) -> None:
+        if self.progress is None:
+            self.progress = Progress(TextColumn(f"epoch {e.epoch}"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("loss {task.fields[loss]:.4f}"),
+                                     TextColumn("{task.fields[cps]:,.0f} chars/s"), TimeRemainingColumn(),
+                                     console=self.console, transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("train", total=e.batches, loss=e.loss, cps=0.0)
+        self.progress.update(self.task, completed=e.batch, loss=e.loss, cps=e.chars_per_second)
+
+    def _close_bar(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
