@@ -1,0 +1,5 @@
+"""`python -m seqtui` runs the CLI."""
+
+from seqtui.cli import main
+
+main()
