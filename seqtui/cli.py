@@ -109,7 +109,8 @@ def train(
         out.print(f"The run in {cfg.model_dir} is complete ({ended.epochs_done} epochs); "
                   "pass a larger --epochs to continue it.")
         return
-    best = f"best epoch {ended.best_epoch} (val_loss {ended.best_val_loss:.4f})" if ended.best_epoch else "no epoch done"
+    best = (f"best epoch {ended.best_epoch} (val_loss {ended.best_val_loss:.4f})" if ended.best_epoch
+            else "no epoch done")
     if ended.reason == "stopped":
         err.print(f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {cfg.model_dir}. "
                   f"{best}. Continue with: seqtui train --resume" + _model_dir_hint(cfg.model_dir))
@@ -218,7 +219,8 @@ def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyp
         target, n = out_dir / f"{stem}_{stamp}-{n}.tsv", n + 1
     with_ref = any(s.reference for s in sources)
     head = "source\ttranslation" + ("\treference" if with_ref else "")
-    rows = [f"{s.text}\t{h}" + (f"\t{s.reference or ''}" if with_ref else "") for s, h in zip(sources, hyps, strict=True)]
+    rows = [f"{s.text}\t{h}" + (f"\t{s.reference or ''}" if with_ref else "")
+            for s, h in zip(sources, hyps, strict=True)]
     try:
         atomic.write_text(target, "\n".join([head, *rows]) + "\n")
     except OSError as e:

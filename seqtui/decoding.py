@@ -180,11 +180,11 @@ class Engine:
             total[:, [PAD, START]] = -np.inf
             flat = np.argsort(total, axis=None)[::-1][: beam * 2]
             keep: list[tuple[int, int]] = []
-            for idx in flat:
+            for rank, idx in enumerate(flat):
                 row, tok = divmod(int(idx), total.shape[1])
                 if tok == END:
-                    seq = seqs[row]
-                    finished.append((float(total[row, tok]) / (len(seq) + 1), seq))
+                    if rank < beam:  # an ending only counts when it ranks among the beam's best
+                        finished.append((float(total[row, tok]) / (len(seqs[row]) + 1), seqs[row]))
                 elif len(keep) < beam:
                     keep.append((row, tok))
             if len(finished) >= beam or not keep:

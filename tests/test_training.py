@@ -1,0 +1,107 @@
+"""Training: a tiny deterministic fit whose loss falls, the bundle it writes, bucketing and masking."""
+
+import json
+
+import numpy as np
+import pytest
+
+from seqtui import bundle, config, training
+from seqtui.batching import Encoded, make_batch, plan_batches
+from seqtui.errors import SeqtuiError
+from seqtui.events import BatchEnded, EpochEnded, TrainingEnded, TrainingStarted
+from seqtui.vocab import Vocab
+from tests.conftest import TINY_FLAGS, TINY_PAIRS
+
+
+def test_bundle_files_and_history(trained_bundle):
+    names = {p.name for p in trained_bundle.iterdir()}
+    assert {"model.keras", "vocab.json", "config.json", "history.jsonl", "checkpoint"} <= names
+    history = bundle.read_history(trained_bundle)
+    assert [r["epoch"] for r in history] == [1, 2, 3]
+    for r in history:
+        assert {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "chars_per_second"} <= set(r)
+    assert history[-1]["loss"] < history[0]["loss"]
+    meta = json.loads((trained_bundle / "config.json").read_text())
+    assert meta["split"]["train_pairs"] == 32 and meta["split"]["val_pairs"] == 8
+    assert meta["config"]["latent_dim"] == 32
+
+
+def test_events_and_loss_falls(tmp_path, tiny_corpus):
+    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 4})
+    events = []
+    ended = training.train(cfg, events.append)
+    kinds = [type(e) for e in events]
+    assert kinds[0] is TrainingStarted and kinds[-1] is TrainingEnded
+    assert kinds.count(EpochEnded) == 4 and kinds.count(BatchEnded) == 4 * 4
+    losses = [e.record["loss"] for e in events if isinstance(e, EpochEnded)]
+    assert losses[-1] < losses[0]
+    assert ended.reason == "finished" and ended.epochs_done == 4
+    samples = next(e for e in events if isinstance(e, EpochEnded)).samples
+    assert samples and all(src in dict(TINY_PAIRS) for src, _, _ in samples)
+
+
+def test_training_is_deterministic(tmp_path, tiny_corpus):
+    runs = []
+    for name in ("a", "b"):
+        cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / name, **TINY_FLAGS, "epochs": 2})
+        training.train(cfg)
+        runs.append([r["loss"] for r in bundle.read_history(tmp_path / name)])
+    assert runs[0] == pytest.approx(runs[1], rel=1e-4)
+
+
+def test_occupied_model_dir_needs_resume_or_fresh(tmp_path, tiny_corpus):
+    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 1})
+    training.train(cfg)
+    with pytest.raises(SeqtuiError, match="already holds model.keras and a checkpoint; pass --resume"):
+        training.train(cfg)
+    assert training.train(cfg, fresh=True).epochs_done == 1
+
+
+def test_resume_continues_numbering(tmp_path, tiny_corpus):
+    base = {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS}
+    training.train(config.load(None, {**base, "epochs": 2}))
+    assert training.train(config.load(None, {**base, "epochs": 2}), resume=True).reason == "complete"
+    ended = training.train(config.load(None, {**base, "epochs": 3}), resume=True)
+    assert ended.epochs_done == 3
+    assert [r["epoch"] for r in bundle.read_history(tmp_path / "m")] == [1, 2, 3]
+
+
+def _encoded(n=50, longest=17):
+    pairs = [("a" * (1 + (i * 3) % longest), "b" * (1 + (i * 7) % longest)) for i in range(n)]
+    src, tgt = Vocab.build(s for s, _ in pairs), Vocab.build(t for _, t in pairs)
+    return Encoded.from_pairs(pairs, src, tgt)
+
+
+@pytest.mark.parametrize("epoch", [0, 1, 5])
+def test_bucketing_sees_every_pair_once_per_epoch(epoch):
+    data = _encoded(50)
+    plan = plan_batches(data, 8, seed=3, epoch=epoch)
+    seen = np.concatenate(plan)
+    assert sorted(seen.tolist()) == list(range(50))
+    for idx in plan:  # grouped by length: a batch's target lengths span a narrow range
+        lengths = [len(data.targets[i]) for i in idx]
+        assert max(lengths) - min(lengths) <= 6
+
+
+def test_bucketed_batches_carry_little_padding():
+    data = _encoded(400, longest=70)  # lengths like the Tatoeba corpus's
+    plan = plan_batches(data, 16, seed=0, epoch=0)
+    real = sum(len(t) - 1 for t in data.targets)
+    padded = sum(make_batch(data, idx)[0][1].size for idx in plan)
+    naive = len(data) * max(len(t) - 1 for t in data.targets)
+    assert padded < 0.6 * naive and real / padded > 0.8
+
+
+def test_padding_changes_nothing_in_loss_or_accuracy(trained_bundle):
+    from seqtui.backend import import_keras
+
+    keras = import_keras()
+    model = keras.saving.load_model(trained_bundle / "model.keras")
+    b = bundle.load(trained_bundle)
+    data = Encoded.from_pairs(TINY_PAIRS[:8], b.source, b.target)
+    (enc, dec), out = make_batch(data, np.arange(8))
+    (enc2, dec2), out2 = make_batch(data, np.arange(8), batch_size=12, min_shape=(40, 48))
+    a = model.evaluate([enc, dec], out, verbose=0, return_dict=True)
+    p = model.evaluate([enc2, dec2], out2, verbose=0, return_dict=True)
+    assert p["loss"] == pytest.approx(a["loss"], rel=1e-5)
+    assert p["sparse_categorical_accuracy"] == pytest.approx(a["sparse_categorical_accuracy"], rel=1e-6)
