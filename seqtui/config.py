@@ -72,6 +72,8 @@ class Config:
                             0.2, min_exclusive=0.0, max_exclusive=1.0)
     patience: int = _key("training", "Early stopping: epochs without a better val_loss (0: off).", 10, min=0)
     seed: int = _key("training", "Random seed for weights, shuffling and sampling.", 1337, min=0)
+    jit_compile: bool = _key("training", "Compile training steps with XLA (slower first epoch, faster after).",
+                             True)
     checkpoint_every: int = _key("training", "Also checkpoint every N batches (0: at epoch ends only).", 0,
                                  min=0)
     strategy: str = _key("training", "auto, mirrored or none: how training is spread over devices.", "auto",

@@ -57,11 +57,13 @@ def compile_model(model: Any, cfg: Config) -> None:
     opt = keras.optimizers.get(cfg.optimizer)
     if cfg.learning_rate:
         opt.learning_rate = cfg.learning_rate
+    # XLA compiles once per batch shape; batching.ROUND keeps the shapes few, so after the first epoch
+    # it runs ~1.6x faster on CPU (bench/train.py).
     # "categorical_crossentropy" in the config means the same loss computed on ids: identical values,
     # without the one-hot targets.
     model.compile(optimizer=opt, loss="sparse_categorical_crossentropy",
                   weighted_metrics=["sparse_categorical_accuracy"] if cfg.metrics else [],
-                  jit_compile=False)
+                  jit_compile=cfg.jit_compile)
 
 
 def _dropout(cfg: Config, x: Any, name: str) -> Any:

@@ -39,7 +39,8 @@ def tiny_corpus(tmp_path: Path) -> Path:
 
 
 TINY_FLAGS = {"latent_dim": 32, "embedding_dim": 16, "batch_size": 8, "epochs": 3, "val_split": 0.2,
-              "num_samples": 0, "patience": 0, "seed": 7}
+              "num_samples": 0, "patience": 0, "seed": 7,
+              "jit_compile": False}  # XLA's compile time would dominate such tiny runs
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,8 @@ runner = CliRunner()
 def flags(d):
     out = []
     for k, v in d.items():
-        out += [f"--{k.replace('_', '-')}", str(v)]
+        name = k.replace("_", "-")
+        out += [f"--{name}" if v else f"--no-{name}"] if isinstance(v, bool) else [f"--{name}", str(v)]
     return out
 
 
