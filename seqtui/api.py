@@ -28,12 +28,15 @@ class Translator:
         self.engine = engine
         self.model_dir = model_dir
         self.settings = settings or Settings()
+        self.warning = ""  # set when a damaged model.keras was replaced by the last checkpoint
 
     @classmethod
     def open(cls, model_dir: str | Path, settings: Settings | None = None) -> Translator:
         """Load the bundle in `model_dir` (raises BundleError if there is none or it is damaged)."""
         b = bundle.load(Path(model_dir))
-        return cls(b.engine(), b.path, settings)
+        translator = cls(b.engine(), b.path, settings)
+        translator.warning = b.warning
+        return translator
 
     def stream(self, text: str) -> Iterator[str]:
         """Yield the translation of `text` one character at a time."""

@@ -35,6 +35,7 @@ class Bundle:
     source: Vocab
     target: Vocab
     meta: dict[str, Any] = field(default_factory=dict)
+    warning: str = ""
 
     @property
     def model_file(self) -> Path:
@@ -47,11 +48,25 @@ class Bundle:
         return int(cfg.get("max_output_len") or 2 * self.meta.get("max_target_len", 100))
 
     def engine(self, weights: Any = None) -> Any:
-        """A decoding engine on this bundle's weights (read from model.keras unless given)."""
+        """A decoding engine on this bundle's weights (read from model.keras unless given).
+
+        If model.keras is damaged but a good checkpoint exists, its weights are used instead and
+        `self.warning` says so.
+        """
         from seqtui.decoding import Engine
         from seqtui.weights import read_keras_file
 
-        return Engine(weights or read_keras_file(self.model_file), self.source, self.target, self.max_len)
+        if weights is None:
+            try:
+                weights = read_keras_file(self.model_file)
+            except BundleError as damaged:
+                checkpoint = read_checkpoint(self.path) if (self.path / CKPT_DIR).is_dir() else None
+                if checkpoint is None:
+                    raise
+                weights = read_keras_file(checkpoint[0])
+                self.warning = (f"{damaged}. Using the last checkpoint ({checkpoint[0].name}) instead; "
+                                "`seqtui train --resume` rewrites model.keras")
+        return Engine(weights, self.source, self.target, self.max_len)
 
     def history(self) -> list[dict[str, Any]]:
         return read_history(self.path)
@@ -92,6 +107,19 @@ def write_meta(model_dir: Path, source: Vocab, target: Vocab, meta: dict[str, An
 def save_model(path: Path, model: Any) -> None:
     """Save a Keras model (with its optimizer state) atomically; Keras wants a `.keras` name."""
     atomic.write_with(Path(path), lambda tmp: model.save(tmp), suffix=".keras")
+
+
+def load_keras_model(path: Path) -> Any:
+    """Load a `.keras` file with Keras, in safe mode, after refusing foreign layers (BundleError)."""
+    from seqtui.backend import import_keras
+    from seqtui.weights import check_keras_file
+
+    check_keras_file(path)
+    keras = import_keras()
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as e:  # Keras raises many kinds for a damaged file; all mean the same to a user
+        raise BundleError(f"{path}: the model file is damaged ({type(e).__name__}); retrain with --fresh") from None
 
 
 def read_history(model_dir: Path) -> list[dict[str, Any]]:

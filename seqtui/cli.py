@@ -76,7 +76,10 @@ def open_translator(cfg_path: Path | None, model_dir: Path | None, settings: dic
     from seqtui.api import Translator
 
     cfg = config.load(cfg_path, {"model_dir": model_dir})
-    return Translator.open(cfg.model_dir, settings_from(cfg, **settings)), cfg
+    translator = Translator.open(cfg.model_dir, settings_from(cfg, **settings))
+    if translator.warning:
+        err.print(f"[yellow]warning:[/] {translator.warning}", soft_wrap=True)
+    return translator, cfg
 
 
 @app.command()

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import keras
-import numpy as np
 
 from seqtui.batching import Encoded, make_batch, plan_batches, shape_of
 from seqtui.events import BatchEnded, Listener
@@ -87,13 +86,13 @@ class Reporter(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
         logs = logs or {}
-        self.batches_done = batch + 1
-        self.chars_done += self.feed.chars[batch] if batch < len(self.feed.chars) else 0
         loss = float(logs.get("loss", math.nan))
         if not math.isfinite(loss):
             self.bad_loss = loss
             self.model.stop_training = True
             return
+        self.batches_done = batch + 1
+        self.chars_done += self.feed.chars[batch] if batch < len(self.feed.chars) else 0
         elapsed = time.perf_counter() - self.t0
         self.listener(BatchEnded(self.epoch + 1, batch + 1, len(self.feed), loss,
                                  float(logs.get("sparse_categorical_accuracy", math.nan)), elapsed,
@@ -117,6 +116,3 @@ class Reporter(keras.callbacks.Callback):
             if self.stop.is_set():
                 self.model.stop_training = True
 
-
-def as_numpy(x: Any) -> np.ndarray:
-    return np.asarray(keras.ops.convert_to_numpy(x))

@@ -6,7 +6,6 @@ It reports through events (see `seqtui.events`) and stops or pauses through `thr
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import time
@@ -142,14 +141,14 @@ class _Run:
     def _fit(self, prep: Prepared, checkpoint: Path | None, state: dict[str, Any]) -> TrainingEnded:
         from seqtui.backend import import_keras, strategy_scope
 
-        keras = import_keras()
+        import_keras()  # before feeding, which subclasses Keras classes
         from seqtui import model as model_lib
         from seqtui.feeding import BucketedBatches, Reporter
 
         scope, replicas = strategy_scope(self.cfg.strategy)
         with scope:
             if checkpoint is not None:
-                self.model = _load_checkpoint(keras, checkpoint)
+                self.model = bundle.load_keras_model(checkpoint)
             else:
                 self.model = model_lib.build(self.cfg, len(prep.source), len(prep.target))
         if not bundle.exists(self.dir) or checkpoint is None:
@@ -162,12 +161,23 @@ class _Run:
         self.listener(TrainingStarted(self._info(prep, replicas), first_epoch + 1, self.cfg.epochs, len(feed),
                                       resumed=checkpoint is not None))
         reporter = Reporter(feed, self.listener, self._epoch_done, self.stop, self.pause, self._maybe_checkpoint)
-        self.model.fit(feed, validation_data=val_feed, epochs=self.cfg.epochs, initial_epoch=first_epoch,
-                       verbose=0, callbacks=[reporter])
+        try:
+            self.model.fit(feed, validation_data=val_feed, epochs=self.cfg.epochs, initial_epoch=first_epoch,
+                           verbose=0, callbacks=[reporter])
+        except (SeqtuiError, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            # With NaN weights TensorFlow's sparse optimizer updates can fail before a loss is reported.
+            if not _finite(self.model):
+                reporter.bad_loss = math.nan
+            else:
+                first_line = (str(e).strip().splitlines() or [""])[0]
+                raise TrainingFailed(f"{type(e).__name__} in epoch {reporter.epoch + 1}: {first_line}. The last "
+                                     f"good checkpoint and model are kept in {self.dir}") from e
         done = len(self.history) and self.history[-1]["epoch"]
         if reporter.bad_loss is not None:
             raise TrainingFailed(f"the loss became {reporter.bad_loss} in epoch {reporter.epoch + 1}, batch "
-                                 f"{reporter.batches_done}; training stopped. The last good checkpoint "
+                                 f"{reporter.batches_done + 1}; training stopped. The last good checkpoint "
                                  f"(epoch {done}) and model are kept in {self.dir}")
         if not reporter.epoch_complete:
             self._checkpoint(done, reporter.batches_done)
@@ -244,6 +254,12 @@ class _Run:
                 "model_dir": str(self.dir)}
 
 
+def _finite(model: Any) -> bool:
+    import numpy as np
+
+    return all(bool(np.isfinite(w).all()) for w in model.get_weights())
+
+
 def _better(value: Any, best: Any) -> bool:
     if value is None or not math.isfinite(value):
         return False
@@ -267,7 +283,3 @@ def _resumed_config(meta: dict[str, Any], current: Config) -> Config:
         raise BundleError(f"the saved run's config cannot be used: {e}") from None
 
 
-def _load_checkpoint(keras: Any, path: Path) -> Any:
-    with contextlib.suppress(Exception):
-        return keras.saving.load_model(path, safe_mode=True)
-    raise BundleError(f"{path}: the checkpoint is damaged; start again with --fresh")

@@ -86,7 +86,7 @@ def read_keras_file(path: Path) -> Weights:
         with zipfile.ZipFile(path) as zf:
             config = json.loads(zf.read("config.json"))
             blob = zf.read("model.weights.h5")
-        layers = config["config"]["layers"]
+        layers = check_layers(path, config)
         arrays: dict[str, list[np.ndarray]] = {}
         used: dict[str, int] = {}
         with h5py.File(io.BytesIO(blob), "r") as h5:
@@ -102,6 +102,38 @@ def read_keras_file(path: Path) -> Weights:
         raise BundleError(f"{path}: the model file is damaged ({type(e).__name__}: {e}); "
                           "retrain, or restore it from the last checkpoint with `seqtui train --resume`") from None
     return _by_layer_name(arrays)
+
+
+# Everything a seqtui model is made of. Anything else (a Lambda, a custom class) could run code when
+# Keras rebuilds it, so such a file is refused before Keras ever sees it.
+SAFE_LAYERS = {**dict.fromkeys(["InputLayer", "Embedding", "LSTM", "Dense", "Dropout", "Attention", "Concatenate"],
+                               "keras.layers"), "NotEqual": "keras.src.ops.numpy"}
+
+
+def check_layers(path: Path, config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The layer list of a `.keras` config, after refusing any layer seqtui does not build itself.
+
+    Raises:
+        BundleError: a Lambda, custom or otherwise foreign layer.
+    """
+    layers = config["config"]["layers"]
+    for layer in layers:
+        kind = layer.get("class_name")
+        if SAFE_LAYERS.get(kind, "") != layer.get("module"):
+            raise BundleError(f"{path}: holds a {kind} layer ({layer.get('module')}), which seqtui refuses to load: "
+                              "it could run code. Only models trained by seqtui can be loaded")
+    return layers
+
+
+def check_keras_file(path: Path) -> None:
+    """Refuse a `.keras` file with foreign layers, or one too damaged to read (BundleError)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            check_layers(path, json.loads(zf.read("config.json")))
+    except FileNotFoundError:
+        raise BundleError(f"{path}: no such model file") from None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
+        raise BundleError(f"{path}: the model file is damaged ({type(e).__name__}: {e})") from None
 
 
 def _layer_arrays(group: Any) -> list[np.ndarray]:

@@ -115,6 +115,7 @@ def test_damaged_model_file_is_a_clear_error(trained_bundle, tmp_path, damage):
 
     copy = tmp_path / "m"
     shutil.copytree(trained_bundle, copy)
+    shutil.rmtree(copy / "checkpoint")
     raw = (copy / "model.keras").read_bytes()
     (copy / "model.keras").write_bytes(raw[: len(raw) // 2] if damage == "truncate" else b"junk" * 100)
     with pytest.raises(BundleError, match="damaged"):

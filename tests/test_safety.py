@@ -1,0 +1,173 @@
+"""Nothing lost: damaged files, foreign layers, the lock, NaN losses, interrupts and resume."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from seqtui import bundle, config, lock, training
+from seqtui.cli import app
+from seqtui.errors import BundleError, RunLocked, TrainingFailed
+from tests.conftest import TINY_FLAGS
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_bundle(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_damaged_model_falls_back_to_checkpoint_with_a_warning(trained_bundle, tmp_path):
+    m = copy_bundle(trained_bundle, tmp_path / "m")
+    (m / "model.keras").write_bytes((m / "model.keras").read_bytes()[:1000])
+    result = runner.invoke(app, ["translate", "--model-dir", str(m), "Go."])
+    assert result.exit_code == 0
+    assert "damaged" in result.stderr and "Using the last checkpoint" in result.stderr
+
+
+def test_damaged_model_without_checkpoint_says_how_to_recover(trained_bundle, tmp_path):
+    m = copy_bundle(trained_bundle, tmp_path / "m")
+    shutil.rmtree(m / "checkpoint")
+    (m / "model.keras").write_bytes(b"PK\x03\x04 not really a zip")
+    result = runner.invoke(app, ["translate", "--model-dir", str(m), "Go."])
+    assert result.exit_code == 1
+    assert "the model file is damaged" in result.stderr and "Traceback" not in result.output
+
+
+def _rewrite_config(path: Path, change) -> None:
+    with zipfile.ZipFile(path) as zf:
+        items = {n: zf.read(n) for n in zf.namelist()}
+    cfg = json.loads(items["config.json"])
+    change(cfg["config"]["layers"])
+    items["config.json"] = json.dumps(cfg).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, b in items.items():
+            zf.writestr(n, b)
+
+
+@pytest.mark.parametrize("kind, module", [("Lambda", "keras.layers"), ("MyLayer", "evil.module")])
+def test_foreign_layers_are_refused(trained_bundle, tmp_path, kind, module):
+    m = copy_bundle(trained_bundle, tmp_path / "m")
+    shutil.rmtree(m / "checkpoint")
+
+    def add(layers):
+        layers.append({"class_name": kind, "module": module, "config": {"name": "x", "function": "os.system"}})
+
+    _rewrite_config(m / "model.keras", add)
+    with pytest.raises(BundleError, match=f"holds a {kind} layer.*refuses to load"):
+        bundle.load(m).engine()
+    with pytest.raises(BundleError, match="refuses to load"):
+        bundle.load_keras_model(m / "model.keras")
+
+
+def test_lock_refuses_a_live_owner_and_takes_over_a_dead_one(tmp_path):
+    (tmp_path / lock.LOCK_NAME).write_text(f"{os.getppid()}\n")
+    with pytest.raises(RunLocked, match=f"already being trained by process {os.getppid()}"), lock.hold(tmp_path):
+        pass
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / lock.LOCK_NAME).write_text(f"{dead.pid}\n")
+    with lock.hold(tmp_path):
+        assert (tmp_path / lock.LOCK_NAME).read_text().strip() == str(os.getpid())
+    assert not (tmp_path / lock.LOCK_NAME).exists()
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, tiny_corpus, monkeypatch):
+    base = {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS}
+    training.train(config.load(None, {**base, "epochs": 1}))
+    good = bundle.read_checkpoint(tmp_path / "m")
+    load = bundle.load_keras_model
+
+    def exploding(path):  # the fault: weights that have gone NaN, as after a numerical blow-up
+        model = load(path)
+        kernel = model.get_layer("output").kernel
+        kernel.assign(np.full(kernel.shape, np.nan, dtype="float32"))
+        return model
+
+    monkeypatch.setattr(bundle, "load_keras_model", exploding)
+    with pytest.raises(TrainingFailed, match=r"the loss became (nan|inf).*last good checkpoint \(epoch 1\)"):
+        training.train(config.load(None, {**base, "epochs": 3}), resume=True)
+    assert bundle.read_checkpoint(tmp_path / "m") == good
+    assert bundle.load(tmp_path / "m").engine().translate("Go.") is not None
+
+
+def test_stop_event_mid_epoch_checkpoints_without_recording_the_epoch(tmp_path, tiny_corpus):
+    import threading
+
+    from seqtui.events import BatchEnded
+
+    stop = threading.Event()
+    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 3})
+
+    def listener(e):
+        if isinstance(e, BatchEnded) and e.epoch == 2 and e.batch == 2:
+            stop.set()
+
+    ended = training.train(cfg, listener, stop=stop)
+    assert ended.reason == "stopped" and ended.epochs_done == 1
+    path, state = bundle.read_checkpoint(tmp_path / "m")
+    assert (state["epoch"], state["batch"]) == (1, 2)
+    assert [r["epoch"] for r in bundle.read_history(tmp_path / "m")] == [1]
+    ended = training.train(cfg, resume=True)
+    assert ended.reason == "finished"
+    assert [r["epoch"] for r in bundle.read_history(tmp_path / "m")] == [1, 2, 3]
+
+
+def _train_cmd(corpus: Path, model_dir: Path, *extra: str) -> list[str]:
+    args = [sys.executable, "-m", "seqtui", "train", "--train-dir", str(corpus), "--model-dir", str(model_dir),
+            "--latent-dim", "32", "--embedding-dim", "16", "--batch-size", "4", "--num-samples", "0",
+            "--patience", "0", "--no-jit-compile", "--no-samples", *extra]
+    return args
+
+
+def _wait_for(path: Path, timeout: float = 60) -> None:
+    end = time.time() + timeout
+    while not path.exists():
+        assert time.time() < end, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_saves_prints_how_to_resume_and_exits_130(tmp_path, tiny_corpus, sig):
+    m = tmp_path / "m"
+    proc = subprocess.Popen(_train_cmd(tiny_corpus, m, "--epochs", "500"), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    _wait_for(m / "history.jsonl")
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Continue with: seqtui train --resume" in err
+    _, state = bundle.read_checkpoint(m)
+    done = len(bundle.read_history(m))
+    assert state["epoch"] == done >= 1
+    resumed = subprocess.run(_train_cmd(tiny_corpus, m, "--epochs", str(done + 1), "--resume"), cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert [r["epoch"] for r in bundle.read_history(m)] == list(range(1, done + 2))
+
+
+def test_second_trainer_on_the_same_folder_fails_at_once(tmp_path, tiny_corpus):
+    m = tmp_path / "m"
+    first = subprocess.Popen(_train_cmd(tiny_corpus, m, "--epochs", "500"), cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(m / "history.jsonl")
+        t0 = time.time()
+        second = runner.invoke(app, ["train", "--train-dir", str(tiny_corpus), "--model-dir", str(m), "--resume"])
+        assert second.exit_code == 1
+        assert f"already being trained by process {first.pid}" in second.stderr
+        assert time.time() - t0 < 5
+    finally:
+        first.kill()
+        first.wait()
