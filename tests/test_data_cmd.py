@@ -1,0 +1,241 @@
+"""`seqtui data fetch` and `seqtui data stats`, and training in either direction on a chosen sample.
+
+Downloads go to a real HTTP server on 127.0.0.1, started per test in a thread, serving zips built here.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from seqtui import fetch
+from seqtui.errors import FetchError
+
+CORPUS = ("Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM) & #1158250 (Wittydev)\n"
+          "Hi.\tSalut !\n")
+ABOUT = "Sentence pairs from the Tatoeba Project.\n"
+
+
+def make_zip(members: dict[str, str | bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in members.items():
+            zf.writestr(name, body)
+    return buf.getvalue()
+
+
+ARCHIVE = make_zip({"_about.txt": ABOUT, "fra.txt": CORPUS})
+
+
+@dataclass
+class Route:
+    body: bytes
+    cut_at: int | None = None  # send the full Content-Length, then only this many bytes
+
+
+@dataclass
+class Server:
+    """A local HTTP server: add routes, read the User-Agents it saw."""
+
+    base: str
+    routes: dict[str, Route] = field(default_factory=dict)
+    user_agents: list[str] = field(default_factory=list)
+
+    def serve(self, path: str, body: bytes, cut_at: int | None = None) -> str:
+        self.routes[path] = Route(body, cut_at)
+        return self.base + path
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    state = Server("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.user_agents.append(self.headers.get("User-Agent", ""))
+            route = state.routes.get(self.path)
+            if route is None:
+                self.send_error(404, "Not Found")
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/zip")
+            self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            self.wfile.write(route.body[: route.cut_at])
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+# -- fetch: the core ------------------------------------------------------------------------------
+
+def test_fetch_unpacks_only_the_corpus_and_reports_progress(server: Server, tmp_path: Path) -> None:
+    """The corpus member lands in dest; _about.txt does not; progress ends at the full size."""
+    url = server.serve("/fra-eng.zip", ARCHIVE)
+    seen: list[tuple[int, int | None]] = []
+    got = fetch.fetch(tmp_path / "corpus", url=url, progress=lambda done, total: seen.append((done, total)))
+    assert got.path == tmp_path / "corpus" / "fra.txt"
+    assert got.path.read_text(encoding="utf-8") == CORPUS
+    assert got.member == "fra.txt" and got.downloaded == len(ARCHIVE) and got.size == len(CORPUS.encode())
+    assert leftovers(tmp_path / "corpus") == ["fra.txt"]
+    assert seen[-1] == (len(ARCHIVE), len(ARCHIVE))
+    assert server.user_agents[0].startswith("Mozilla/5.0")  # the site turns away script User-Agents
+
+
+def test_fetch_picks_the_pairs_member_of_another_language(server: Server, tmp_path: Path) -> None:
+    """Any xxx-eng pair: the member is named after the language, whatever the script."""
+    body = "Hello.\tПривет.\n"
+    url = server.serve("/rus-eng.zip", make_zip({"rus-eng/_about.txt": ABOUT, "rus-eng/rus.txt": body}))
+    got = fetch.fetch(tmp_path, "rus-eng", url=url)
+    assert got.path == tmp_path / "rus.txt" and got.path.read_text(encoding="utf-8") == body
+
+
+def test_fetch_builds_the_manythings_url_and_checks_the_pair() -> None:
+    assert fetch.anki_url("deu-eng") == "https://www.manythings.org/anki/deu-eng.zip"
+    for bad in ("french", "fra", "eng-fra", "../x-eng", "FRA-eng"):
+        with pytest.raises(FetchError, match="not a manythings.org pair name"):
+            fetch.anki_url(bad)
+
+
+def test_fetch_truncated_download_leaves_nothing(server: Server, tmp_path: Path) -> None:
+    url = server.serve("/fra-eng.zip", ARCHIVE, cut_at=len(ARCHIVE) // 2)
+    with pytest.raises(FetchError, match=r"cut short|failed") as e:
+        fetch.fetch(tmp_path / "corpus", url=url)
+    assert url in str(e.value) and "by hand" in str(e.value)
+    assert leftovers(tmp_path / "corpus") == []
+
+
+def test_fetch_http_404_names_the_url_and_how_to_download_by_hand(server: Server, tmp_path: Path) -> None:
+    url = server.base + "/missing.zip"
+    with pytest.raises(FetchError) as e:
+        fetch.fetch(tmp_path, url=url)
+    message = str(e.value)
+    assert url in message and "HTTP 404" in message
+    assert "https://www.manythings.org/anki/fra-eng.zip" in message and "--url" in message
+    assert leftovers(tmp_path) == []
+
+
+def test_fetch_offline_fails_fast(tmp_path: Path) -> None:
+    """Nothing listening: a clear error at once, not a hang."""
+    url = f"http://127.0.0.1:{closed_port()}/fra-eng.zip"
+    start = time.monotonic()
+    with pytest.raises(FetchError, match="cannot open it") as e:
+        fetch.fetch(tmp_path, url=url)
+    assert time.monotonic() - start < 5
+    assert url in str(e.value) and "by hand" in str(e.value)
+
+
+def test_fetch_silent_server_times_out(tmp_path: Path) -> None:
+    """A server that accepts the connection but never answers fails after the timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/fra-eng.zip"
+        start = time.monotonic()
+        with pytest.raises(FetchError, match="by hand"):
+            fetch.fetch(tmp_path, url=url, timeout=1)
+        assert time.monotonic() - start < 5
+    assert leftovers(tmp_path) == []
+
+
+def test_fetch_refuses_a_web_page_instead_of_a_zip(server: Server, tmp_path: Path) -> None:
+    url = server.serve("/fra-eng.zip", b"<html>Please enable JavaScript</html>")
+    with pytest.raises(FetchError, match="not a zip archive"):
+        fetch.fetch(tmp_path, url=url)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["../fra.txt", "/tmp/fra.txt", "data/../../fra.txt", "C:/fra.txt",
+                                  "..\\fra.txt"])
+def test_fetch_refuses_zip_slip(server: Server, tmp_path: Path, name: str) -> None:
+    url = server.serve("/fra-eng.zip", make_zip({"fra.txt": CORPUS, name: "owned\n"}))
+    dest = tmp_path / "a" / "b"
+    with pytest.raises(FetchError, match="outside the destination"):
+        fetch.fetch(dest, url=url)
+    assert leftovers(dest) == [] and leftovers(tmp_path / "a") == []
+
+
+def test_fetch_refuses_an_archive_that_declares_too_much(server: Server, tmp_path: Path) -> None:
+    """A zip bomb: a little download that says it unpacks past the limit."""
+    url = server.serve("/fra-eng.zip", make_zip({"fra.txt": b"\0" * 200_000}))
+    with pytest.raises(FetchError, match="would unpack to 200,000 bytes"):
+        fetch.fetch(tmp_path, url=url, max_bytes=100_000)
+    assert leftovers(tmp_path) == []
+
+
+def test_fetch_refuses_an_archive_that_lies_about_its_size(server: Server, tmp_path: Path) -> None:
+    """A member whose central directory claims 10 bytes but holds 200 KB is refused, nothing kept."""
+    archive = bytearray(make_zip({"fra.txt": b"\0" * 200_000}))
+    entry = archive.rindex(b"PK\x01\x02")
+    archive[entry + 24: entry + 28] = (10).to_bytes(4, "little")  # its uncompressed size
+    url = server.serve("/fra-eng.zip", bytes(archive))
+    with pytest.raises(FetchError, match="damaged"):
+        fetch.fetch(tmp_path, url=url, max_bytes=100_000)
+    assert leftovers(tmp_path) == []
+
+
+def test_extraction_counts_bytes_whatever_the_archive_declares(tmp_path: Path) -> None:
+    with pytest.raises(FetchError, match="unpacks past the 100-byte limit"):
+        fetch._extract(io.BytesIO(b"x" * 1000), tmp_path / "fra.txt", "file:///x.zip", max_bytes=100)
+    assert leftovers(tmp_path) == []
+
+
+def test_fetch_refuses_an_oversized_download(server: Server, tmp_path: Path) -> None:
+    url = server.serve("/fra-eng.zip", ARCHIVE)
+    with pytest.raises(FetchError, match="over the 100-byte limit"):
+        fetch.fetch(tmp_path, url=url, max_bytes=100)
+
+
+def test_fetch_never_overwrites_without_force(server: Server, tmp_path: Path) -> None:
+    url = server.serve("/fra-eng.zip", ARCHIVE)
+    (tmp_path / "fra.txt").write_text("mine\tà moi\n", encoding="utf-8")
+    with pytest.raises(FetchError, match="already exists; pass --force"):
+        fetch.fetch(tmp_path, url=url)
+    assert (tmp_path / "fra.txt").read_text(encoding="utf-8") == "mine\tà moi\n"
+    assert server.user_agents == []  # refused before downloading anything
+    fetch.fetch(tmp_path, url=url, force=True)
+    assert (tmp_path / "fra.txt").read_text(encoding="utf-8") == CORPUS
+    assert leftovers(tmp_path) == ["fra.txt"]
+
+
+def test_fetch_from_a_file_url_or_a_plain_path(tmp_path: Path) -> None:
+    """A browser download is used as it is: file:// URL, or just its path."""
+    archive = tmp_path / "fra-eng.zip"
+    archive.write_bytes(ARCHIVE)
+    assert fetch.fetch(tmp_path / "one", url=archive.as_uri()).path.read_text(encoding="utf-8") == CORPUS
+    assert fetch.fetch(tmp_path / "two", url=str(archive)).path.read_text(encoding="utf-8") == CORPUS
+    with pytest.raises(FetchError, match="cannot open it"):
+        fetch.fetch(tmp_path / "three", url=(tmp_path / "nope.zip").as_uri())
+
+
+def test_fetch_refuses_an_archive_without_a_clear_corpus(server: Server, tmp_path: Path) -> None:
+    url = server.serve("/fra-eng.zip", make_zip({"a.txt": CORPUS, "b.txt": CORPUS}))
+    with pytest.raises(FetchError, match="cannot tell which member"):
+        fetch.fetch(tmp_path, url=url)
