@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from seqtui import fetch
+from seqtui import fetch, stats
 from seqtui.errors import FetchError
 
 CORPUS = ("Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM) & #1158250 (Wittydev)\n"
@@ -239,3 +239,57 @@ def test_fetch_refuses_an_archive_without_a_clear_corpus(server: Server, tmp_pat
     url = server.serve("/fra-eng.zip", make_zip({"a.txt": CORPUS, "b.txt": CORPUS}))
     with pytest.raises(FetchError, match="cannot tell which member"):
         fetch.fetch(tmp_path, url=url)
+
+
+# -- stats: the core ------------------------------------------------------------------------------
+
+READER_FORMATS = {
+    "plain LF": b"Go.\tVa !\nHi.\tSalut !\n",
+    "BOM": b"\xef\xbb\xbfGo.\tVa !\nHi.\tSalut !\n",
+    "CRLF": b"Go.\tVa !\r\nHi.\tSalut !\r\n",
+    "Tatoeba 3 columns": b"Go.\tVa !\tCC-BY 2.0 (France) #2877272 (CM)\nHi.\tSalut !\tCC-BY 2.0 #53 (CM)\n",
+    "blank lines, no final newline": b"\nGo.\tVa !\n\n\nHi.\tSalut !",
+}
+
+
+@pytest.mark.parametrize("raw", READER_FORMATS.values(), ids=READER_FORMATS.keys())
+def test_stats_reads_every_format_the_same(tmp_path: Path, raw: bytes) -> None:
+    """BOM, CRLF, an attribution column or blank lines change nothing in what is counted."""
+    (tmp_path / "fra.txt").write_bytes(raw)
+    found = stats.corpus_stats(tmp_path / "fra.txt")
+    src, tgt = found.corpus.source, found.corpus.target
+    assert (found.corpus.pairs, found.malformed) == (2, 0)
+    assert (src.chars, tgt.chars) == (6, 11)
+    assert (src.vocab, tgt.vocab) == (len(set("Go.Hi.")), len(set("Va !Salut !")))
+    assert (src.longest, tgt.longest) == (3, 7)
+
+
+def test_stats_counts_malformed_lines_and_reads_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Go.\tVa !\nno tab here\n\tempty source\n", encoding="utf-8")
+    (tmp_path / "b.tsv").write_text("Hi.\tSalut !\n", encoding="utf-8")
+    (tmp_path / "_about.txt").write_text("not\ta corpus\n", encoding="utf-8")
+    found = stats.corpus_stats(tmp_path)
+    assert [f.name for f in found.files] == ["a.txt", "b.tsv"]
+    assert (found.corpus.pairs, found.malformed) == (2, 2)
+    assert "a.txt:2 no tab" in found.skipped_summary and "a.txt:3 empty side" in found.skipped_summary
+
+
+def test_stats_any_script_and_the_pairs_num_samples_takes(tmp_path: Path) -> None:
+    """Vocabularies come from the data, whatever the script; num_samples picks first or random."""
+    pairs = [("x" * n, "日本" * n) for n in range(1, 21)]
+    (tmp_path / "jpn.txt").write_text("".join(f"{s}\t{t}\n" for s, t in pairs), encoding="utf-8")
+    first = stats.corpus_stats(tmp_path / "jpn.txt", num_samples=5)
+    assert (first.corpus.pairs, first.corpus.target.vocab, first.corpus.target.longest) == (20, 2, 40)
+    assert (first.selected.pairs, first.selected.source.longest) == (5, 5)
+    sampled = stats.corpus_stats(tmp_path / "jpn.txt", num_samples=5, sample="random", seed=3)
+    assert sampled.selected.pairs == 5 and sampled.selected.source.longest > 5
+    assert stats.corpus_stats(tmp_path / "jpn.txt", num_samples=0).selected.pairs == 20
+
+
+def test_histogram_bins_cover_every_length_once() -> None:
+    bins = stats.histogram([1, 5, 9, 30], [2, 2, 31], bins=10)
+    assert (bins[0].low, bins[-1].high) == (1, 31) and len(bins) <= 10
+    assert sum(b.source for b in bins) == 4 and sum(b.target for b in bins) == 3
+    assert all(b.low <= b.high for b in bins)
+    assert [b.low for b in bins[1:]] == [b.high + 1 for b in bins[:-1]]
+    assert stats.histogram([], []) == []
