@@ -6,6 +6,7 @@ Downloads go to a real HTTP server on 127.0.0.1, started per test in a thread, s
 from __future__ import annotations
 
 import io
+import re
 import socket
 import threading
 import time
@@ -16,9 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from seqtui import fetch, stats
+from seqtui.cli import app
 from seqtui.errors import FetchError
+
+runner = CliRunner()
 
 CORPUS = ("Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM) & #1158250 (Wittydev)\n"
           "Hi.\tSalut !\n")
@@ -293,3 +298,127 @@ def test_histogram_bins_cover_every_length_once() -> None:
     assert all(b.low <= b.high for b in bins)
     assert [b.low for b in bins[1:]] == [b.high + 1 for b in bins[:-1]]
     assert stats.histogram([], []) == []
+
+
+# -- the CLI --------------------------------------------------------------------------------------
+
+def one_line_error(result: object) -> str:
+    """The CLI's error contract: exit 1 and a single line on stderr, no traceback."""
+    assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
+    lines = result.stderr.strip().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    return lines[0]
+
+
+def config_file(tmp_path: Path, train_dir: str = "corpus") -> Path:
+    cfg = tmp_path / "sequencer.toml"
+    cfg.write_text(f'[paths]\ntrain_dir = "{train_dir}"\n[training]\nnum_samples = 1\n', encoding="utf-8")
+    return cfg
+
+
+def test_cli_fetch_into_train_dir_then_stats(server: Server, tmp_path: Path) -> None:
+    """The documented path: `data fetch` unpacks into the config's train_dir, `data stats` reads it there."""
+    cfg = config_file(tmp_path)
+    url = server.serve("/fra-eng.zip", ARCHIVE)
+    result = runner.invoke(app, ["data", "fetch", "--url", url, "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    corpus = tmp_path / "corpus" / "fra.txt"
+    assert corpus.read_text(encoding="utf-8") == CORPUS
+    assert f"{corpus}: {len(CORPUS.encode()):,} bytes" in result.stdout
+    assert "then seqtui train " in result.stdout
+    result = runner.invoke(app, ["data", "stats", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert "2 pairs, 0 malformed lines in fra.txt" in result.stdout
+    assert "num_samples = 1 (first) takes 1 of 2 pairs" in result.stdout
+
+
+def test_cli_fetch_pair_name_is_checked(tmp_path: Path) -> None:
+    line = one_line_error(runner.invoke(app, ["data", "fetch", "french", "--dest", str(tmp_path)]))
+    assert "'french' is not a manythings.org pair name" in line
+
+
+def test_cli_fetch_404(server: Server, tmp_path: Path) -> None:
+    url = server.base + "/fra-eng.zip"
+    line = one_line_error(runner.invoke(app, ["data", "fetch", "--dest", str(tmp_path / "c"), "--url", url]))
+    assert url in line and "HTTP 404" in line and "by hand" in line
+    assert leftovers(tmp_path / "c") == []
+
+
+def test_cli_fetch_truncated(server: Server, tmp_path: Path) -> None:
+    url = server.serve("/fra-eng.zip", ARCHIVE, cut_at=40)
+    line = one_line_error(runner.invoke(app, ["data", "fetch", "--dest", str(tmp_path / "c"), "--url", url]))
+    assert url in line
+    assert leftovers(tmp_path / "c") == []
+
+
+def test_cli_fetch_offline_fails_fast(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{closed_port()}/fra-eng.zip"
+    start = time.monotonic()
+    line = one_line_error(runner.invoke(app, ["data", "fetch", "--dest", str(tmp_path / "c"), "--url", url]))
+    assert time.monotonic() - start < 15
+    assert url in line and "https://www.manythings.org/anki/fra-eng.zip" in line
+
+
+def test_cli_fetch_zip_slip(server: Server, tmp_path: Path) -> None:
+    url = server.serve("/fra-eng.zip", make_zip({"fra.txt": CORPUS, "../../evil.txt": "x\ty\n"}))
+    dest = tmp_path / "a" / "b"
+    line = one_line_error(runner.invoke(app, ["data", "fetch", "--dest", str(dest), "--url", url]))
+    assert "'../../evil.txt'" in line and "outside the destination" in line
+    assert not (tmp_path / "evil.txt").exists() and leftovers(tmp_path / "a") == []
+
+
+def test_cli_fetch_zip_bomb(server: Server, tmp_path: Path) -> None:
+    """An archive whose member declares 3 GB is refused before anything is unpacked."""
+    archive = bytearray(make_zip({"fra.txt": CORPUS}))
+    entry = archive.rindex(b"PK\x01\x02")
+    archive[entry + 24: entry + 28] = (3 * 10**9).to_bytes(4, "little")
+    url = server.serve("/fra-eng.zip", bytes(archive))
+    line = one_line_error(runner.invoke(app, ["data", "fetch", "--dest", str(tmp_path), "--url", url]))
+    assert "would unpack to 3,000,000,000 bytes" in line
+    assert leftovers(tmp_path) == []
+
+
+def test_cli_fetch_keeps_an_existing_corpus_without_force(server: Server, tmp_path: Path) -> None:
+    url = server.serve("/fra-eng.zip", ARCHIVE)
+    (tmp_path / "fra.txt").write_text("mine\tà moi\n", encoding="utf-8")
+    line = one_line_error(runner.invoke(app, ["data", "fetch", "--dest", str(tmp_path), "--url", url]))
+    assert "already exists; pass --force" in line
+    assert (tmp_path / "fra.txt").read_text(encoding="utf-8") == "mine\tà moi\n"
+    result = runner.invoke(app, ["data", "fetch", "--dest", str(tmp_path), "--url", url, "--force"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "fra.txt").read_text(encoding="utf-8") == CORPUS
+
+
+def test_cli_fetch_file_url_and_a_note_about_other_corpora(tmp_path: Path) -> None:
+    archive = tmp_path / "fra-eng.zip"
+    archive.write_bytes(ARCHIVE)
+    dest = tmp_path / "corpus"
+    dest.mkdir()
+    (dest / "sample.txt").write_text("Hi.\tSalut !\n", encoding="utf-8")
+    result = runner.invoke(app, ["data", "fetch", "--dest", str(dest), "--url", archive.as_uri()])
+    assert result.exit_code == 0, result.output
+    assert (dest / "fra.txt").read_text(encoding="utf-8") == CORPUS
+    assert "also holds sample.txt" in result.stdout
+    assert f"seqtui train --train-dir {dest}" in result.stdout
+
+
+def test_cli_stats_on_every_reader_format(tmp_path: Path) -> None:
+    """One folder mixing BOM, CRLF, 3-column lines and malformed lines."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i, raw in enumerate(READER_FORMATS.values()):
+        (folder / f"f{i}.txt").write_bytes(raw)
+    (folder / "bad.tsv").write_bytes(b"\xef\xbb\xbfOK.\tD'accord.\r\nonly one column\r\n")
+    result = runner.invoke(app, ["data", "stats", str(folder), "--config", str(config_file(tmp_path))])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert f"{folder}: 11 pairs, 1 malformed line in bad.tsv, f0.txt" in out
+    assert "1 malformed line skipped (bad.tsv:2 no tab)" in out
+    vocab = len(set("Go.Hi.OK.")), len(set("Va !Salut !D'accord."))
+    assert re.search(rf"^vocabulary\s+{vocab[0]}\s+{vocab[1]}\s*$", out, re.M)
+    assert re.search(r"^9\s+0\s+█+ 1\s*$", out, re.M)  # the histogram row of "D'accord."
+
+
+def test_cli_stats_missing_corpus(tmp_path: Path) -> None:
+    line = one_line_error(runner.invoke(app, ["data", "stats", str(tmp_path / "nope")]))
+    assert "no such file or folder" in line
