@@ -6,6 +6,7 @@ Downloads go to a real HTTP server on 127.0.0.1, started per test in a thread, s
 from __future__ import annotations
 
 import io
+import json
 import re
 import socket
 import threading
@@ -19,9 +20,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from seqtui import fetch, stats
+from seqtui import config, fetch, stats, training
 from seqtui.cli import app
 from seqtui.errors import FetchError
+from tests.conftest import TINY_FLAGS, TINY_PAIRS
 
 runner = CliRunner()
 
@@ -422,3 +424,51 @@ def test_cli_stats_on_every_reader_format(tmp_path: Path) -> None:
 def test_cli_stats_missing_corpus(tmp_path: Path) -> None:
     line = one_line_error(runner.invoke(app, ["data", "stats", str(tmp_path / "nope")]))
     assert "no such file or folder" in line
+
+
+# -- direction and selection: the reverse and sample keys, end to end -------------------------------
+
+def chosen(cfg: config.Config) -> list[tuple[str, str]]:
+    prep = training.prepare(cfg)
+    return prep.train_pairs + prep.val_pairs
+
+
+def test_sample_random_is_seeded_and_keeps_file_order(tiny_corpus: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tiny_corpus.parent)  # no stray sequencer.toml
+    cfg = config.load(None, {"train_dir": tiny_corpus, "num_samples": 10})
+    assert chosen(cfg) == TINY_PAIRS[:10]  # the original's behaviour stays the default
+    picked = chosen(cfg.replace(sample="random", seed=5))
+    assert len(picked) == 10 and picked != TINY_PAIRS[:10]
+    assert picked == chosen(cfg.replace(sample="random", seed=5))
+    assert picked != chosen(cfg.replace(sample="random", seed=6))
+    assert picked == sorted(picked, key=TINY_PAIRS.index)
+
+
+def test_reverse_swaps_the_sides_of_the_chosen_pairs(tiny_corpus: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tiny_corpus.parent)
+    cfg = config.load(None, {"train_dir": tiny_corpus, "num_samples": 10, "sample": "random", "seed": 5})
+    assert chosen(cfg.replace(reverse=True)) == [(t, s) for s, t in chosen(cfg)]
+
+
+def test_train_reversed_french_to_english(tiny_corpus: Path, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """--reverse trains French -> English: the bundle's source vocabulary is French, and it translates."""
+    monkeypatch.chdir(tmp_path)
+    model_dir = tmp_path / "m"
+    settings = {**TINY_FLAGS, "latent_dim": 32, "epochs": 2, "num_samples": 30, "sample": "random"}
+    flags = [part for k, v in settings.items() for part in (f"--{k.replace('_', '-')}", str(v))]
+    result = runner.invoke(app, ["train", "--train-dir", str(tiny_corpus), "--model-dir", str(model_dir),
+                                 *flags, "--reverse", "--no-samples"])
+    assert result.exit_code == 0, result.output
+    assert "24 training + 6 validation pairs" in result.stdout
+    vocab = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
+    english, french = (set("".join(side)) for side in zip(*TINY_PAIRS, strict=True))
+    assert set(vocab["source"]) <= french and set(vocab["source"]) - english  # é, à, ç ... only French has
+    assert set(vocab["target"]) <= english
+    saved = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["config"]
+    assert (saved["reverse"], saved["sample"]) == (True, "random")
+    result = runner.invoke(app, ["translate", "--model-dir", str(model_dir), "Merci."])
+    assert result.exit_code == 0, result.output
+    assert "unknown" not in result.stderr and len(result.stdout.splitlines()) == 1
