@@ -58,6 +58,11 @@ def anki_url(pair: str) -> str:
     return ANKI_URL.format(pair=pair)
 
 
+def corpus_name(pair: str) -> str:
+    """The corpus file a pair's archive holds: `fra.txt` for `fra-eng`."""
+    return f"{pair.split('-')[0]}.txt"
+
+
 def fetch(dest: Path, pair: str = DEFAULT_PAIR, url: str | None = None, force: bool = False,
           progress: Progress | None = None, timeout: float = TIMEOUT_S,
           max_bytes: int = MAX_BYTES) -> Fetched:
@@ -79,7 +84,7 @@ def fetch(dest: Path, pair: str = DEFAULT_PAIR, url: str | None = None, force: b
     site_url = anki_url(pair)  # checks the pair name even with --url: it names the corpus member
     source = _as_url(url) if url else site_url
     dest = _dest_folder(Path(dest))
-    _refuse_overwrite(dest / f"{pair[:3]}.txt", force)
+    _refuse_overwrite(dest / corpus_name(pair), force)  # before downloading; checked again once unpacked
     with tempfile.TemporaryFile() as archive:
         downloaded = _download(source, archive, progress, timeout, max_bytes, _by_hand(pair, dest))
         member, target, size = _unpack(archive, source, dest, pair, force, max_bytes)
@@ -193,7 +198,7 @@ def _corpus_member(zf: zipfile.ZipFile, url: str, pair: str, max_bytes: int) -> 
         raise FetchError(f"{url}: refused: the archive would unpack to {declared:,} bytes, over the "
                          f"{max_bytes:,}-byte limit")
     corpora = [i for i in infos if not i.is_dir() and data.is_corpus_name(PurePosixPath(i.filename).name)]
-    preferred = [i for i in corpora if PurePosixPath(i.filename).name == f"{pair[:3]}.txt"]
+    preferred = [i for i in corpora if PurePosixPath(i.filename).name == corpus_name(pair)]
     if preferred or len(corpora) == 1:
         return (preferred or corpora)[0]
     names = ", ".join(i.filename for i in infos) or "nothing"
