@@ -281,6 +281,11 @@ def show_config(config_path: ConfigOpt = None) -> None:
         print(f"[{section}] {key} = {getattr(cfg, key)!s}    # {doc} (default {default})")
 
 
+from seqtui.cli_data import data_app  # noqa: E402  (it borrows `handled` and the options above)
+
+app.add_typer(data_app, name="data")
+
+
 def main() -> None:
     """Entry point of the `seqtui` console script."""
     app()

@@ -46,11 +46,14 @@ class Corpus:
         return f"{n} malformed line{'s' if n != 1 else ''} skipped ({shown}{more})"
 
 
-def corpus_files(path: Path) -> list[Path]:
-    """The corpus files at `path`: the file itself, or every *.txt and *.tsv in the folder.
+def is_corpus_name(name: str) -> bool:
+    """Whether a file of this name holds pairs: *.txt or *.tsv, except names starting with '_'
+    (such as Tatoeba's `_about.txt`)."""
+    return Path(name).suffix.lower() in CORPUS_SUFFIXES and not name.startswith("_")
 
-    Files whose name starts with '_' (such as Tatoeba's `_about.txt`) are not corpora.
-    """
+
+def corpus_files(path: Path) -> list[Path]:
+    """The corpus files at `path`: the file itself, or every corpus file (is_corpus_name) in the folder."""
     path = Path(path)
     if path.is_file():
         return [path]
@@ -58,8 +61,7 @@ def corpus_files(path: Path) -> list[Path]:
         raise CorpusError(f"{path}: no such file or folder (set train_dir in sequencer.toml or --train-dir)")
     if not path.is_dir():
         raise CorpusError(f"{path}: not a file or folder")
-    files = sorted(p for p in path.iterdir()
-                   if p.suffix.lower() in CORPUS_SUFFIXES and p.is_file() and not p.name.startswith("_"))
+    files = sorted(p for p in path.iterdir() if is_corpus_name(p.name) and p.is_file())
     if not files:
         raise CorpusError(f"{path}: no *.txt or *.tsv corpus files in this folder")
     return files
