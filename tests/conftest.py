@@ -43,6 +43,15 @@ TINY_FLAGS = {"latent_dim": 32, "embedding_dim": 16, "batch_size": 8, "epochs": 
               "jit_compile": False}  # XLA's compile time would dominate such tiny runs
 
 
+def cli_flags(settings: dict) -> list[str]:
+    """Config settings as `seqtui train` flags (`--jit-compile`/`--no-jit-compile` for booleans)."""
+    out: list[str] = []
+    for key, value in settings.items():
+        name = key.replace("_", "-")
+        out += ([f"--{name}" if value else f"--no-{name}"] if isinstance(value, bool) else [f"--{name}", str(value)])
+    return out
+
+
 @pytest.fixture(scope="session")
 def trained_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model folder holding a tiny model trained for 3 epochs (trained once per test session)."""

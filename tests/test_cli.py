@@ -8,17 +8,9 @@ from typer.testing import CliRunner
 
 from seqtui import bundle
 from seqtui.cli import app
-from tests.conftest import TINY_FLAGS
+from tests.conftest import TINY_FLAGS, cli_flags
 
 runner = CliRunner()
-
-
-def flags(d):
-    out = []
-    for k, v in d.items():
-        name = k.replace("_", "-")
-        out += [f"--{name}" if v else f"--no-{name}"] if isinstance(v, bool) else [f"--{name}", str(v)]
-    return out
 
 
 def test_help_lists_the_commands():
@@ -31,7 +23,7 @@ def test_help_lists_the_commands():
 def test_train_then_translate(tmp_path, tiny_corpus):
     model_dir = tmp_path / "m"
     result = runner.invoke(app, ["train", "--train-dir", str(tiny_corpus), "--model-dir", str(model_dir),
-                                 *flags(TINY_FLAGS), "--epochs", "2"])
+                                 *cli_flags(TINY_FLAGS), "--epochs", "2"])
     assert result.exit_code == 0, result.output
     assert re.search(r"^\s+2\s+\d\.\d{4}", result.output, re.M)  # the epoch-2 row
     assert "model saved in" in result.output
@@ -42,7 +34,7 @@ def test_train_then_translate(tmp_path, tiny_corpus):
 
 def test_train_refuses_occupied_model_dir(tmp_path, tiny_corpus, trained_bundle):
     result = runner.invoke(app, ["train", "--train-dir", str(tiny_corpus), "--model-dir", str(trained_bundle),
-                                 *flags(TINY_FLAGS)])
+                                 *cli_flags(TINY_FLAGS)])
     assert result.exit_code == 1
     assert "already holds model.keras and a checkpoint; pass --resume" in result.stderr
 

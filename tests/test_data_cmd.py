@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from seqtui import config, fetch, stats, training
 from seqtui.cli import app
 from seqtui.errors import FetchError
-from tests.conftest import TINY_FLAGS, TINY_PAIRS
+from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags
 
 runner = CliRunner()
 
@@ -458,9 +458,8 @@ def test_train_reversed_french_to_english(tiny_corpus: Path, tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     model_dir = tmp_path / "m"
     settings = {**TINY_FLAGS, "latent_dim": 32, "epochs": 2, "num_samples": 30, "sample": "random"}
-    flags = [part for k, v in settings.items() for part in (f"--{k.replace('_', '-')}", str(v))]
     result = runner.invoke(app, ["train", "--train-dir", str(tiny_corpus), "--model-dir", str(model_dir),
-                                 *flags, "--reverse", "--no-samples"])
+                                 *cli_flags(settings), "--reverse", "--no-samples"])
     assert result.exit_code == 0, result.output
     assert "24 training + 6 validation pairs" in result.stdout
     vocab = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
