@@ -40,6 +40,16 @@ def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
             tmp.unlink()
 
 
+def remove_stale(folder: Path) -> int:
+    """Delete temporaries that a killed writer left in `folder` (hidden `.*.tmp` / `.*.keras` files)."""
+    removed = 0
+    for p in Path(folder).glob(".*"):
+        if p.is_file() and p.suffix in (".tmp", ".keras"):
+            p.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def write_text(target: Path, text: str) -> None:
     """Atomically replace `target` with `text` (UTF-8)."""
     with atomic_path(target) as tmp:

@@ -87,6 +87,11 @@ def load(model_dir: Path) -> Bundle:
     if not exists(model_dir):
         raise BundleError(f"no trained model in {model_dir} (looked for {MODEL}); "
                           "run `seqtui train` first, or pass --model-dir")
+    return load_meta(model_dir)
+
+
+def load_meta(model_dir: Path) -> Bundle:
+    """Read a bundle's vocabularies and metadata, whether or not model.keras exists yet (BundleError)."""
     try:
         vocab = json.loads((model_dir / VOCAB).read_text(encoding="utf-8"))
         meta = json.loads((model_dir / META).read_text(encoding="utf-8"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seqtui import bundle, data, lock
+from seqtui import atomic, bundle, data, lock
 from seqtui.batching import Encoded
 from seqtui.config import Config
 from seqtui.errors import BundleError, SeqtuiError, TrainingFailed
@@ -115,6 +115,8 @@ class _Run:
         self.model: Any = None
 
     def start(self, resume: bool, fresh: bool) -> TrainingEnded:
+        for folder in (self.dir, self.dir / bundle.CKPT_DIR):  # we hold the lock: no writer is alive
+            atomic.remove_stale(folder)
         checkpoint = bundle.read_checkpoint(self.dir) if not fresh else None
         if not resume and not fresh and (checkpoint or bundle.exists(self.dir)):
             held = " and ".join(n for n, ok in [(bundle.MODEL, bundle.exists(self.dir)),
@@ -126,9 +128,7 @@ class _Run:
         state: dict[str, Any] = checkpoint[1] if checkpoint else {}
         vocabs = None
         if checkpoint:
-            saved = bundle.load(self.dir) if bundle.exists(self.dir) else None
-            if saved is None:
-                raise BundleError(f"{self.dir}: a checkpoint without its model bundle; start again with --fresh")
+            saved = bundle.load_meta(self.dir)
             self.cfg = _resumed_config(saved.meta, self.cfg)
             vocabs = (saved.source, saved.target)
             self.history = list(state.get("history", []))
@@ -184,8 +184,6 @@ class _Run:
             self.reason = "stopped"
         elif self.stop.is_set():
             self.reason = "stopped"
-        if not bundle.exists(self.dir):  # stopped before the first epoch ended: keep what there is
-            bundle.save_model(self.dir / bundle.MODEL, self.model)
         return self._ended(self.reason, done)
 
     def _epoch_done(self, epoch: int, logs: dict[str, float], seconds: float, chars: int) -> None:
@@ -226,6 +224,8 @@ class _Run:
         state = {"epoch": epoch, "batch": batch, "history": self.history,
                  "best_epoch": self.best["epoch"] if self.best else None}
         path = bundle.write_checkpoint(self.dir, self.model, state)
+        if not bundle.exists(self.dir):  # before the first epoch ends: let translate work already
+            bundle.save_model(self.dir / bundle.MODEL, self.model)
         self.listener(CheckpointSaved(str(path), epoch, batch))
 
     def _ended(self, reason: str, epochs_done: int) -> TrainingEnded:
