@@ -1,0 +1,56 @@
+"""Property-based tests: any text at all for the translator, any bytes at all for the corpus reader."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from seqtui import bundle, data
+from seqtui.errors import CorpusError
+
+ANY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def engine(trained_bundle):
+    return bundle.load(trained_bundle).engine()
+
+
+@ANY_SETTINGS
+@given(text=st.text(max_size=300))
+def test_any_text_translates_within_bounds(engine, text):
+    result = engine.translate(text)
+    assert len(result.text) <= engine.max_len
+    assert set(result.text) <= set(engine.target.chars)
+    assert [u.position for u in result.unknown] == [i for i, c in enumerate(text) if c not in engine.source]
+
+
+@ANY_SETTINGS
+@given(texts=st.lists(st.text(max_size=40), max_size=12))
+def test_batch_translation_matches_one_by_one(engine, texts):
+    assert engine.translate_batch(texts, batch_size=5) == [engine.translate(t).text for t in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(line=st.text())
+def test_parse_pair_never_raises_and_strips(line):
+    parsed = data.parse_pair(line)
+    if isinstance(parsed, tuple):
+        source, target = parsed
+        assert source and target and source == source.strip() and "\t" not in source + target
+    else:
+        assert parsed in {"binary data", "no tab", "empty side", f"longer than {data.MAX_SIDE_CHARS} characters"}
+
+
+@ANY_SETTINGS
+@given(raw=st.binary(max_size=400))
+def test_corpus_reader_either_reads_or_says_what_is_wrong(tmp_path: Path, raw):
+    path = tmp_path / "c.txt"
+    path.write_bytes(raw)
+    try:
+        corpus = data.read_corpus(path)
+    except CorpusError as e:
+        assert str(e).startswith(str(path)) and "\n" not in str(e)
+    else:
+        assert corpus.pairs and all(s and t for s, t in corpus.pairs)
