@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Event, TrainingEnded, TrainingStarted
 
 COLUMNS = [("epoch", 5), ("loss", 8), ("accuracy", 8), ("val_loss", 8), ("val_accuracy", 12),
            ("seconds", 8), ("chars/s", 9)]
+
+
+def clip(text: str, width: int = 60) -> str:
+    """`text` on one short line: runs of whitespace squeezed, long text cut with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def format_row(record: dict[str, Any]) -> str:
@@ -40,7 +47,8 @@ class TrainPrinter:
             self._close_bar()
             self.console.print(format_row(event.record), highlight=False)
             for src, ref, hyp in event.samples if self.samples else []:
-                self.console.print(f"   [dim]{src}[/] → {hyp}  [dim](ref: {ref})[/]", highlight=False)
+                self.console.print(f"   [dim]{escape(src)}[/] → {escape(clip(hyp))}  [dim](ref: {escape(ref)})[/]",
+                                   highlight=False)
         elif isinstance(event, TrainingEnded):
             self._close_bar()
         elif isinstance(event, CheckpointSaved) and event.batch:
@@ -59,6 +67,8 @@ class TrainPrinter:
         self.console.print("  ".join(n.rjust(w) for n, w in COLUMNS), style="bold", highlight=False)
 
     def _batch(self, e: BatchEnded) -> None:
+        if not self.console.is_terminal:  # a log file gets the epoch rows only
+            return
         if self.progress is None:
             self.progress = Progress(TextColumn(f"epoch {e.epoch}"), BarColumn(), MofNCompleteColumn(),
                                      TextColumn("loss {task.fields[loss]:.4f}"),

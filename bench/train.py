@@ -1,0 +1,153 @@
+"""Training benchmarks against the reference one-hot implementation, measured in the same run.
+
+    python bench/train.py speed    [--epochs 4] [--ref-epochs 2]
+        epoch time on the first 10,000 shared pairs (latent 256, batch 64), data preparation of all
+        76k pairs, and peak memory of a 76k-pair run, each beside the reference.
+    python bench/train.py quality  --regime a|b [--architecture seq2seq|attention] [--minutes M] ...
+        (a) the reference's budget: train on lines 1-7,200, validate on 7,201-8,000;
+        (b) the corpus: validate on 10,001-11,000, train on every other line but the test block;
+        then greedy (and beam 4) chrF/BLEU on the test pairs, lines 8,001-10,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import FRA, machine, require_shared, run_reference, table  # noqa: E402
+
+SEQTUI = [sys.executable, "-m", "seqtui"]
+
+
+def seqtui_rss(*args: str) -> tuple[float, float]:
+    """(peak RSS in MB, wall seconds) of one `seqtui` process, measured by a fresh wrapper process."""
+    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", code, *SEQTUI, *args], capture_output=True, text=True, check=True)
+    rss, secs = out.stdout.split()
+    return float(rss), float(secs)
+
+
+def speed(a: argparse.Namespace) -> None:
+    from seqtui import bundle, config, training
+
+    work = Path(tempfile.mkdtemp(prefix="seqtui-bench-"))
+    rows = []
+    # Data preparation of the whole corpus.
+    cfg76 = config.load(None, {"train_dir": FRA, "num_samples": 0})
+    prep_s = statistics.median(_timed(lambda: training.prepare(cfg76)) for _ in range(3))
+    ref_mem = run_reference("--num-samples", "76036", "--epochs", "0", "--decode", "0")
+    rows.append(("data preparation, 76,036 pairs, s", f"{prep_s:.2f}", f"{ref_mem['prep_s']:.2f}",
+                 f"{prep_s / ref_mem['prep_s']:.2f}×"))
+    # Peak memory of a short 76k-pair run.
+    rss, _ = seqtui_rss("train", "--train-dir", str(FRA), "--model-dir", str(work / "m76"), "--num-samples", "76036",
+                        "--epochs", "1", "--steps-per-epoch", "20", "--no-samples", "--no-jit-compile")
+    rows.append(("peak RSS, 76,036 pairs, 1 epoch × 20 steps, MB", f"{rss:,.0f}",
+                 f"{ref_mem['peak_rss_mb']:,.0f} (arrays only, no training)",
+                 f"{rss / ref_mem['peak_rss_mb']:.2f}×"))
+    # Epoch time at 10k pairs, with and without XLA.
+    ref = run_reference("--num-samples", "10000", "--epochs", str(a.ref_epochs), "--decode", "0")
+    ref_epoch = statistics.median(ref["epoch_s"])
+    for jit in (True, False):
+        model_dir = work / f"m10k-{jit}"
+        cfg = config.load(None, {"train_dir": FRA, "model_dir": model_dir, "num_samples": 10000,
+                                 "epochs": a.epochs, "patience": 0, "jit_compile": jit})
+        training.train(cfg)
+        secs = [r["seconds"] for r in bundle.read_history(model_dir)]
+        steady = statistics.median(secs[1:]) if len(secs) > 1 else secs[0]
+        label = "XLA" if jit else "no XLA"
+        rows.append((f"epoch time, 10,000 pairs, {label}, median of epochs 2-{a.epochs}, s", f"{steady:.2f}",
+                     f"{ref_epoch:.2f}", f"{steady / ref_epoch:.2f}×"))
+        rows.append((f"first epoch, {label} (compiles each batch shape), s", f"{secs[0]:.2f}", "", ""))
+    print(f"\nTraining speed and memory, {machine()}; reference: ../shared/reference/onehot_baseline.py, same run\n")
+    print(table(rows, ("measure", "seqtui", "reference", "ratio")))
+
+
+def _timed(fn: object) -> float:
+    t0 = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - t0
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def quality(a: argparse.Namespace) -> None:
+    lines = FRA.read_text(encoding="utf-8").splitlines(keepends=True)
+    work = Path(a.work or tempfile.mkdtemp(prefix="seqtui-quality-"))
+    work.mkdir(parents=True, exist_ok=True)
+    test = write_lines(work / "test.txt", lines[8000:10000])
+    if a.regime == "a":
+        train, val = write_lines(work / "train.txt", lines[:7200]), write_lines(work / "val.txt", lines[7200:8000])
+    else:
+        train = write_lines(work / "train.txt", lines[:8000] + lines[11000:])
+        val = write_lines(work / "val.txt", lines[10000:11000])
+    model_dir = work / f"model-{a.regime}-{a.architecture}"
+    flags = ["--train-dir", str(train), "--val-data", str(val), "--model-dir", str(model_dir), "--num-samples", "0",
+             "--architecture", a.architecture, "--latent-dim", str(a.latent_dim), "--batch-size", str(a.batch_size),
+             "--epochs", str(a.epochs), "--patience", str(a.patience), "--dropout", str(a.dropout), "--no-samples",
+             "--optimizer", a.optimizer, "--resume"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([*SEQTUI, "train", *flags])
+    try:
+        proc.wait(timeout=a.minutes * 60 if a.minutes else None)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(2)  # Ctrl-C: saves, keeps the best weights
+        proc.wait()
+    wall = time.perf_counter() - t0
+    results = {}
+    for beam in (1, 4):
+        out = subprocess.run([*SEQTUI, "evaluate", "--model-dir", str(model_dir), "--data", str(test), "--json",
+                              "--beam", str(beam), *(["--limit", str(a.beam_limit)] if beam > 1 else [])],
+                             capture_output=True, text=True, check=True)
+        results[beam] = json.loads(out.stdout)
+    history = [json.loads(x) for x in (model_dir / "history.jsonl").read_text().splitlines()]
+    best = min(history, key=lambda r: r["val_loss"])
+    print(json.dumps({"regime": a.regime, "architecture": a.architecture, "epochs": len(history),
+                      "best_epoch": best["epoch"], "best_val_loss": best["val_loss"], "wall_s": round(wall),
+                      "greedy": {k: results[1][k] for k in ("chrf", "bleu", "exact", "pairs")},
+                      "beam4": {k: results[4][k] for k in ("chrf", "bleu", "exact", "pairs")},
+                      "examples": results[1]["examples"], "machine": machine()}, ensure_ascii=False))
+
+
+def main() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    require_shared()
+    p = argparse.ArgumentParser(description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("speed")
+    s.add_argument("--epochs", type=int, default=4)
+    s.add_argument("--ref-epochs", type=int, default=2)
+    q = sub.add_parser("quality")
+    q.add_argument("--regime", choices=["a", "b"], required=True)
+    q.add_argument("--architecture", default="seq2seq")
+    q.add_argument("--latent-dim", type=int, default=256)
+    q.add_argument("--batch-size", type=int, default=64)
+    q.add_argument("--epochs", type=int, default=300)
+    q.add_argument("--patience", type=int, default=10)
+    q.add_argument("--dropout", type=float, default=0.0)
+    q.add_argument("--optimizer", default="rmsprop")
+    q.add_argument("--minutes", type=float, default=0, help="wall-time budget; then Ctrl-C (best weights kept)")
+    q.add_argument("--beam-limit", type=int, default=500, help="test pairs scored with beam 4")
+    q.add_argument("--work", help="folder for the split files and the model")
+    a = p.parse_args()
+    speed(a) if a.cmd == "speed" else quality(a)
+    print(f"peak RSS of this driver: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
