@@ -227,5 +227,6 @@ def describe() -> list[tuple[str, str, str, str]]:
     rows = []
     for f in FIELDS.values():
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-        rows.append((f.metadata["section"], f.name, repr(default), f.metadata["doc"]))
+        shown = repr(str(default) if isinstance(default, Path) else default)
+        rows.append((f.metadata["section"], f.name, shown, f.metadata["doc"]))
     return rows
