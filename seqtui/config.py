@@ -23,6 +23,7 @@ LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
 METRICS = ("accuracy",)
 SAMPLINGS = ("first", "random")
 STRATEGIES = ("auto", "mirrored", "none")
+MONITORS = ("val_loss", "val_chrf")
 
 
 def _key(section: str, doc: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
@@ -70,6 +71,9 @@ class Config:
     steps_per_epoch: int = _key("training", "Batches per epoch (0: the whole training split).", 0, min=0)
     val_split: float = _key("training", "Fraction of pairs, taken from the end, held out for validation.",
                             0.2, min_exclusive=0.0, max_exclusive=1.0)
+    monitor: str = _key("training", "What picks the best epoch and drives early stopping: val_loss (lowest) "
+                        "or val_chrf (highest chrF of greedy translations of the validation pairs).", "val_loss",
+                        choices=MONITORS)
     patience: int = _key("training", "Early stopping: epochs without a better val_loss (0: off).", 10, min=0)
     seed: int = _key("training", "Random seed for weights, shuffling and sampling.", 1337, min=0)
     jit_compile: bool = _key("training", "Compile training steps with XLA (slower first epoch, faster after).",

@@ -132,7 +132,7 @@ class _Run:
             self.cfg = _resumed_config(saved.meta, self.cfg)
             vocabs = (saved.source, saved.target)
             self.history = list(state.get("history", []))
-            self.best = min(self.history, key=lambda r: r["val_loss"]) if self.history else None
+            self.best = _best(self.history, self.cfg.monitor)
             if state["epoch"] >= self.cfg.epochs and not state.get("batch"):
                 return self._ended("complete", state["epoch"])
         prep = prepare(self.cfg, vocabs)
@@ -192,7 +192,10 @@ class _Run:
                   "val_accuracy": logs.get("val_sparse_categorical_accuracy"), "seconds": round(seconds, 3),
                   "chars_per_second": round(chars / seconds, 1) if seconds > 0 else 0.0}
         record = {k: (round(float(v), 6) if isinstance(v, float) else v) for k, v in record.items()}
-        improved = self.best is None or _better(record["val_loss"], self.best["val_loss"])
+        engine = self._snapshot()
+        if self.cfg.monitor == "val_chrf":
+            record["val_chrf"] = round(_chrf(engine, self.prep.val_pairs), 3)
+        improved = _better(record, self.best, self.cfg.monitor)
         if improved:
             self.best = record
             bundle.save_model(self.dir / bundle.MODEL, self.model)
@@ -200,7 +203,6 @@ class _Run:
         self.history.append(record)
         bundle.write_history(self.dir, self.history)
         self._checkpoint(epoch + 1, 0)
-        engine = self._snapshot()
         samples = list(zip([s for s, _ in self.probes], [t for _, t in self.probes],
                            engine.translate_batch([s for s, _ in self.probes]), strict=True))
         self.listener(EpochEnded(record, improved, samples, engine))
@@ -260,10 +262,31 @@ def _finite(model: Any) -> bool:
     return all(bool(np.isfinite(w).all()) for w in model.get_weights())
 
 
-def _better(value: Any, best: Any) -> bool:
+def _better(record: dict[str, Any], best: dict[str, Any] | None, monitor: str) -> bool:
+    """Whether `record` beats `best` on `monitor` (lower val_loss, or higher val_chrf)."""
+    value = record.get(monitor)
     if value is None or not math.isfinite(value):
         return False
-    return best is None or value < best
+    if best is None or best.get(monitor) is None:
+        return True
+    return value < best[monitor] if monitor == "val_loss" else value > best[monitor]
+
+
+def _best(history: list[dict[str, Any]], monitor: str) -> dict[str, Any] | None:
+    best = None
+    for record in history:
+        if _better(record, best, monitor):
+            best = record
+    return best
+
+
+def _chrf(engine: Any, pairs: list[data.Pair], most: int = 1000) -> float:
+    """chrF of greedy translations of (up to `most`, evenly spread) validation pairs."""
+    import sacrebleu
+
+    chosen = pairs[:: max(1, len(pairs) // most)][:most]
+    hyps = engine.translate_batch([s for s, _ in chosen])
+    return float(sacrebleu.corpus_chrf(hyps, [[t for _, t in chosen]]).score)
 
 
 def _probes(val_pairs: list[data.Pair]) -> list[data.Pair]:

@@ -105,3 +105,13 @@ def test_padding_changes_nothing_in_loss_or_accuracy(trained_bundle):
     p = model.evaluate([enc2, dec2], out2, verbose=0, return_dict=True)
     assert p["loss"] == pytest.approx(a["loss"], rel=1e-5)
     assert p["sparse_categorical_accuracy"] == pytest.approx(a["sparse_categorical_accuracy"], rel=1e-6)
+
+
+def test_monitor_val_chrf_picks_the_best_epoch_by_chrf(tmp_path, tiny_corpus):
+    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 3,
+                             "monitor": "val_chrf"})
+    training.train(cfg)
+    history = bundle.read_history(tmp_path / "m")
+    assert all(0 <= r["val_chrf"] <= 100 for r in history)
+    best = [r for r in history if r["best"]][-1]
+    assert best["val_chrf"] == max(r["val_chrf"] for r in history)
