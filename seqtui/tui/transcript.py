@@ -1,0 +1,93 @@
+"""The REPL's scrolling history: each sentence, its unknown characters, and its translation as it streams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from seqtui.vocab import Unknown, describe_unknown
+
+
+def source_text(text: str, unknown: list[Unknown]) -> Text:
+    """The sentence with the characters the model never saw highlighted."""
+    out = Text("› ", style="bold")
+    flagged = {u.position for u in unknown}
+    for i, ch in enumerate(text):
+        out.append(ch, style="bold reverse red" if i in flagged else "bold")
+    return out
+
+
+@dataclass
+class _Entry:
+    widget: Static
+    source: Text
+    unknown: list[Unknown] = field(default_factory=list)
+    output: str = ""
+    note: str = ""
+    streaming: bool = True
+
+    def render(self) -> Text:
+        text = self.source.copy()
+        if self.unknown:
+            text.append(f"\n  {describe_unknown(self.unknown)}", style="red")
+        text.append("\n  ")
+        text.append(self.output, style="green")
+        if self.streaming:
+            text.append("▌", style="dim")
+        if self.note:
+            text.append(f"\n  {self.note}", style="dim")
+        return text
+
+
+class Transcript(VerticalScroll):
+    """Translations, newest last; characters are appended one at a time as the decoder yields them."""
+
+    DEFAULT_CSS = """
+    Transcript { height: 1fr; }
+    Transcript > Static { margin-bottom: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._entries: dict[int, _Entry] = {}
+
+    def on_mount(self) -> None:
+        self.anchor()  # follow new output until the user scrolls up
+
+    def begin(self, entry: int, text: str, unknown: list[Unknown]) -> None:
+        """Start an entry for `text` (its translation follows)."""
+        item = _Entry(Static(), source_text(text, unknown), unknown)
+        self._entries[entry] = item
+        self.mount(item.widget)
+        self._show(item)
+
+    def add_char(self, entry: int, char: str) -> None:
+        item = self._entries.get(entry)
+        if item is not None:
+            item.output += char
+            self._show(item)
+
+    def end(self, entry: int, note: str) -> None:
+        item = self._entries.get(entry)
+        if item is not None:
+            item.streaming, item.note = False, note
+            self._show(item)
+
+    def output(self, entry: int) -> str:
+        """The translation shown so far for `entry` ('' if there is no such entry)."""
+        item = self._entries.get(entry)
+        return item.output if item else ""
+
+    def note(self, message: str, style: str = "dim") -> None:
+        """A line that is not a translation: command feedback, help, why nothing can be translated."""
+        self.mount(Static(Text(message, style=style)))
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.remove_children()
+
+    def _show(self, item: _Entry) -> None:
+        item.widget.update(item.render())
