@@ -24,6 +24,7 @@ from seqtui.decoding import Settings
 from seqtui.errors import BundleError, SeqtuiError
 from seqtui.events import TrainingEnded
 from seqtui.tui import follow as follow_files
+from seqtui.tui import latency
 from seqtui.tui.dashboard import Dashboard
 from seqtui.tui.engines import EngineLoader, EngineSource, load_saved
 from seqtui.tui.messages import FollowUpdate, ModelReady, TrainerExited
@@ -78,6 +79,8 @@ class SeqtuiApp(App[None]):
         stop.link(get_current_worker().cancelled_event)  # closing the app also stops (and saves)
         try:
             resume = resumable(self.cfg.model_dir)
+            if self.trainer is core_trainer:
+                latency.import_tensorflow()
             return self.trainer(self.cfg, Relay(target), stop=stop, pause=pause, resume=resume,
                                 fresh=not resume)
         finally:

@@ -20,6 +20,7 @@ from textual.widgets import Footer
 from seqtui import bundle
 from seqtui.config import Config
 from seqtui.decoding import Settings
+from seqtui.tui import latency
 from seqtui.tui.confirm_quit import ConfirmQuit
 from seqtui.tui.curve_plot import CurvePlot
 from seqtui.tui.engines import EngineSource
@@ -168,6 +169,7 @@ class Dashboard(Screen[None]):
     @on(TrainingBegan)
     def training_began(self, message: TrainingBegan) -> None:
         e = message.event
+        latency.freeze_loaded()  # the model is built: keep full collections off it
         self.epochs = e.epochs
         if not e.resumed:
             self.records.clear()
