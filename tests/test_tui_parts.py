@@ -63,7 +63,7 @@ def test_engine_source_prefers_the_snapshot_and_rereads_a_changed_model(tmp_path
 
 
 def test_follow_reads_an_empty_folder_and_a_live_run(tmp_path: Path) -> None:
-    assert follow.read(tmp_path / "absent") == follow.RunFiles((), None, None, False)
+    assert follow.read(tmp_path / "absent") == follow.RunFiles((), {}, None, False)
     (tmp_path / bundle.META).write_text(json.dumps({"config": {"epochs": 7}}))
     bundle.write_history(tmp_path, [{"epoch": 1, "val_loss": 2.0}])
     (tmp_path / bundle.CKPT_DIR).mkdir()

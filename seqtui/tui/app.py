@@ -115,8 +115,8 @@ class SeqtuiApp(App[None]):
             files = follow_files.read(model_dir)
             if files != seen:
                 seen = files
-                target.post_message(FollowUpdate(list(files.records), files.epochs, files.checkpoint,
-                                                 files.running))
+                target.post_message(FollowUpdate(list(files.records), files.config, files.epochs,
+                                                 files.checkpoint, files.running))
             worker.cancelled_event.wait(FOLLOW_POLL)
 
     @on(Worker.StateChanged)

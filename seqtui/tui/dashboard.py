@@ -17,9 +17,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from seqtui import bundle
+from seqtui import bundle, config
 from seqtui.config import Config
 from seqtui.decoding import Settings
+from seqtui.errors import SeqtuiError
+from seqtui.training import RESUME_KEEPS
+from seqtui.tui import follow as follow_files
 from seqtui.tui import latency
 from seqtui.tui.confirm_quit import ConfirmQuit
 from seqtui.tui.curve_plot import CurvePlot
@@ -53,6 +56,17 @@ def best_record(records: list[dict[str, Any]]) -> dict[str, Any] | None:
     return min(scored, key=lambda r: r["val_loss"], default=None)
 
 
+def saved_config(saved: dict[str, Any], keep_from: Config | None = None) -> Config | None:
+    """A run's settings from its config.json (None if unusable); with `keep_from`, as resuming uses them."""
+    values = {k: v for k, v in saved.items() if k in config.FIELDS}
+    if keep_from is not None:
+        values.update({k: getattr(keep_from, k) for k in RESUME_KEEPS})
+    try:
+        return config.merge(Config(), values) if values else None
+    except SeqtuiError:  # written by another version
+        return None
+
+
 class Dashboard(Screen[None]):
     """Watch a model learn and talk to it while it does."""
 
@@ -71,6 +85,7 @@ class Dashboard(Screen[None]):
         super().__init__()
         self.cfg, self.engines, self.settings = cfg, engines, settings
         self.follow_dir = follow
+        self.followed_config: dict[str, Any] = {}
         self.records: list[dict[str, Any]] = []
         self.epochs = cfg.epochs
         self.running = False
@@ -211,6 +226,7 @@ class Dashboard(Screen[None]):
         self.engines.training_over()
         progress = self._progress()
         progress.paused = False
+        progress.forget_batch()  # its ETAs no longer mean anything
         if not self.ended:  # the trainer raised: the app's worker handler shows why
             progress.say("Training did not run to its end (see the notification); files already saved are "
                          "kept. Press t to try again.", "bold red")
@@ -220,8 +236,8 @@ class Dashboard(Screen[None]):
     # -- following a headless run ------------------------------------------------------------------
 
     def _start_following(self, model_dir: Path) -> None:
-        self.query_one(RunSettings).show_config(self.cfg.replace(model_dir=model_dir),
-                                                f"following a headless run in {model_dir}")
+        self.query_one(RunSettings).show_note(f"Following a headless run in {model_dir}: its settings appear "
+                                              "once it has written config.json.")
         self._progress().say(f"Waiting for {model_dir} …", "italic")
         self.query_one(SamplesPanel).note("Samples are printed by the headless run itself; "
                                           "the REPL here uses its saved (best) model.")
@@ -231,6 +247,12 @@ class Dashboard(Screen[None]):
     def follow_update(self, message: FollowUpdate) -> None:
         if message.epochs:
             self.epochs = message.epochs
+        if message.config and message.config != self.followed_config:
+            self.followed_config = message.config
+            followed = saved_config(message.config)
+            if followed is not None:
+                note = f"following a headless run in {self.follow_dir}"
+                self.query_one(RunSettings).show_config(followed, note)
         if len(message.records) < len(self.records):  # the run was restarted with --fresh
             self.records.clear()
             self.query_one(EpochTable).reset()
@@ -261,8 +283,9 @@ class Dashboard(Screen[None]):
         best = best_record(records)
         for record in records:
             self._add_record(record, record is best)
-        settings.show_config(self.cfg, f"saved run: {len(records)} epoch(s) in {self.cfg.model_dir}; "
-                                       "t resumes it with its saved settings")
+        saved = saved_config(follow_files.read_config(self.cfg.model_dir), keep_from=self.cfg)
+        note = f"saved run: {len(records)} epoch(s) in {self.cfg.model_dir}; t resumes it with these settings"
+        settings.show_config(saved or self.cfg, note)
         self._progress().say(f"Saved run with {len(records)} epoch(s): press t to resume it.")
 
     def _add_record(self, record: dict[str, Any], best: bool) -> None:

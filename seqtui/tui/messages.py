@@ -66,10 +66,11 @@ class TrainerExited(Message, bubble=False):
 class FollowUpdate(Message, bubble=False):
     """New state read from a headless run's files (`--follow`)."""
 
-    def __init__(self, records: list[dict[str, Any]], epochs: int | None, checkpoint: dict[str, Any] | None,
-                 running: bool) -> None:
+    def __init__(self, records: list[dict[str, Any]], config: dict[str, Any], epochs: int | None,
+                 checkpoint: dict[str, Any] | None, running: bool) -> None:
         super().__init__()
         self.records = records
+        self.config = config
         self.epochs = epochs
         self.checkpoint = checkpoint
         self.running = running

@@ -37,6 +37,10 @@ class RunSettings(Static):
             lines.append(Text(note, style="italic"))
         self.update(Text("\n").join(lines))
 
+    def show_note(self, note: str) -> None:
+        """Only a note (the settings are not known yet)."""
+        self.update(Text(note, style="italic"))
+
     def show_run(self, info: dict[str, Any], cfg: Config, first_epoch: int, epochs: int,
                  resumed: bool) -> None:
         """The prepared run, as the trainer reported it."""
