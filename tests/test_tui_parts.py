@@ -96,3 +96,13 @@ async def test_curve_plot_draws_both_series_with_axis_labels() -> None:
         assert lines[0].lstrip().startswith("3.2") and lines[-2].lstrip().startswith("1┤")
         assert lines[-1].split() == ["1", "epoch", "3"]
         assert all(any(0x2800 < ord(c) <= 0x28FF for c in line) for line in lines[:-1])
+
+
+def test_private_terminal_leaves_a_non_terminal_stderr_alone() -> None:
+    """Under pytest stderr is not a terminal: no driver is swapped and fd 2 is untouched."""
+    from seqtui.tui.terminal import private_terminal
+
+    before = os.fstat(2)
+    with private_terminal() as driver:
+        assert driver is None
+    assert os.fstat(2).st_ino == before.st_ino

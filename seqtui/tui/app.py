@@ -39,7 +39,8 @@ FOLLOW_POLL = 0.5  # seconds between reads of a followed run's files
 
 
 def core_trainer(*args: Any, **kwargs: Any) -> TrainingEnded:
-    """`seqtui.training.train`, imported when first called (it pulls in the data pipeline)."""
+    """`seqtui.training.train`, with TensorFlow imported first in a way that keeps the UI responsive."""
+    latency.import_tensorflow()
     from seqtui.training import train
 
     return train(*args, **kwargs)
@@ -79,8 +80,6 @@ class SeqtuiApp(App[None]):
         stop.link(get_current_worker().cancelled_event)  # closing the app also stops (and saves)
         try:
             resume = resumable(self.cfg.model_dir)
-            if self.trainer is core_trainer:
-                latency.import_tensorflow()
             return self.trainer(self.cfg, Relay(target), stop=stop, pause=pause, resume=resume,
                                 fresh=not resume)
         finally:
