@@ -81,7 +81,7 @@ async def test_p_pauses_then_s_stops_and_saves_a_loadable_model(tiny_corpus: Pat
 
 
 async def test_q_while_training_asks_and_y_saves_then_quits(tiny_corpus: Path, tmp_path: Path) -> None:
-    """q asks first while training runs; n keeps training; y stops after the batch, saves, and exits."""
+    """q or ctrl+q asks first while training runs; n keeps training; y stops after the batch, saves, exits."""
     cfg = tiny_config(train_dir=tiny_corpus, model_dir=tmp_path / "models", epochs=200)
     messages: list = []
     app = make_app(cfg)
@@ -92,9 +92,11 @@ async def test_q_while_training_asks_and_y_saves_then_quits(tiny_corpus: Path, t
         await until(pilot, lambda: count(messages, EpochDone) >= 1, what="the first epoch")
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmQuit)
+        await pilot.press("ctrl+q")  # asked again over the question: still one question
+        assert sum(isinstance(s, ConfirmQuit) for s in app.screen_stack) == 1
         await pilot.press("n")
         assert app.screen is dashboard and dashboard.running
-        await pilot.press("q", "y")
+        await pilot.press("ctrl+q", "y")
         for _ in range(600):  # the app exits by itself once the checkpoint is written
             if not app.is_running:
                 break

@@ -66,9 +66,10 @@ class SeqtuiApp(App[None]):
             self.push_screen(Dashboard(self.cfg, self.engines, self.settings, self.follow))
 
     async def action_quit(self) -> None:
-        """ctrl+q: while training runs, ask first (quitting saves a checkpoint)."""
-        if isinstance(self.screen, Dashboard):
-            self.screen.action_request_quit()
+        """ctrl+q: while training runs, ask first (quitting saves a checkpoint), even over another screen."""
+        dashboards = [s for s in self.screen_stack if isinstance(s, Dashboard)]
+        if dashboards:
+            dashboards[0].action_request_quit()
         else:
             self.exit()
 

@@ -160,7 +160,7 @@ class Dashboard(Screen[None]):
             self.app.exit()
         elif self.quitting:
             self.notify("Saving a checkpoint; quitting as soon as it is written.")
-        else:
+        elif not isinstance(self.app.screen, ConfirmQuit):
             self.app.push_screen(ConfirmQuit(), self._quit_answered)
 
     def _quit_answered(self, quit_app: bool | None) -> None:
