@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import Static
 from tui_fakes import tiny_config
 from tui_pilot import type_line, until
@@ -25,6 +26,15 @@ SIZE = (120, 40)
 
 def count(messages: list, kind: type) -> int:
     return sum(isinstance(m, kind) for m in messages)
+
+
+async def first_epoch_done(pilot: Pilot, messages: list) -> Dashboard:
+    """Press t and let the real trainer finish one epoch (TensorFlow loaded, steps traced)."""
+    dashboard = pilot.app.screen
+    assert isinstance(dashboard, Dashboard)
+    await pilot.press("t")
+    await until(pilot, lambda: count(messages, EpochDone) >= 1, what="the first epoch")
+    return dashboard
 
 
 async def test_t_trains_and_the_table_curves_and_samples_update(tiny_corpus: Path, tmp_path: Path) -> None:
@@ -58,10 +68,7 @@ async def test_p_pauses_then_s_stops_and_saves_a_loadable_model(tiny_corpus: Pat
     messages: list = []
     app = make_app(cfg)
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
-        dashboard = app.screen
-        assert isinstance(dashboard, Dashboard)
-        await pilot.press("t")
-        await until(pilot, lambda: count(messages, EpochDone) >= 1, what="the first epoch")
+        dashboard = await first_epoch_done(pilot, messages)
         await pilot.press("p")
         progress = dashboard.query_one(EpochProgress)
         assert progress.paused and "Paused" in progress.headline.plain
@@ -86,10 +93,7 @@ async def test_q_while_training_asks_and_y_saves_then_quits(tiny_corpus: Path, t
     messages: list = []
     app = make_app(cfg)
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
-        dashboard = app.screen
-        assert isinstance(dashboard, Dashboard)
-        await pilot.press("t")
-        await until(pilot, lambda: count(messages, EpochDone) >= 1, what="the first epoch")
+        dashboard = await first_epoch_done(pilot, messages)
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmQuit)
         await pilot.press("ctrl+q")  # asked again over the question: still one question

@@ -8,55 +8,46 @@ blocks the trainer.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from textual.message import Message
 
 from seqtui import events
 from seqtui.vocab import Unknown
 
+E = TypeVar("E")
 
-class TrainingBegan(Message, bubble=False):
+
+class Relayed(Message, Generic[E], bubble=False):
+    """A core training event, handed to the UI thread as it is (subclasses repeat bubble=False:
+    Message subclasses bubble unless they say otherwise)."""
+
+    def __init__(self, event: E) -> None:
+        super().__init__()
+        self.event = event
+
+
+class TrainingBegan(Relayed[events.TrainingStarted], bubble=False):
     """The run is prepared and its model built."""
 
-    def __init__(self, event: events.TrainingStarted) -> None:
-        super().__init__()
-        self.event = event
 
-
-class BatchDone(Message, bubble=False):
+class BatchDone(Relayed[events.BatchEnded], bubble=False):
     """A batch finished. Only the newest matters, so a queued one is replaced by the next."""
-
-    def __init__(self, event: events.BatchEnded) -> None:
-        super().__init__()
-        self.event = event
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, BatchDone)
 
 
-class EpochDone(Message, bubble=False):
+class EpochDone(Relayed[events.EpochEnded], bubble=False):
     """An epoch finished, with its record, sample translations and a decoding snapshot."""
 
-    def __init__(self, event: events.EpochEnded) -> None:
-        super().__init__()
-        self.event = event
 
-
-class CheckpointWritten(Message, bubble=False):
+class CheckpointWritten(Relayed[events.CheckpointSaved], bubble=False):
     """A checkpoint is on disk."""
 
-    def __init__(self, event: events.CheckpointSaved) -> None:
-        super().__init__()
-        self.event = event
 
-
-class TrainingStopped(Message, bubble=False):
+class TrainingStopped(Relayed[events.TrainingEnded], bubble=False):
     """The trainer reported how the run ended (finished, early_stopped, stopped or complete)."""
-
-    def __init__(self, event: events.TrainingEnded) -> None:
-        super().__init__()
-        self.event = event
 
 
 class TrainerExited(Message, bubble=False):
