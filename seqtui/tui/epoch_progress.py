@@ -27,7 +27,7 @@ class EpochProgress(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.batch: BatchEnded | None = None
+        self.last_batch: BatchEnded | None = None
         self.epochs = 0
         self.headline = Text("")
         self.paused = False
@@ -38,16 +38,16 @@ class EpochProgress(Static):
         self._draw()
 
     def show_batch(self, event: BatchEnded, epochs: int) -> None:
-        self.batch, self.epochs = event, epochs
+        self.last_batch, self.epochs = event, epochs
         self._draw()
 
     def forget_batch(self) -> None:
-        self.batch = None
+        self.last_batch = None
         self._draw()
 
     def _draw(self) -> None:
         lines = [self.headline]
-        e = self.batch
+        e = self.last_batch
         if e is not None:
             per_batch = e.seconds / e.batch if e.batch else 0.0
             epoch_left = per_batch * (e.batches - e.batch)
