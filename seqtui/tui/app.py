@@ -40,6 +40,7 @@ FOLLOW_POLL = 0.5  # seconds between reads of a followed run's files
 
 def core_trainer(*args: Any, **kwargs: Any) -> TrainingEnded:
     """`seqtui.training.train`, with TensorFlow imported first in a way that keeps the UI responsive."""
+    latency.lower_thread_priority()
     latency.import_tensorflow()
     from seqtui.training import train
 

@@ -10,8 +10,22 @@ live as long as the app.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import sys
+import threading
+
+
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Make the calling thread (and the threads it starts, such as TensorFlow's pools) yield to the UI.
+
+    On Linux niceness is per thread and inherited by new threads; raising it needs no privilege.
+    """
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), niceness))
 
 
 def import_tensorflow() -> None:
