@@ -84,7 +84,7 @@ async def test_curve_plot_draws_both_series_with_axis_labels() -> None:
 
     class PlotApp(App[None]):
         def compose(self) -> ComposeResult:
-            yield CurvePlot([("loss", "blue"), ("val_loss", "dark_orange")])
+            yield CurvePlot([("loss", "blue"), ("val_loss", "#ff8c00")])
 
     app = PlotApp()
     async with app.run_test(size=(40, 8)) as pilot:

@@ -45,7 +45,7 @@ from seqtui.tui.samples_panel import SamplesPanel
 if TYPE_CHECKING:
     from seqtui.tui.app import SeqtuiApp
 
-TRAIN, VAL = "dodger_blue1", "dark_orange"  # curve colours
+TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not know rich colour names)
 ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (val_loss stopped improving)",
            "stopped": "Stopped", "complete": "This run is already complete"}
 

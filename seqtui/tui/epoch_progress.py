@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.widgets import Static
 
 from seqtui.events import BatchEnded
 
 BAR = 36
+REDRAW_HZ = 10  # a bar redrawn faster is not read faster, and the UI thread shares the GIL with training
 
 
 def clock(seconds: float) -> str:
@@ -19,7 +22,7 @@ def clock(seconds: float) -> str:
 
 def bar(done: int, total: int, width: int = BAR) -> Text:
     filled = round(width * done / total) if total else 0
-    return Text("━" * filled, style="green").append("━" * (width - filled), style="grey30")
+    return Text("━" * filled, style="green").append("━" * (width - filled), style="#4d4d4d")
 
 
 class EpochProgress(Static):
@@ -31,6 +34,7 @@ class EpochProgress(Static):
         self.epochs = 0
         self.headline = Text("")
         self.paused = False
+        self._drawn_at = 0.0
 
     def say(self, headline: str, style: str = "") -> None:
         """Show a state line (idle, preparing, stopping, finished) above the last bar."""
@@ -38,14 +42,18 @@ class EpochProgress(Static):
         self._draw()
 
     def show_batch(self, event: BatchEnded, epochs: int) -> None:
+        """Show a batch; at most REDRAW_HZ times a second, but always an epoch's last batch."""
         self.last_batch, self.epochs = event, epochs
-        self._draw()
+        now = time.monotonic()
+        if now - self._drawn_at >= 1 / REDRAW_HZ or event.batch == event.batches:
+            self._draw()
 
     def forget_batch(self) -> None:
         self.last_batch = None
         self._draw()
 
     def _draw(self) -> None:
+        self._drawn_at = time.monotonic()
         lines = [self.headline]
         e = self.last_batch
         if e is not None:
