@@ -128,3 +128,20 @@ async def test_repl_in_the_dashboard_uses_the_last_epoch_snapshot_while_training
         await type_line(pilot, "Go.")
         await until(pilot, lambda: ended(messages, 2), what="the second translation")
         assert transcript.output(2) == "saved"
+
+
+async def test_a_new_sentence_cuts_the_one_still_streaming_short() -> None:
+    """Two sentences submitted at once: the first is marked cut short, the second streams in full."""
+    app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine("x" * 200, seconds_per_char=0.005))
+    messages: list = []
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        pane = app.screen.query_one(ReplPane)
+        await until(pilot, lambda: pane.engine_label != "", what="the model")
+        for line in ("Go.", "Hi."):  # back to back, as a pasted pair of lines would arrive
+            pane.post_message(Input.Submitted(pane.input, line))
+        await until(pilot, lambda: any(isinstance(m, TranslationEnded) and m.entry == 2 for m in messages),
+                    what="the second translation")
+        transcript = pane.query_one(Transcript)
+        first, second = transcript.query(Static)[-2:]
+        assert "cut short" in str(first.render()) and "▌" not in str(first.render())
+        assert transcript.output(2) == "x" * 200 and len(transcript.output(1)) < 200

@@ -31,12 +31,16 @@ SAMPLES = [("Go.", "Va !", "Va !"), ("I see.", "Je comprends.", "Je compris."),
 class FakeEngine:
     """Decodes every sentence as `reply`, one character at a time, like the numpy engine."""
 
-    def __init__(self, reply: str = "Je vais bien.", known: str = string.ascii_letters + " '.!?") -> None:
+    def __init__(self, reply: str = "Je vais bien.", known: str = string.ascii_letters + " '.!?",
+                 seconds_per_char: float = 0.0) -> None:
         self.reply = reply
         self.source = Vocab(known)
+        self.seconds_per_char = seconds_per_char
 
     def decode_stream(self, text: str, settings: Settings | None = None) -> Iterator[str]:
-        yield from self.reply if text else ""
+        for char in self.reply if text else "":
+            time.sleep(self.seconds_per_char)
+            yield char
 
 
 def scripted_trainer(epochs: int = len(LOSSES), batches: int = 4, hold: bool = False) -> Any:

@@ -105,7 +105,9 @@ class ReplPane(Vertical):
         if repl_commands.is_command(line):
             self.run_command(line)
         else:
-            self.seqtui.translate(self, next(self._ids), line, self.state.settings)
+            entry = next(self._ids)
+            self.query_one(Transcript).begin(entry, line)  # echoed now, not after a thread hop
+            self.seqtui.translate(self, entry, line, self.state.settings)
 
     @on(Input.Changed, "#repl-input")
     def changed(self, event: Input.Changed) -> None:
@@ -163,7 +165,7 @@ class ReplPane(Vertical):
                 self._show_preview(describe_unknown(message.unknown))
             return
         self._notes[message.entry] = f"{message.engine_label} · {self.state.describe()}"
-        self.query_one(Transcript).begin(message.entry, message.text, message.unknown)
+        self.query_one(Transcript).flag(message.entry, message.unknown)
 
     @on(TranslationChar)
     def char(self, message: TranslationChar) -> None:
@@ -182,7 +184,7 @@ class ReplPane(Vertical):
     @on(TranslationFailed)
     def failed(self, message: TranslationFailed) -> None:
         if message.entry > 0:
-            self.query_one(Transcript).note(f"› {message.text}\n  {message.reason}", "yellow")
+            self.query_one(Transcript).end(message.entry, message.reason, "yellow")
         elif message.entry == self._preview_entry:
             self._show_preview(message.reason)
 

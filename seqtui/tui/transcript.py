@@ -23,14 +23,15 @@ def source_text(text: str, unknown: list[Unknown]) -> Text:
 @dataclass
 class _Entry:
     widget: Static
-    source: Text
+    text: str
     unknown: list[Unknown] = field(default_factory=list)
     output: str = ""
     note: str = ""
+    note_style: str = "dim"
     streaming: bool = True
 
     def render(self) -> Text:
-        text = self.source.copy()
+        text = source_text(self.text, self.unknown)
         if self.unknown:
             text.append(f"\n  {describe_unknown(self.unknown)}", style="red")
         text.append("\n  ")
@@ -38,7 +39,7 @@ class _Entry:
         if self.streaming:
             text.append("▌", style="dim")
         if self.note:
-            text.append(f"\n  {self.note}", style="dim")
+            text.append(f"\n  {self.note}", style=self.note_style)
         return text
 
 
@@ -57,23 +58,38 @@ class Transcript(VerticalScroll):
     def on_mount(self) -> None:
         self.anchor()  # follow new output until the user scrolls up
 
-    def begin(self, entry: int, text: str, unknown: list[Unknown]) -> None:
-        """Start an entry for `text` (its translation follows)."""
-        item = _Entry(Static(), source_text(text, unknown), unknown)
+    def begin(self, entry: int, text: str) -> None:
+        """Start an entry for `text` as soon as it is submitted (its translation follows).
+
+        An entry still streaming is cut short: its worker is being replaced, and one replaced before
+        it ever ran would never say so.
+        """
+        for older in self._entries.values():
+            if older.streaming:
+                older.streaming, older.note = False, "cut short"
+                self._show(older)
+        item = _Entry(Static(), text)
         self._entries[entry] = item
         self.mount(item.widget)
         self._show(item)
 
+    def flag(self, entry: int, unknown: list[Unknown]) -> None:
+        """Mark the characters of the entry's sentence that the model does not know."""
+        item = self._entries.get(entry)
+        if item is not None and unknown:
+            item.unknown = unknown
+            self._show(item)
+
     def add_char(self, entry: int, char: str) -> None:
         item = self._entries.get(entry)
-        if item is not None:
+        if item is not None and item.streaming:
             item.output += char
             self._show(item)
 
-    def end(self, entry: int, note: str) -> None:
+    def end(self, entry: int, note: str, style: str = "dim") -> None:
         item = self._entries.get(entry)
         if item is not None:
-            item.streaming, item.note = False, note
+            item.streaming, item.note, item.note_style = False, note, style
             self._show(item)
 
     def output(self, entry: int) -> str:
