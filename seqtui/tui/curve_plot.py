@@ -34,7 +34,7 @@ class CurvePlot(Widget):
         self.values: dict[str, list[float | None]] = {name: [] for name, _ in series}
 
     def on_mount(self) -> None:
-        self.border_title = "  ".join(f"[{colour}]━━[/] {name}" for name, colour in self.series)
+        self.border_title = " ".join(f"[{colour}]━[/] {name}" for name, colour in self.series)
 
     def set_data(self, epochs: list[int], values: dict[str, list[float | None]]) -> None:
         self.epochs = list(epochs)

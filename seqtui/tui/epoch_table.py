@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "characters per second")
+# Fixed widths: the layout does not shift as numbers grow, and never waits for the table to re-measure.
+WIDTHS = (5, 7, 8, 8, 12, 7, 21)
 BEST = "★"
 
 
@@ -26,8 +28,9 @@ class EpochTable(DataTable):
         self.best_epoch: int | None = None
 
     def on_mount(self) -> None:
-        for name in COLUMNS:
-            self.add_column(name, key=name)
+        for name, width in zip(COLUMNS, WIDTHS, strict=True):
+            label = Text(name, justify="left" if name == "epoch" else "right")  # over right-aligned numbers
+            self.add_column(label, key=name, width=width)
 
     def add_record(self, record: dict[str, Any], best: bool) -> None:
         """Append one epoch; `best` moves the star to it."""
