@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -26,6 +28,17 @@ SIZE = (120, 40)
 
 def count(messages: list, kind: type) -> int:
     return sum(isinstance(m, kind) for m in messages)
+
+
+async def quiet_for(pilot: Pilot, value: Callable[[], int], seconds: float, timeout: float = 30.0) -> None:
+    """Wait until `value()` has not changed for `seconds` (a trainer that never pauses times out)."""
+    start = changed = time.monotonic()
+    last = value()
+    while time.monotonic() - changed < seconds:
+        assert time.monotonic() - start < timeout, "the value kept changing"
+        await pilot.pause(0.05)
+        if value() != last:
+            last, changed = value(), time.monotonic()
 
 
 async def first_epoch_done(pilot: Pilot, messages: list) -> Dashboard:
@@ -72,7 +85,8 @@ async def test_p_pauses_then_s_stops_and_saves_a_loadable_model(tiny_corpus: Pat
         await pilot.press("p")
         progress = dashboard.query_one(EpochProgress)
         assert progress.paused and "Paused" in progress.headline.plain
-        await pilot.pause(0.5)  # the batch under way when p was pressed finishes
+        # The step under way when p was pressed (maybe an epoch end: saves, validation) finishes first.
+        await quiet_for(pilot, lambda: count(messages, BatchDone), seconds=1.0)
         held = count(messages, BatchDone)
         await pilot.pause(1.5)
         assert count(messages, BatchDone) == held, "batches went on while paused"
