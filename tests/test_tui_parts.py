@@ -106,3 +106,35 @@ def test_private_terminal_leaves_a_non_terminal_stderr_alone() -> None:
     with private_terminal() as driver:
         assert driver is None
     assert os.fstat(2).st_ino == before.st_ino
+
+
+async def test_transcript_entry_grows_even_when_a_layout_pass_interleaves() -> None:
+    """An entry that gains a line right after a layout pass still gets its new height.
+
+    This reproduces a Textual caching behaviour (private calls stand for what other widgets'
+    updates do in the live app) that left finished translations without their last line.
+    """
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    from seqtui.tui.transcript import Transcript
+
+    class TranscriptApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Transcript()
+
+    app = TranscriptApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.begin(1, "Go.")
+        transcript.note("a note")
+        await pilot.pause()
+        entry, note = transcript.query(Static)
+        transcript.add_char(1, "V")
+        note.update("a note\nthat grew")
+        note._check_refresh()  # the note settles before the entry does
+        app.screen._refresh_layout()  # ... and a layout pass runs in between
+        transcript.end(1, "epoch 3 snapshot · greedy")  # the entry gains its note line
+        await pilot.pause()
+        await pilot.pause()
+        assert entry.size.height == len(str(entry.render()).splitlines())

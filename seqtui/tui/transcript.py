@@ -29,6 +29,7 @@ class _Entry:
     note: str = ""
     note_style: str = "dim"
     streaming: bool = True
+    lines: int = 0
 
     def render(self) -> Text:
         text = source_text(self.text, self.unknown)
@@ -106,4 +107,13 @@ class Transcript(VerticalScroll):
         self.remove_children()
 
     def _show(self, item: _Entry) -> None:
-        item.widget.update(item.render())
+        text = item.render()
+        item.widget.update(text)
+        lines = len(text.wrap(self.app.console, max(1, self.content_size.width)))
+        if lines != item.lines:
+            # Textual caches a widget's box model by a counter that a second update does not bump
+            # while the first one's layout is pending; if a layout pass ran in between (another
+            # entry streaming, training redrawing), the entry keeps its old height. A refresh after
+            # the pending one is processed bumps it.
+            item.lines = lines
+            item.widget.call_after_refresh(item.widget.refresh, layout=True)
