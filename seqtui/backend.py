@@ -33,7 +33,9 @@ def _stderr_silenced() -> Any:
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, ValueError, OSError):
-        yield  # stderr is not a real file (a test runner's capture): nothing native to silence
+        fd = -1
+    if fd < 0:  # not a real file (a test runner's capture; Textual's, whose fileno() is -1)
+        yield
         return
     saved = os.dup(fd)
     devnull = os.open(os.devnull, os.O_WRONLY)

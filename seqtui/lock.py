@@ -58,3 +58,9 @@ def hold(model_dir: Path) -> Iterator[None]:
     finally:
         if _owner(path) == os.getpid():
             path.unlink(missing_ok=True)
+
+
+def owner(model_dir: Path) -> int | None:
+    """The pid of the live process training into `model_dir`, or None (for watching a run from outside)."""
+    pid = _owner(Path(model_dir) / LOCK_NAME)
+    return pid if pid is not None and _alive(pid) else None

@@ -1,0 +1,178 @@
+"""The Textual app: one factory, `make_app`, shared by the CLI (`run_dashboard`, `run_repl`) and the tests.
+
+The app owns every worker, so one `Worker.StateChanged` handler turns any worker's error into a
+notification (the message does not bubble). Workers call core code and post messages to the
+screen or pane that asked for them; they never touch widgets.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message_pump import MessagePump
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from seqtui import bundle
+from seqtui.config import Config
+from seqtui.decoding import Settings
+from seqtui.errors import BundleError, SeqtuiError
+from seqtui.events import TrainingEnded
+from seqtui.tui import follow as follow_files
+from seqtui.tui import latency
+from seqtui.tui.dashboard import Dashboard
+from seqtui.tui.engines import EngineLoader, EngineSource, load_saved
+from seqtui.tui.messages import FollowUpdate, ModelReady, TrainerExited
+from seqtui.tui.relay import Relay, StopSignal
+from seqtui.tui.repl_pane import stream_translation
+from seqtui.tui.repl_screen import ReplScreen
+from seqtui.tui.terminal import private_terminal
+
+Mode = Literal["dashboard", "repl"]
+Trainer = Callable[..., TrainingEnded]  # `seqtui.training.train`'s signature
+FOLLOW_POLL = 0.5  # seconds between reads of a followed run's files
+
+
+def core_trainer(*args: Any, **kwargs: Any) -> TrainingEnded:
+    """`seqtui.training.train`, with TensorFlow imported first in a way that keeps the UI responsive."""
+    latency.lower_thread_priority()
+    latency.import_tensorflow()
+    from seqtui.training import train
+
+    return train(*args, **kwargs)
+
+
+class SeqtuiApp(App[None]):
+    """The dashboard (training view with a REPL pane) or the REPL alone."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "seqtui"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
+
+    def __init__(self, cfg: Config, mode: Mode, settings: Settings, trainer: Trainer, engines: EngineSource,
+                 follow: Path | None = None, driver_class: type[Any] | None = None) -> None:
+        super().__init__(driver_class=driver_class)
+        self.cfg, self.mode, self.settings = cfg, mode, settings
+        self.trainer, self.engines, self.follow = trainer, engines, follow
+
+    def on_mount(self) -> None:
+        if self.mode == "repl":
+            self.push_screen(ReplScreen(self.engines, self.settings))
+        else:
+            self.push_screen(Dashboard(self.cfg, self.engines, self.settings, self.follow))
+
+    async def action_quit(self) -> None:
+        """ctrl+q: while training runs, ask first (quitting saves a checkpoint), even over another screen."""
+        dashboards = [s for s in self.screen_stack if isinstance(s, Dashboard)]
+        if dashboards:
+            dashboards[0].action_request_quit()
+        else:
+            self.exit()
+
+    # -- workers -----------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="train")
+    def run_training(self, target: MessagePump, stop: StopSignal, pause: threading.Event) -> TrainingEnded:
+        """Train with the core trainer, reporting to `target`. TensorFlow is first imported here."""
+        stop.link(get_current_worker().cancelled_event)  # closing the app also stops (and saves)
+        try:
+            resume = resumable(self.cfg.model_dir)
+            return self.trainer(self.cfg, Relay(target), stop=stop, pause=pause, resume=resume,
+                                fresh=not resume)
+        finally:
+            target.post_message(TrainerExited())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="decode")
+    def translate(self, target: MessagePump, entry: int, text: str, settings: Settings) -> None:
+        """Translate into the REPL history; a newer translation cuts this one short."""
+        stream_translation(target, self.engines, entry, text, settings)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
+    def preview(self, target: MessagePump, entry: int, text: str, settings: Settings) -> None:
+        """Translate what is being typed (translate-as-you-type)."""
+        stream_translation(target, self.engines, entry, text, settings)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def load_model(self, target: MessagePump) -> None:
+        """Read the model before the first translation needs it, and tell `target` whether there is one."""
+        try:
+            _, label = self.engines.get()
+        except SeqtuiError as e:
+            target.post_message(ModelReady("", str(e)))
+        else:
+            target.post_message(ModelReady(label))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="follow")
+    def watch_run(self, target: MessagePump, model_dir: Path) -> None:
+        """Poll a headless run's files and post what changed, until the app closes."""
+        worker = get_current_worker()
+        seen = None
+        while not worker.is_cancelled:
+            files = follow_files.read(model_dir)
+            if files != seen:
+                seen = files
+                target.post_message(FollowUpdate(list(files.records), files.config, files.epochs,
+                                                 files.checkpoint, files.running))
+            worker.cancelled_event.wait(FOLLOW_POLL)
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        """Every worker's error becomes a notification; the app stays up."""
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        error = event.worker.error
+        if isinstance(error, SeqtuiError):
+            self.notify(str(error), title=error.title, severity="error", timeout=15)
+        else:
+            self.notify(f"{type(error).__name__}: {error}", title=f"Unexpected error in {event.worker.name}",
+                        severity="error", timeout=15)
+
+
+def resumable(model_dir: Path) -> bool:
+    """Whether `t` resumes (a checkpoint exists) or starts fresh (the folder holds no run).
+
+    Raises:
+        BundleError: a model without a checkpoint: starting fresh would discard it.
+    """
+    if bundle.read_checkpoint(model_dir) is not None:
+        return True
+    if bundle.exists(model_dir):
+        raise BundleError(f"{model_dir} holds a model but no checkpoint to resume; pass another --model-dir, "
+                          "or discard it with `seqtui train --fresh`")
+    return False
+
+
+def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None = None,
+             follow: Path | None = None, trainer: Trainer = core_trainer,
+             load_engine: EngineLoader = load_saved, driver_class: type[Any] | None = None) -> SeqtuiApp:
+    """Build the app.
+
+    Args:
+        cfg: the run's config (its model_dir is where the REPL finds the saved model).
+        mode: "dashboard" (training view and REPL pane) or "repl" (the REPL full screen).
+        settings: initial decoding settings; default from the config.
+        follow: a model folder a headless `seqtui train` writes into, to watch instead of training.
+        trainer: the training function (`training.train`'s signature); tests pass scripted ones.
+        load_engine: reads a decoding engine from a model folder; tests may pass a fake one.
+        driver_class: the Textual driver (None: Textual's choice).
+    """
+    settings = settings or Settings(beam=cfg.beam, temperature=cfg.temperature, max_len=cfg.max_output_len)
+    engines = EngineSource(follow or cfg.model_dir, load_engine)
+    return SeqtuiApp(cfg, mode, settings, trainer, engines, follow, driver_class)
+
+
+def run_dashboard(cfg: Config, follow: Path | None = None) -> None:
+    """`seqtui dashboard`: the training view on a real terminal."""
+    with private_terminal() as driver:
+        make_app(cfg, follow=follow, driver_class=driver).run()
+
+
+def run_repl(cfg: Config, settings: Settings) -> None:
+    """`seqtui repl`: the REPL full screen on the saved model."""
+    with private_terminal() as driver:
+        make_app(cfg, mode="repl", settings=settings, driver_class=driver).run()

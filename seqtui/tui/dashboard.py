@@ -1,0 +1,306 @@
+"""The training view: settings, epoch table, curves, batch progress, samples, and the REPL pane.
+
+Training runs in a thread worker calling the same `training.train` as `seqtui train`; its events
+arrive here as messages (see `relay`). `--follow` instead polls a headless run's files.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from seqtui import bundle, config
+from seqtui.config import Config
+from seqtui.decoding import Settings
+from seqtui.errors import SeqtuiError
+from seqtui.training import RESUME_KEEPS
+from seqtui.tui import follow as follow_files
+from seqtui.tui import latency
+from seqtui.tui.confirm_quit import ConfirmQuit
+from seqtui.tui.curve_plot import CurvePlot
+from seqtui.tui.engines import EngineSource
+from seqtui.tui.epoch_progress import EpochProgress
+from seqtui.tui.epoch_table import EpochTable
+from seqtui.tui.messages import (
+    BatchDone,
+    EpochDone,
+    FollowUpdate,
+    TrainerExited,
+    TrainingBegan,
+    TrainingStopped,
+)
+from seqtui.tui.relay import StopSignal
+from seqtui.tui.repl_pane import ReplPane
+from seqtui.tui.run_settings import RunSettings
+from seqtui.tui.samples_panel import SamplesPanel
+
+if TYPE_CHECKING:
+    from seqtui.tui.app import SeqtuiApp
+
+TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not know rich colour names)
+ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (val_loss stopped improving)",
+           "stopped": "Stopped", "complete": "This run is already complete"}
+
+
+def best_record(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The epoch with the lowest val_loss (what the trainer saved as model.keras)."""
+    scored = [r for r in records if isinstance(r.get("val_loss"), (int, float))]
+    return min(scored, key=lambda r: r["val_loss"], default=None)
+
+
+def saved_config(saved: dict[str, Any], keep_from: Config | None = None) -> Config | None:
+    """A run's settings from its config.json (None if unusable); with `keep_from`, as resuming uses them."""
+    values = {k: v for k, v in saved.items() if k in config.FIELDS}
+    if keep_from is not None:
+        values.update({k: getattr(keep_from, k) for k in RESUME_KEEPS})
+    try:
+        return config.merge(Config(), values) if values else None
+    except SeqtuiError:  # written by another version
+        return None
+
+
+class Dashboard(Screen[None]):
+    """Watch a model learn and talk to it while it does."""
+
+    BINDINGS = [
+        Binding("t", "train", "Train/resume"),
+        Binding("p", "pause", "Pause/resume"),
+        Binding("s", "stop", "Stop & save"),
+        Binding("q", "request_quit", "Quit"),
+        Binding("r", "focus_repl", "REPL"),
+        Binding("tab", "focus_repl", "REPL", show=False),
+        Binding("escape", "focus_training", "Training view"),
+    ]
+
+    def __init__(self, cfg: Config, engines: EngineSource, settings: Settings,
+                 follow: Path | None = None) -> None:
+        super().__init__()
+        self.cfg, self.engines, self.settings = cfg, engines, settings
+        self.follow_dir = follow
+        self.followed_config: dict[str, Any] = {}
+        self.records: list[dict[str, Any]] = []
+        self.epochs = cfg.epochs
+        self.running = False
+        self.quitting = False
+        self.ended = False
+        self.stop_signal = StopSignal()
+        self.pause_signal = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield RunSettings(id="settings")
+        with Horizontal(id="top"):
+            yield EpochTable(id="epochs")
+            with Vertical(id="curves"):
+                yield CurvePlot([("loss", TRAIN), ("val_loss", VAL)], id="loss-plot")
+                yield CurvePlot([("accuracy", TRAIN), ("val_accuracy", VAL)], id="accuracy-plot")
+        yield EpochProgress(id="progress")
+        with Horizontal(id="bottom"):
+            yield SamplesPanel(id="samples")
+            yield ReplPane(self.engines, self.settings, id="repl", intro="Translations use the last finished "
+                           "epoch while training, else the saved model.")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(RunSettings).border_title = "seqtui · run"
+        self.query_one(EpochProgress).border_title = "Progress"
+        self.query_one(EpochTable).border_title = "Epochs"
+        if self.follow_dir is not None:
+            self._start_following(self.follow_dir)
+        else:
+            self._show_saved_run()
+        self.query_one(EpochTable).focus()
+
+    # -- keys --------------------------------------------------------------------------------------
+
+    def action_train(self) -> None:
+        if self.follow_dir is not None:
+            self.notify("This dashboard follows a headless run; control it from its own terminal.",
+                        severity="warning")
+            return
+        if self.running:
+            self.notify("Training is already running.")
+            return
+        self.running, self.ended = True, False
+        self.stop_signal, self.pause_signal = StopSignal(), threading.Event()
+        self._progress().paused = False
+        self._progress().say("Preparing the data and loading TensorFlow…", "italic")
+        self.seqtui.run_training(self, self.stop_signal, self.pause_signal)
+
+    def action_pause(self) -> None:
+        if not self.running:
+            self.notify("Nothing to pause: press t to train.")
+            return
+        progress = self._progress()
+        if self.pause_signal.is_set():
+            self.pause_signal.clear()
+            progress.paused = False
+            progress.say("Training", "bold")
+        else:
+            self.pause_signal.set()
+            progress.paused = True
+            progress.say("Paused after this batch: press p to go on", "bold yellow")
+
+    def action_stop(self) -> None:
+        if not self.running:
+            self.notify("Nothing to stop: training is not running.")
+            return
+        self.stop_signal.set()
+        self._progress().say("Stopping after this batch and saving…", "bold yellow")
+
+    def action_request_quit(self) -> None:
+        if not self.running:
+            self.app.exit()
+        elif self.quitting:
+            self.notify("Saving a checkpoint; quitting as soon as it is written.")
+        elif not isinstance(self.app.screen, ConfirmQuit):
+            self.app.push_screen(ConfirmQuit(), self._quit_answered)
+
+    def _quit_answered(self, quit_app: bool | None) -> None:
+        if not quit_app:
+            return
+        if not self.running:  # training ended while the question was up
+            self.app.exit()
+            return
+        self.quitting = True
+        self.stop_signal.set()
+        self._progress().say("Saving a checkpoint, then quitting…", "bold yellow")
+
+    def action_focus_repl(self) -> None:
+        self.query_one(ReplPane).input.focus()
+
+    def action_focus_training(self) -> None:
+        self.query_one(EpochTable).focus()
+
+    # -- what the training worker reports ------------------------------------------------------------
+
+    @on(TrainingBegan)
+    def training_began(self, message: TrainingBegan) -> None:
+        e = message.event
+        latency.freeze_loaded()  # the model is built: keep full collections off it
+        self.epochs = e.epochs
+        if not e.resumed:
+            self.records.clear()
+            self.query_one(EpochTable).reset()
+            self._draw_curves()
+        self.query_one(RunSettings).show_run(e.info, self.cfg, e.first_epoch, e.epochs, e.resumed)
+        if not self.pause_signal.is_set() and not self.stop_signal.is_set():
+            self._progress().say(f"Training from epoch {e.first_epoch} of {e.epochs}", "bold")
+
+    @on(BatchDone)
+    def batch_done(self, message: BatchDone) -> None:
+        self._progress().show_batch(message.event, self.epochs)
+
+    @on(EpochDone)
+    def epoch_done(self, message: EpochDone) -> None:
+        e = message.event
+        self._add_record(e.record, e.best)
+        self.query_one(SamplesPanel).show(int(e.record["epoch"]), e.samples)
+        if e.snapshot is not None:
+            self.engines.use_snapshot(e.snapshot, int(e.record["epoch"]))
+
+    @on(TrainingStopped)
+    def training_stopped(self, message: TrainingStopped) -> None:
+        e = message.event
+        self.ended = True
+        best = (f"best epoch {e.best_epoch} (val_loss {e.best_val_loss:.4f})" if e.best_epoch
+                else "no epoch finished")
+        if e.reason == "complete":
+            text = f"{ENDINGS['complete']} ({e.epochs_done} epochs): raise --epochs to train further."
+        else:
+            ending = ENDINGS.get(e.reason, e.reason)
+            text = f"{ending} after {e.epochs_done} epoch(s) · {best} · saved in {e.model_dir}"
+        self._progress().say(text, "bold green" if e.reason != "stopped" else "bold yellow")
+        self.notify(text, title="Training")
+
+    @on(TrainerExited)
+    def trainer_exited(self) -> None:
+        self.running = False
+        self.engines.training_over()
+        progress = self._progress()
+        progress.paused = False
+        progress.forget_batch()  # its ETAs no longer mean anything
+        if not self.ended:  # the trainer raised: the app's worker handler shows why
+            progress.say("Training did not run to its end (see the notification); files already saved are "
+                         "kept. Press t to try again.", "bold red")
+        if self.quitting:
+            self.app.exit()
+
+    # -- following a headless run ------------------------------------------------------------------
+
+    def _start_following(self, model_dir: Path) -> None:
+        self.query_one(RunSettings).show_note(f"Following a headless run in {model_dir}: its settings appear "
+                                              "once it has written config.json.")
+        self._progress().say(f"Waiting for {model_dir} …", "italic")
+        self.query_one(SamplesPanel).note("Samples are printed by the headless run itself; "
+                                          "the REPL here uses its saved (best) model.")
+        self.seqtui.watch_run(self, model_dir)
+
+    @on(FollowUpdate)
+    def follow_update(self, message: FollowUpdate) -> None:
+        if message.epochs:
+            self.epochs = message.epochs
+        if message.config and message.config != self.followed_config:
+            self.followed_config = message.config
+            followed = saved_config(message.config)
+            if followed is not None:
+                note = f"following a headless run in {self.follow_dir}"
+                self.query_one(RunSettings).show_config(followed, note)
+        if len(message.records) < len(self.records):  # the run was restarted with --fresh
+            self.records.clear()
+            self.query_one(EpochTable).reset()
+        known = {r["epoch"] for r in self.records}
+        best = best_record(message.records)
+        for record in message.records:
+            if record["epoch"] not in known:
+                self._add_record(record, record is best)
+        done = message.records[-1]["epoch"] if message.records else 0
+        ckpt = message.checkpoint or {}
+        batch = f", batch {ckpt['batch']} of the next" if ckpt.get("batch") else ""
+        state = "trainer running" if message.running else "trainer not running"
+        self._progress().say(f"Following {self.follow_dir}: {done} of {self.epochs} epochs done{batch} · "
+                             f"{state}", "bold" if message.running else "")
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _show_saved_run(self) -> None:
+        settings = self.query_one(RunSettings)
+        try:
+            records = bundle.read_history(self.cfg.model_dir)
+        except OSError:
+            records = []
+        if not records:
+            settings.show_config(self.cfg)
+            self._progress().say("Press t to start training.")
+            return
+        best = best_record(records)
+        for record in records:
+            self._add_record(record, record is best)
+        saved = saved_config(follow_files.read_config(self.cfg.model_dir), keep_from=self.cfg)
+        note = f"saved run: {len(records)} epoch(s) in {self.cfg.model_dir}; t resumes it with these settings"
+        settings.show_config(saved or self.cfg, note)
+        self._progress().say(f"Saved run with {len(records)} epoch(s): press t to resume it.")
+
+    def _add_record(self, record: dict[str, Any], best: bool) -> None:
+        self.records.append(record)
+        self.query_one(EpochTable).add_record(record, best)
+        self._draw_curves()
+
+    def _draw_curves(self) -> None:
+        epochs = [int(r["epoch"]) for r in self.records]
+        for plot in self.query(CurvePlot):
+            plot.set_data(epochs, {name: [r.get(name) for r in self.records] for name, _ in plot.series})
+
+    @property
+    def seqtui(self) -> SeqtuiApp:
+        return cast("SeqtuiApp", self.app)
+
+    def _progress(self) -> EpochProgress:
+        return self.query_one(EpochProgress)

@@ -1,0 +1,63 @@
+"""Which weights the REPL decodes with: the last epoch's snapshot while training, else the saved model.
+
+Used from decoding threads and the UI thread alike, so every access holds a lock. The saved model is
+read lazily and re-read when `model.keras` changes on disk (a run ended, or a followed run improved).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from seqtui import bundle
+
+EngineLoader = Callable[[Path], Any]
+
+
+def load_saved(model_dir: Path) -> Any:
+    """The decoding engine of the bundle in `model_dir` (raises BundleError when there is none)."""
+    return bundle.load(model_dir).engine()
+
+
+class EngineSource:
+    """Hands out the engine the REPL should use now, with a short label saying which it is."""
+
+    def __init__(self, model_dir: Path, load: EngineLoader = load_saved) -> None:
+        self.model_dir = Path(model_dir)
+        self._load = load
+        self._lock = threading.Lock()
+        self._snapshot: tuple[Any, str] | None = None
+        self._saved: tuple[Any, tuple[int, int]] | None = None
+
+    def use_snapshot(self, engine: Any, epoch: int) -> None:
+        """Decode with this epoch's weights until training ends."""
+        with self._lock:
+            self._snapshot = (engine, f"epoch {epoch} snapshot")
+
+    def training_over(self) -> None:
+        """Go back to the saved model (the best epoch, which training just wrote)."""
+        with self._lock:
+            self._snapshot = None
+
+    def get(self) -> tuple[Any, str]:
+        """(engine, label). Call it from a worker thread: the first call reads the weights file.
+
+        Raises:
+            BundleError: no snapshot and no usable saved model.
+        """
+        with self._lock:
+            if self._snapshot is not None:
+                return self._snapshot
+            stamp = self._stamp()
+            if self._saved is None or self._saved[1] != stamp:
+                self._saved = (self._load(self.model_dir), stamp)
+            return self._saved[0], "saved model"
+
+    def _stamp(self) -> tuple[int, int]:
+        try:
+            st = (self.model_dir / bundle.MODEL).stat()
+        except OSError:
+            return (0, 0)
+        return (st.st_mtime_ns, st.st_size)

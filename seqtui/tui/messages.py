@@ -1,0 +1,116 @@
+"""Messages the workers post to the UI. Each training message carries the core event it relays.
+
+None bubbles: each is posted to the one widget or screen that asked for the work.
+
+Posting is the only way a worker thread talks to widgets: `post_message` is thread-safe and never
+blocks the trainer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from textual.message import Message
+
+from seqtui import events
+from seqtui.vocab import Unknown
+
+E = TypeVar("E")
+
+
+class Relayed(Message, Generic[E], bubble=False):
+    """A core training event, handed to the UI thread as it is (subclasses repeat bubble=False:
+    Message subclasses bubble unless they say otherwise)."""
+
+    def __init__(self, event: E) -> None:
+        super().__init__()
+        self.event = event
+
+
+class TrainingBegan(Relayed[events.TrainingStarted], bubble=False):
+    """The run is prepared and its model built."""
+
+
+class BatchDone(Relayed[events.BatchEnded], bubble=False):
+    """A batch finished. Only the newest matters, so a queued one is replaced by the next."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, BatchDone)
+
+
+class EpochDone(Relayed[events.EpochEnded], bubble=False):
+    """An epoch finished, with its record, sample translations and a decoding snapshot."""
+
+
+class CheckpointWritten(Relayed[events.CheckpointSaved], bubble=False):
+    """A checkpoint is on disk."""
+
+
+class TrainingStopped(Relayed[events.TrainingEnded], bubble=False):
+    """The trainer reported how the run ended (finished, early_stopped, stopped or complete)."""
+
+
+class TrainerExited(Message, bubble=False):
+    """The training thread is done, whether it ended well or raised: a new run may start."""
+
+
+class FollowUpdate(Message, bubble=False):
+    """New state read from a headless run's files (`--follow`)."""
+
+    def __init__(self, records: list[dict[str, Any]], config: dict[str, Any], epochs: int | None,
+                 checkpoint: dict[str, Any] | None, running: bool) -> None:
+        super().__init__()
+        self.records = records
+        self.config = config
+        self.epochs = epochs
+        self.checkpoint = checkpoint
+        self.running = running
+
+
+class ModelReady(Message, bubble=False):
+    """The REPL's model was read (`label` says which), or there is none (`problem` says why)."""
+
+    def __init__(self, label: str, problem: str = "") -> None:
+        super().__init__()
+        self.label = label
+        self.problem = problem
+
+
+class TranslationBegan(Message, bubble=False):
+    """A translation started on `engine_label`'s weights; `unknown` flags characters the model never saw."""
+
+    def __init__(self, entry: int, text: str, unknown: list[Unknown], engine_label: str) -> None:
+        super().__init__()
+        self.entry = entry
+        self.text = text
+        self.unknown = unknown
+        self.engine_label = engine_label
+
+
+class TranslationChar(Message, bubble=False):
+    """One decoded character. Never coalesced: the REPL shows every one as it arrives."""
+
+    def __init__(self, entry: int, char: str) -> None:
+        super().__init__()
+        self.entry = entry
+        self.char = char
+
+
+class TranslationEnded(Message, bubble=False):
+    """A translation finished (or was cut short by a newer one)."""
+
+    def __init__(self, entry: int, chars: int, cut_short: bool) -> None:
+        super().__init__()
+        self.entry = entry
+        self.chars = chars
+        self.cut_short = cut_short
+
+
+class TranslationFailed(Message, bubble=False):
+    """There is nothing to translate with (no saved model yet, or a damaged one)."""
+
+    def __init__(self, entry: int, text: str, reason: str) -> None:
+        super().__init__()
+        self.entry = entry
+        self.text = text
+        self.reason = reason

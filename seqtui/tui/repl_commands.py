@@ -1,0 +1,90 @@
+"""The REPL's colon commands: change how it decodes without leaving the input line."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from seqtui.decoding import Settings
+
+HELP = ("Type an English sentence and press Enter. Commands: :greedy · :beam K · :temp T (0: off) · "
+        ":seed N · :live (translate as you type, on/off) · :clear · :help")
+
+
+@dataclass(frozen=True)
+class ReplState:
+    """What the REPL decodes with, and whether it translates as you type."""
+
+    settings: Settings
+    live: bool = False
+
+    def describe(self) -> str:
+        """A short summary for the status line, e.g. "beam 4 · live"."""
+        s = self.settings
+        mode = f"beam {s.beam}" if s.beam > 1 else "greedy"
+        if s.temperature > 0:
+            seed = f" (seed {s.seed})" if s.seed is not None else ""
+            mode = f"sampling at temperature {s.temperature:g}{seed}"
+            if s.beam > 1:
+                mode += f" · beam {s.beam} (beam ignores temperature)"
+        return mode + (" · live" if self.live else "")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A command's result: the new state, a line to show, and whether to clear the history."""
+
+    state: ReplState
+    feedback: str
+    clear: bool = False
+    error: bool = False
+
+
+def is_command(line: str) -> bool:
+    return line.startswith(":")
+
+
+def run(line: str, state: ReplState) -> Outcome:
+    """Apply one `:command` to `state`."""
+    name, _, arg = line[1:].strip().partition(" ")
+    arg = arg.strip()
+    settings = state.settings
+    try:
+        if name == "greedy":
+            new = _with(state, beam=1, temperature=0.0)
+        elif name == "beam":
+            new = _with(state, beam=_number(arg, int, 1, "beam width"))
+        elif name in ("temp", "temperature"):
+            new = _with(state, temperature=_number(arg, float, 0.0, "temperature"))
+        elif name == "seed":
+            new = _with(state, seed=None if arg in ("", "none") else _number(arg, int, 0, "seed"))
+        elif name == "live":
+            live = {"on": True, "off": False, "": not state.live}.get(arg)
+            if live is None:
+                raise ValueError(":live takes on or off")
+            new = ReplState(settings, live)
+        elif name == "clear":
+            return Outcome(state, "", clear=True)
+        elif name in ("help", "h", "?"):
+            return Outcome(state, HELP)
+        else:
+            raise ValueError(f"unknown command :{name}. {HELP}")
+    except ValueError as e:
+        return Outcome(state, str(e), error=True)
+    return Outcome(new, f"decoding: {new.describe()}" if name != "live" else
+                   f"translate as you type: {'on' if new.live else 'off'}")
+
+
+def _with(state: ReplState, **changes: Any) -> ReplState:
+    return ReplState(dataclasses.replace(state.settings, **changes), state.live)
+
+
+def _number(text: str, kind: type, low: float, what: str) -> int | float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"{what}: expected a number, got {text or 'nothing'!r}") from None
+    if value < low:
+        raise ValueError(f"{what}: must be at least {low:g}")
+    return value

@@ -1,0 +1,199 @@
+"""The REPL pane: an input line, a streaming history, and decoding settings changed with `:commands`.
+
+Translations run in the app's thread workers (`stream_translation`), which post one message per
+decoded character, so the history grows character by character while the UI and training carry on.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message_pump import MessagePump
+from textual.timer import Timer
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
+
+from seqtui.decoding import Settings
+from seqtui.errors import SeqtuiError
+from seqtui.tui import repl_commands
+from seqtui.tui.engines import EngineSource
+from seqtui.tui.messages import (
+    ModelReady,
+    TranslationBegan,
+    TranslationChar,
+    TranslationEnded,
+    TranslationFailed,
+)
+from seqtui.tui.transcript import Transcript
+from seqtui.vocab import describe_unknown
+
+if TYPE_CHECKING:
+    from seqtui.tui.app import SeqtuiApp
+
+LIVE_DELAY = 0.25  # seconds of quiet typing before translate-as-you-type starts
+
+
+def stream_translation(target: MessagePump, engines: EngineSource, entry: int, text: str,
+                       settings: Settings) -> None:
+    """Decode `text`, posting one TranslationChar per character to `target`. Runs in a thread worker."""
+    worker = get_current_worker()
+    try:
+        engine, label = engines.get()
+    except SeqtuiError as e:
+        target.post_message(TranslationFailed(entry, text, str(e)))
+        return
+    target.post_message(TranslationBegan(entry, text, engine.source.unknown(text), label))
+    count = 0
+    for char in engine.decode_stream(text, settings):
+        if worker.is_cancelled:  # a newer translation replaced this one
+            break
+        target.post_message(TranslationChar(entry, char))
+        count += 1
+    target.post_message(TranslationEnded(entry, count, worker.is_cancelled))
+
+
+class ReplPane(Vertical):
+    """Type English, watch French stream back, one character at a time."""
+
+    def __init__(self, engines: EngineSource, settings: Settings, *, intro: str = "",
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.engines = engines
+        self.state = repl_commands.ReplState(settings)
+        self.intro = intro
+        self.engine_label = ""
+        self._ids = itertools.count(1)
+        self._preview_entry = 0
+        self._preview_text = ""
+        self._notes: dict[int, str] = {}
+        self._live_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Transcript(id="transcript")
+        yield Static(id="preview")
+        yield Input(placeholder="English sentence, then Enter  (:help for commands)", id="repl-input")
+        yield Static(id="repl-status")
+
+    def on_mount(self) -> None:
+        self.border_title = "REPL"
+        if self.intro:
+            self.query_one(Transcript).note(self.intro)
+        self._show_status()
+
+    @property
+    def seqtui(self) -> SeqtuiApp:
+        return cast("SeqtuiApp", self.app)
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#repl-input", Input)
+
+    # -- user input --------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#repl-input")
+    def submitted(self, event: Input.Submitted) -> None:
+        line = event.value.strip()
+        self.input.value = ""
+        self._stop_preview()
+        if not line:
+            return
+        if repl_commands.is_command(line):
+            self.run_command(line)
+        else:
+            entry = next(self._ids)
+            self.query_one(Transcript).begin(entry, line)  # echoed now, not after a thread hop
+            self.seqtui.translate(self, entry, line, self.state.settings)
+
+    @on(Input.Changed, "#repl-input")
+    def changed(self, event: Input.Changed) -> None:
+        if self._live_timer is not None:
+            self._live_timer.stop()
+        text = event.value.strip()
+        if not self.state.live or not text or repl_commands.is_command(text):
+            self._stop_preview()
+            return
+        self._live_timer = self.set_timer(LIVE_DELAY, lambda: self._start_preview(text))
+
+    def run_command(self, line: str) -> None:
+        """Apply a `:command` (see `repl_commands`) and show its feedback in the history."""
+        outcome = repl_commands.run(line, self.state)
+        transcript = self.query_one(Transcript)
+        if outcome.clear:
+            transcript.clear()
+        if outcome.feedback:
+            transcript.note(outcome.feedback, "red" if outcome.error else "dim")
+        self.state = outcome.state
+        self._show_status()
+
+    def _start_preview(self, text: str) -> None:
+        self._preview_entry = -next(self._ids)  # previews count down, history entries up
+        self._preview_text = ""
+        self.seqtui.preview(self, self._preview_entry, text, self.state.settings)
+
+    def _stop_preview(self) -> None:
+        if self._live_timer is not None:
+            self._live_timer.stop()
+        self.app.workers.cancel_group(self.app, "preview")
+        self._preview_entry = 0
+        self.query_one("#preview", Static).update("")
+
+    # -- worker messages ---------------------------------------------------------------------------
+
+    @on(ModelReady)
+    def model_ready(self, message: ModelReady) -> None:
+        transcript = self.query_one(Transcript)
+        if message.problem:
+            transcript.note(f"Nothing to translate with yet: {message.problem}.", "yellow")
+            return
+        self.engine_label = message.label
+        self._show_status()
+        transcript.note(f"Ready: the {message.label} in {self.engines.model_dir}. Type an English sentence "
+                        "and press Enter; :help lists the commands.")
+
+    @on(TranslationBegan)
+    def began(self, message: TranslationBegan) -> None:
+        self.engine_label = message.engine_label
+        self._show_status()
+        if message.entry < 0:
+            if message.entry == self._preview_entry:
+                self._preview_text = ""
+                self._show_preview(describe_unknown(message.unknown))
+            return
+        self._notes[message.entry] = f"{message.engine_label} · {self.state.describe()}"
+        self.query_one(Transcript).flag(message.entry, message.unknown)
+
+    @on(TranslationChar)
+    def char(self, message: TranslationChar) -> None:
+        if message.entry > 0:
+            self.query_one(Transcript).add_char(message.entry, message.char)
+        elif message.entry == self._preview_entry:
+            self._preview_text += message.char
+            self._show_preview()
+
+    @on(TranslationEnded)
+    def ended(self, message: TranslationEnded) -> None:
+        if message.entry > 0:
+            note = self._notes.pop(message.entry, "") + (" · cut short" if message.cut_short else "")
+            self.query_one(Transcript).end(message.entry, note)
+
+    @on(TranslationFailed)
+    def failed(self, message: TranslationFailed) -> None:
+        if message.entry > 0:
+            self.query_one(Transcript).end(message.entry, message.reason, "yellow")
+        elif message.entry == self._preview_entry:
+            self._show_preview(message.reason)
+
+    def _show_preview(self, note: str = "") -> None:
+        text = Text("→ ", style="dim").append(self._preview_text, style="green")
+        if note:
+            text.append(f"  {note}", style="red")
+        self.query_one("#preview", Static).update(text)
+
+    def _show_status(self) -> None:
+        parts = [self.state.describe()] + ([f"on the {self.engine_label}"] if self.engine_label else [])
+        self.query_one("#repl-status", Static).update(Text(" · ".join(parts), style="dim"))

@@ -1,0 +1,36 @@
+"""`seqtui repl`: the REPL pane full screen, on the saved model."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from seqtui.decoding import Settings
+from seqtui.tui.engines import EngineSource
+from seqtui.tui.repl_pane import ReplPane
+
+
+class ReplScreen(Screen[None]):
+    """Translate with a saved model; ctrl+q quits."""
+
+    BINDINGS = [Binding("ctrl+l", "clear", "Clear history")]
+
+    def __init__(self, engines: EngineSource, settings: Settings) -> None:
+        super().__init__()
+        self.engines = engines
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        yield ReplPane(self.engines, self.settings, id="repl")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        pane = self.query_one(ReplPane)
+        pane.border_title = "seqtui repl"
+        pane.input.focus()
+        pane.seqtui.load_model(pane)
+
+    def action_clear(self) -> None:
+        self.query_one(ReplPane).run_command(":clear")

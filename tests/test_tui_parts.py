@@ -1,0 +1,140 @@
+"""Unit tests of the TUI's plain parts: REPL commands, the stop signal, engine choice, follow reads, plots."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from tui_fakes import FakeEngine
+
+from seqtui import bundle, lock
+from seqtui.decoding import Settings
+from seqtui.tui import follow, repl_commands
+from seqtui.tui.curve_plot import CurvePlot
+from seqtui.tui.engines import EngineSource
+from seqtui.tui.epoch_progress import clock
+from seqtui.tui.relay import StopSignal
+from seqtui.tui.repl_commands import ReplState
+
+
+def test_repl_commands_change_settings_and_explain_mistakes() -> None:
+    state = ReplState(Settings())
+    state = repl_commands.run(":beam 4", state).state
+    assert state.settings.beam == 4 and state.describe() == "beam 4"
+    state = repl_commands.run(":greedy", repl_commands.run(":temp 0.5", state).state).state
+    assert (state.settings.beam, state.settings.temperature) == (1, 0.0)
+    assert repl_commands.run(":live", state).state.live is True
+    assert repl_commands.run(":seed 9", state).state.settings.seed == 9
+    assert repl_commands.run(":clear", state).clear
+    bad = repl_commands.run(":beam 0", state)
+    assert bad.error and bad.state == state and "at least 1" in bad.feedback
+    assert "unknown command :bem" in repl_commands.run(":bem 2", state).feedback
+
+
+def test_stop_signal_reads_its_own_flag_and_linked_events() -> None:
+    cancelled = threading.Event()
+    stop = StopSignal()
+    stop.link(cancelled)
+    assert not stop.is_set()
+    cancelled.set()
+    assert stop.is_set()
+    own = StopSignal()
+    own.set()
+    assert own.is_set()
+
+
+def test_engine_source_prefers_the_snapshot_and_rereads_a_changed_model(tmp_path: Path) -> None:
+    loads: list[Path] = []
+
+    def load(model_dir: Path) -> FakeEngine:
+        loads.append(model_dir)
+        return FakeEngine(f"load {len(loads)}")
+
+    (tmp_path / bundle.MODEL).write_bytes(b"v1")
+    engines = EngineSource(tmp_path, load)
+    assert engines.get()[1] == "saved model" and engines.get()[0].reply == "load 1"
+    engines.use_snapshot(FakeEngine("snap"), 3)
+    assert engines.get()[1] == "epoch 3 snapshot"
+    engines.training_over()
+    (tmp_path / bundle.MODEL).write_bytes(b"version 2")  # a new best epoch was saved
+    assert engines.get()[0].reply == "load 2" and len(loads) == 2
+
+
+def test_follow_reads_an_empty_folder_and_a_live_run(tmp_path: Path) -> None:
+    assert follow.read(tmp_path / "absent") == follow.RunFiles((), {}, None, False)
+    (tmp_path / bundle.META).write_text(json.dumps({"config": {"epochs": 7}}))
+    bundle.write_history(tmp_path, [{"epoch": 1, "val_loss": 2.0}])
+    (tmp_path / bundle.CKPT_DIR).mkdir()
+    (tmp_path / bundle.CKPT_DIR / bundle.CKPT_POINTER).write_text(
+        json.dumps({"epoch": 1, "batch": 5, "history": [], "file": "x"}))
+    (tmp_path / lock.LOCK_NAME).write_text(f"{os.getpid()}\n")
+    files = follow.read(tmp_path)
+    assert files.epochs == 7 and len(files.records) == 1 and files.running
+    assert files.checkpoint == {"epoch": 1, "batch": 5, "file": "x"}
+
+
+def test_clock_formats_remaining_time() -> None:
+    assert [clock(7), clock(750), clock(3723)] == ["0:07", "12:30", "1:02:03"]
+
+
+async def test_curve_plot_draws_both_series_with_axis_labels() -> None:
+    from textual.app import App, ComposeResult
+
+    class PlotApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CurvePlot([("loss", "blue"), ("val_loss", "#ff8c00")])
+
+    app = PlotApp()
+    async with app.run_test(size=(40, 8)) as pilot:
+        plot = app.query_one(CurvePlot)
+        assert "curves appear" in plot.render().plain
+        plot.set_data([1, 2, 3], {"loss": [3.0, 2.0, 1.0], "val_loss": [3.2, 2.5, None]})
+        await pilot.pause()
+        lines = plot.render().plain.splitlines()
+        assert lines[0].lstrip().startswith("3.2") and lines[-2].lstrip().startswith("1┤")
+        assert lines[-1].split() == ["1", "epoch", "3"]
+        assert all(any(0x2800 < ord(c) <= 0x28FF for c in line) for line in lines[:-1])
+
+
+def test_private_terminal_leaves_a_non_terminal_stderr_alone() -> None:
+    """Under pytest stderr is not a terminal: no driver is swapped and fd 2 is untouched."""
+    from seqtui.tui.terminal import private_terminal
+
+    before = os.fstat(2)
+    with private_terminal() as driver:
+        assert driver is None
+    assert os.fstat(2).st_ino == before.st_ino
+
+
+async def test_transcript_entry_grows_even_when_a_layout_pass_interleaves() -> None:
+    """An entry that gains a line right after a layout pass still gets its new height.
+
+    This reproduces a Textual caching behaviour (private calls stand for what other widgets'
+    updates do in the live app) that left finished translations without their last line.
+    """
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    from seqtui.tui.transcript import Transcript
+
+    class TranscriptApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Transcript()
+
+    app = TranscriptApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.begin(1, "Go.")
+        transcript.note("a note")
+        await pilot.pause()
+        entry, note = transcript.query(Static)
+        transcript.add_char(1, "V")
+        note.update("a note\nthat grew")
+        note._check_refresh()  # the note settles before the entry does
+        app.screen._refresh_layout()  # ... and a layout pass runs in between
+        transcript.end(1, "epoch 3 snapshot · greedy")  # the entry gains its note line
+        await pilot.pause()
+        await pilot.pause()
+        assert entry.size.height == len(str(entry.render()).splitlines())

@@ -1,0 +1,147 @@
+"""Pilot tests of the REPL: streaming one character per message, unknown characters, commands, no model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Static
+from tui_fakes import FakeEngine, scripted_trainer, tiny_config
+from tui_pilot import type_line, until
+
+from seqtui.api import Translator
+from seqtui.decoding import Settings
+from seqtui.tui.app import make_app
+from seqtui.tui.epoch_table import EpochTable
+from seqtui.tui.messages import TranslationChar, TranslationEnded, TranslationFailed
+from seqtui.tui.repl_pane import ReplPane
+from seqtui.tui.transcript import Transcript
+
+SIZE = (120, 40)
+NO_MODEL = tiny_config(model_dir=Path("/nonexistent/models"))
+
+
+def ended(messages: list, n: int = 1) -> bool:
+    return sum(isinstance(m, TranslationEnded) for m in messages) >= n
+
+
+async def test_repl_streams_the_saved_model_one_character_per_message(trained_bundle: Path) -> None:
+    """Each decoded character arrives as its own message; together they are the model's translation."""
+    settings = Settings(temperature=1.0, seed=3)  # sampling: a 3-epoch model says something, not nothing
+    expected = Translator.open(trained_bundle, settings).translate("I see.")
+    messages: list = []
+    app = make_app(tiny_config(model_dir=trained_bundle), mode="repl", settings=settings)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await type_line(pilot, "I see.")
+        await until(pilot, lambda: ended(messages), what="the translation")
+        chars = [m.char for m in messages if isinstance(m, TranslationChar)]
+        assert len(chars) == len(expected) > 1
+        assert all(len(c) == 1 for c in chars) and "".join(chars) == expected
+        assert app.screen.query_one(Transcript).output(1) == expected
+
+
+async def test_unknown_characters_are_flagged_inline() -> None:
+    """A character outside the model's vocabulary is named with its position and highlighted."""
+    app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine())
+    messages: list = []
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        app.screen.query_one(Input).value = "Go €5"  # Pilot cannot type €: its key is named euro_sign
+        await pilot.press("enter")
+        await until(pilot, lambda: ended(messages), what="the translation")
+        entry = app.screen.query_one(Transcript).query(Static).last()
+        text = entry.render()
+        assert "unknown characters: '€' at 3, '5' at 4" in str(text)
+        assert "Je vais bien." in str(text)
+
+
+async def test_commands_change_beam_temperature_and_greedy() -> None:
+    """:beam, :temp and :greedy change the decoding settings shown in the pane; bad commands explain."""
+    app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(ReplPane)
+        status = pane.query_one("#repl-status", Static)
+        await type_line(pilot, ":beam 4")
+        assert pane.state.settings.beam == 4 and "beam 4" in str(status.render())
+        await type_line(pilot, ":temp 0.7")
+        assert pane.state.settings.temperature == 0.7
+        await type_line(pilot, ":greedy")
+        assert (pane.state.settings.beam, pane.state.settings.temperature) == (1, 0.0)
+        await type_line(pilot, ":beam zero")
+        last_note = pane.query_one(Transcript).query(Static).last()
+        assert "beam width: expected a number" in str(last_note.render())
+
+
+async def test_translate_as_you_type_fills_the_preview() -> None:
+    """With :live on, pausing while typing translates the line so far into the preview."""
+    app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await type_line(pilot, ":live on")
+        await pilot.press("G", "o")
+        preview = app.screen.query_one("#preview", Static)
+        await until(pilot, lambda: "Je vais bien." in str(preview.render()), timeout=5, what="the preview")
+
+
+async def test_repl_without_a_model_says_so_and_stays_up(tmp_path: Path) -> None:
+    """`seqtui repl` on an empty folder explains what to do instead of crashing."""
+    messages: list = []
+    app = make_app(tiny_config(model_dir=tmp_path), mode="repl")
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        transcript = app.screen.query_one(Transcript)
+        await until(pilot, lambda: len(transcript.children) == 1, what="the model note")
+        assert "no trained model in" in str(transcript.query(Static).first().render())
+        await type_line(pilot, "Go.")
+        await until(pilot, lambda: any(isinstance(m, TranslationFailed) for m in messages), what="a failure")
+        assert "no trained model" in str(transcript.query(Static).last().render())
+        assert app.is_running
+
+
+async def test_r_tab_and_escape_move_between_the_views() -> None:
+    """r and tab put the cursor in the REPL input; escape returns to the training view."""
+    app = make_app(NO_MODEL)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.focused, EpochTable)
+        await pilot.press("r")
+        assert isinstance(app.focused, Input)
+        await pilot.press("escape")
+        assert isinstance(app.focused, EpochTable)
+        await pilot.press("tab")
+        assert isinstance(app.focused, Input)
+
+
+async def test_repl_in_the_dashboard_uses_the_last_epoch_snapshot_while_training() -> None:
+    """While training runs, the REPL decodes with the snapshot of the last finished epoch."""
+    app = make_app(NO_MODEL, trainer=scripted_trainer(epochs=2, hold=True),
+                   load_engine=lambda _: FakeEngine("saved"))
+    messages: list = []
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        dashboard = app.screen
+        await pilot.press("t")
+        await until(pilot, lambda: dashboard.query_one(EpochTable).row_count == 2, what="two epochs")
+        await pilot.press("r")
+        await type_line(pilot, "Go.")
+        await until(pilot, lambda: ended(messages), what="the translation")
+        transcript = dashboard.query_one(Transcript)
+        assert transcript.output(1) == "époque 2"
+        assert "epoch 2 snapshot" in str(transcript.query(Static).last().render())
+        await pilot.press("escape", "s")
+        await until(pilot, lambda: not dashboard.running, what="training to stop")
+        await pilot.press("r")
+        await type_line(pilot, "Go.")
+        await until(pilot, lambda: ended(messages, 2), what="the second translation")
+        assert transcript.output(2) == "saved"
+
+
+async def test_a_new_sentence_cuts_the_one_still_streaming_short() -> None:
+    """Two sentences submitted at once: the first is marked cut short, the second streams in full."""
+    app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine("x" * 200, seconds_per_char=0.005))
+    messages: list = []
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        pane = app.screen.query_one(ReplPane)
+        await until(pilot, lambda: pane.engine_label != "", what="the model")
+        for line in ("Go.", "Hi."):  # back to back, as a pasted pair of lines would arrive
+            pane.post_message(Input.Submitted(pane.input, line))
+        await until(pilot, lambda: any(isinstance(m, TranslationEnded) and m.entry == 2 for m in messages),
+                    what="the second translation")
+        transcript = pane.query_one(Transcript)
+        first, second = transcript.query(Static)[-2:]
+        assert "cut short" in str(first.render()) and "▌" not in str(first.render())
+        assert transcript.output(2) == "x" * 200 and len(transcript.output(1)) < 200

@@ -1,0 +1,95 @@
+"""Snapshot tests of both views at 120x40, with a scripted trainer and engine so every run draws the same.
+
+Review a changed SVG by eye (pytest writes snapshot_report.html) before `--snapshot-update`.
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+from tui_fakes import FakeEngine, demo_config, scripted_trainer
+from tui_pilot import type_line, until
+
+from seqtui.tui.app import SeqtuiApp, make_app
+from seqtui.tui.dashboard import Dashboard
+from seqtui.tui.transcript import Transcript
+
+SIZE = (120, 40)
+
+
+def dashboard(hold: bool = False) -> SeqtuiApp:
+    return make_app(demo_config(), trainer=scripted_trainer(hold=hold), load_engine=lambda _: FakeEngine())
+
+
+def repl() -> SeqtuiApp:
+    return make_app(demo_config(), mode="repl", load_engine=lambda _: FakeEngine())
+
+
+async def translate(pilot: Pilot, text: str, entry: int = 1) -> None:
+    """Submit `text` in the REPL and wait until its translation has streamed in full."""
+    pilot.app.screen.query_one(Input).value = text
+    await pilot.press("enter")
+    transcript = pilot.app.screen.query_one(Transcript)
+    await until(pilot, lambda: "greedy" in str(transcript.query("Static").last().render())
+                and transcript.output(entry) == "Je vais bien.", timeout=10, what="the translation")
+
+
+async def repl_ready(pilot: Pilot) -> None:
+    """Stop the cursor blinking and wait for the model-loaded note, so every screenshot is the same."""
+    pilot.app.screen.query_one(Input).cursor_blink = False
+    transcript = pilot.app.screen.query_one(Transcript)
+    await until(pilot, lambda: len(transcript.children) > 0, timeout=10, what="the model note")
+
+
+async def trained(pilot: Pilot) -> None:
+    screen = pilot.app.screen
+    assert isinstance(screen, Dashboard)
+    await pilot.press("t")
+    await until(pilot, lambda: screen.ended and not screen.running, timeout=10, what="the scripted run")
+
+
+class TestDashboard:
+    def test_first_screen(self, snap_compare) -> None:
+        """Before training: the config's settings, empty table and curves, and a hint to press t."""
+        assert snap_compare(dashboard(), terminal_size=SIZE)
+
+    def test_after_a_run_and_a_translation(self, snap_compare) -> None:
+        """Six epochs: rows with the best starred, both curves, the samples, and one streamed translation."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await trained(pilot)
+            await pilot.press("r")
+            await translate(pilot, "I'm OK.")
+            await pilot.press("escape")
+            pilot.app.clear_notifications()  # the end-of-run toast would hide the REPL
+
+        assert snap_compare(dashboard(), terminal_size=SIZE, run_before=run_before)
+
+    def test_quit_asks_while_training(self, snap_compare) -> None:
+        """q while training runs asks whether to save and quit."""
+
+        async def run_before(pilot: Pilot) -> None:
+            screen = pilot.app.screen
+            await pilot.press("t")
+            await until(pilot, lambda: len(screen.records) == 6, timeout=10, what="the scripted epochs")
+            await pilot.press("q")
+
+        assert snap_compare(dashboard(hold=True), terminal_size=SIZE, run_before=run_before)
+
+
+class TestRepl:
+    def test_translation_with_an_unknown_character(self, snap_compare) -> None:
+        """`seqtui repl`: a finished translation, an unknown character flagged, and a :beam change."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await repl_ready(pilot)
+            await translate(pilot, "I'm OK €")
+            await type_line(pilot, ":beam 4")
+
+        assert snap_compare(repl(), terminal_size=SIZE, run_before=run_before)
+
+    def test_without_a_model(self, snap_compare) -> None:
+        """`seqtui repl` on a folder with no model says what to do."""
+
+        app = make_app(demo_config(), mode="repl")
+        assert snap_compare(app, terminal_size=SIZE, run_before=repl_ready)

@@ -1,0 +1,149 @@
+"""Pilot tests of the training view driving the real trainer on the 40-pair corpus."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+from tui_fakes import tiny_config
+from tui_pilot import type_line, until
+
+from seqtui import bundle
+from seqtui.tui.app import make_app
+from seqtui.tui.confirm_quit import ConfirmQuit
+from seqtui.tui.curve_plot import CurvePlot
+from seqtui.tui.dashboard import Dashboard
+from seqtui.tui.epoch_progress import EpochProgress
+from seqtui.tui.epoch_table import COLUMNS, EpochTable
+from seqtui.tui.messages import BatchDone, EpochDone, TrainingStopped
+from seqtui.tui.samples_panel import SamplesPanel
+from seqtui.tui.transcript import Transcript
+
+SIZE = (120, 40)
+
+
+def count(messages: list, kind: type) -> int:
+    return sum(isinstance(m, kind) for m in messages)
+
+
+async def quiet_for(pilot: Pilot, value: Callable[[], int], seconds: float, timeout: float = 30.0) -> None:
+    """Wait until `value()` has not changed for `seconds` (a trainer that never pauses times out)."""
+    start = changed = time.monotonic()
+    last = value()
+    while time.monotonic() - changed < seconds:
+        assert time.monotonic() - start < timeout, "the value kept changing"
+        await pilot.pause(0.05)
+        if value() != last:
+            last, changed = value(), time.monotonic()
+
+
+async def first_epoch_done(pilot: Pilot, messages: list) -> Dashboard:
+    """Press t and let the real trainer finish one epoch (TensorFlow loaded, steps traced)."""
+    dashboard = pilot.app.screen
+    assert isinstance(dashboard, Dashboard)
+    await pilot.press("t")
+    await until(pilot, lambda: count(messages, EpochDone) >= 1, what="the first epoch")
+    return dashboard
+
+
+async def test_t_trains_and_the_table_curves_and_samples_update(tiny_corpus: Path, tmp_path: Path) -> None:
+    """t runs the core trainer: one table row, curve point and samples update per epoch; the model loads."""
+    cfg = tiny_config(train_dir=tiny_corpus, model_dir=tmp_path / "models")
+    messages: list = []
+    app = make_app(cfg)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        dashboard = app.screen
+        assert isinstance(dashboard, Dashboard)
+        table = dashboard.query_one(EpochTable)
+        assert [str(c.label) for c in table.columns.values()] == list(COLUMNS)
+        await pilot.press("t")
+        await until(pilot, lambda: dashboard.running is False and dashboard.ended, what="training to end")
+        assert [key.value for key in table.rows] == ["1", "2", "3"]
+        assert table.best_epoch is not None and "★" in str(table.get_cell(str(table.best_epoch), "epoch"))
+        plot = dashboard.query_one("#loss-plot", CurvePlot)
+        assert plot.epochs == [1, 2, 3] and all(v is not None for v in plot.values["val_loss"])
+        assert any(0x2800 < ord(ch) <= 0x28FF for ch in plot.render().plain)  # braille dots drawn
+        samples = dashboard.query_one(SamplesPanel)
+        assert samples.border_title == "Samples · epoch 3"
+        assert count(messages, EpochDone) == 3
+        assert 0 < count(messages, BatchDone) <= 3 * 4  # 32 training pairs in batches of 8, coalesced
+        assert [m.event.reason for m in messages if isinstance(m, TrainingStopped)] == ["finished"]
+    assert bundle.load(cfg.model_dir).engine() is not None
+
+
+async def test_p_pauses_then_s_stops_and_saves_a_loadable_model(tiny_corpus: Path, tmp_path: Path) -> None:
+    """p holds training between batches; s stops after the batch and leaves a model `translate` can load."""
+    cfg = tiny_config(train_dir=tiny_corpus, model_dir=tmp_path / "models", epochs=200)
+    messages: list = []
+    app = make_app(cfg)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        dashboard = await first_epoch_done(pilot, messages)
+        await pilot.press("p")
+        progress = dashboard.query_one(EpochProgress)
+        assert progress.paused and "Paused" in progress.headline.plain
+        # The step under way when p was pressed (maybe an epoch end: saves, validation) finishes first.
+        await quiet_for(pilot, lambda: count(messages, BatchDone), seconds=1.0)
+        held = count(messages, BatchDone)
+        await pilot.pause(1.5)
+        assert count(messages, BatchDone) == held, "batches went on while paused"
+        assert dashboard.running
+        await pilot.press("p")
+        await until(pilot, lambda: count(messages, BatchDone) > held, what="training to go on")
+        await pilot.press("s")
+        await until(pilot, lambda: not dashboard.running, what="training to stop")
+        assert [m.event.reason for m in messages if isinstance(m, TrainingStopped)] == ["stopped"]
+    assert bundle.read_checkpoint(cfg.model_dir) is not None
+    engine = bundle.load(cfg.model_dir).engine()
+    assert isinstance("".join(engine.decode_stream("Go.")), str)
+
+
+async def test_q_while_training_asks_and_y_saves_then_quits(tiny_corpus: Path, tmp_path: Path) -> None:
+    """q or ctrl+q asks first while training runs; n keeps training; y stops after the batch, saves, exits."""
+    cfg = tiny_config(train_dir=tiny_corpus, model_dir=tmp_path / "models", epochs=200)
+    messages: list = []
+    app = make_app(cfg)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        dashboard = await first_epoch_done(pilot, messages)
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmQuit)
+        await pilot.press("ctrl+q")  # asked again over the question: still one question
+        assert sum(isinstance(s, ConfirmQuit) for s in app.screen_stack) == 1
+        await pilot.press("n")
+        assert app.screen is dashboard and dashboard.running
+        await pilot.press("ctrl+q", "y")
+        for _ in range(600):  # the app exits by itself once the checkpoint is written
+            if not app.is_running:
+                break
+            await asyncio.sleep(0.05)
+        assert not app.is_running
+    assert [m.event.reason for m in messages if isinstance(m, TrainingStopped)] == ["stopped"]
+    checkpoint = bundle.read_checkpoint(cfg.model_dir)
+    assert checkpoint is not None and checkpoint[1]["epoch"] >= 1
+
+
+async def test_a_bad_corpus_becomes_a_notification_and_the_app_stays_usable(tmp_path: Path) -> None:
+    """A missing corpus is reported as a notification; the REPL still answers and t can be pressed again."""
+    cfg = tiny_config(train_dir=tmp_path / "missing.txt", model_dir=tmp_path / "models")
+    app = make_app(cfg)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        dashboard = app.screen
+        assert isinstance(dashboard, Dashboard)
+
+        def errors() -> list[str]:
+            return [f"{n.title}: {n.message}" for n in app._notifications if n.severity == "error"]
+
+        await pilot.press("t")
+        await until(pilot, lambda: len(errors()) == 1 and not dashboard.running, what="the error")
+        assert errors()[0].startswith("Corpus error:") and "missing.txt" in errors()[0]
+        assert "did not run to its end" in dashboard.query_one(EpochProgress).headline.plain
+        await pilot.press("r")
+        await type_line(pilot, ":help")
+        assert "Commands" in str(dashboard.query_one(Transcript).query(Static).last().render())
+        await pilot.press("escape", "t")
+        await until(pilot, lambda: len(errors()) == 2 and not dashboard.running, what="the second error")
+        assert app.is_running
+    assert not (tmp_path / "models" / bundle.MODEL).exists()
