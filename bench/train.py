@@ -99,7 +99,7 @@ def quality(a: argparse.Namespace) -> None:
     flags = ["--train-dir", str(train), "--val-data", str(val), "--model-dir", str(model_dir), "--num-samples", "0",
              "--architecture", a.architecture, "--latent-dim", str(a.latent_dim), "--batch-size", str(a.batch_size),
              "--epochs", str(a.epochs), "--patience", str(a.patience), "--dropout", str(a.dropout), "--no-samples",
-             "--optimizer", a.optimizer, "--resume"]
+             "--optimizer", a.optimizer, "--monitor", a.monitor, "--resume"]
     t0 = time.perf_counter()
     proc = subprocess.Popen([*SEQTUI, "train", *flags])
     try:
@@ -115,8 +115,9 @@ def quality(a: argparse.Namespace) -> None:
                              capture_output=True, text=True, check=True)
         results[beam] = json.loads(out.stdout)
     history = [json.loads(x) for x in (model_dir / "history.jsonl").read_text().splitlines()]
-    best = min(history, key=lambda r: r["val_loss"])
-    print(json.dumps({"regime": a.regime, "architecture": a.architecture, "epochs": len(history),
+    best = [r for r in history if r["best"]][-1]
+    print(json.dumps({"regime": a.regime, "architecture": a.architecture, "monitor": a.monitor,
+                      "dropout": a.dropout, "epochs": len(history),
                       "best_epoch": best["epoch"], "best_val_loss": best["val_loss"], "wall_s": round(wall),
                       "greedy": {k: results[1][k] for k in ("chrf", "bleu", "exact", "pairs")},
                       "beam4": {k: results[4][k] for k in ("chrf", "bleu", "exact", "pairs")},
@@ -140,6 +141,7 @@ def main() -> None:
     q.add_argument("--patience", type=int, default=10)
     q.add_argument("--dropout", type=float, default=0.0)
     q.add_argument("--optimizer", default="rmsprop")
+    q.add_argument("--monitor", default="val_loss", choices=["val_loss", "val_chrf"])
     q.add_argument("--minutes", type=float, default=0, help="wall-time budget; then Ctrl-C (best weights kept)")
     q.add_argument("--beam-limit", type=int, default=500, help="test pairs scored with beam 4")
     q.add_argument("--work", help="folder for the split files and the model")
