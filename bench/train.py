@@ -52,21 +52,21 @@ def speed(a: argparse.Namespace) -> None:
                  f"{prep_s / ref_mem['prep_s']:.2f}×"))
     # Peak memory of a short 76k-pair run.
     rss, _ = seqtui_rss("train", "--train-dir", str(FRA), "--model-dir", str(work / "m76"), "--num-samples", "76036",
-                        "--epochs", "1", "--steps-per-epoch", "20", "--no-samples", "--no-jit-compile")
+                        "--epochs", "1", "--steps-per-epoch", "20", "--no-samples", "--jit-compile", "false")
     rows.append(("peak RSS, 76,036 pairs, 1 epoch × 20 steps, MB", f"{rss:,.0f}",
                  f"{ref_mem['peak_rss_mb']:,.0f} (arrays only, no training)",
                  f"{rss / ref_mem['peak_rss_mb']:.2f}×"))
     # Epoch time at 10k pairs, with and without XLA.
     ref = run_reference("--num-samples", "10000", "--epochs", str(a.ref_epochs), "--decode", "0")
     ref_epoch = statistics.median(ref["epoch_s"])
-    for jit in (True, False):
+    for jit in ("true", "false"):
         model_dir = work / f"m10k-{jit}"
         cfg = config.load(None, {"train_dir": FRA, "model_dir": model_dir, "num_samples": 10000,
                                  "epochs": a.epochs, "patience": 0, "jit_compile": jit})
         training.train(cfg)
         secs = [r["seconds"] for r in bundle.read_history(model_dir)]
         steady = statistics.median(secs[1:]) if len(secs) > 1 else secs[0]
-        label = "XLA" if jit else "no XLA"
+        label = "XLA" if jit == "true" else "no XLA"
         rows.append((f"epoch time, 10,000 pairs, {label}, median of epochs 2-{a.epochs}, s", f"{steady:.2f}",
                      f"{ref_epoch:.2f}", f"{steady / ref_epoch:.2f}×"))
         rows.append((f"first epoch, {label} (compiles each batch shape), s", f"{secs[0]:.2f}", "", ""))

@@ -24,6 +24,7 @@ METRICS = ("accuracy",)
 SAMPLINGS = ("first", "random")
 STRATEGIES = ("auto", "mirrored", "none")
 MONITORS = ("val_loss", "val_chrf")
+XLA_MIN_PAIRS = 5000
 
 
 def _key(section: str, doc: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
@@ -76,8 +77,9 @@ class Config:
                         choices=MONITORS)
     patience: int = _key("training", "Early stopping: epochs without a better val_loss (0: off).", 10, min=0)
     seed: int = _key("training", "Random seed for weights, shuffling and sampling.", 1337, min=0)
-    jit_compile: bool = _key("training", "Compile training steps with XLA (slower first epoch, faster after).",
-                             True)
+    jit_compile: str = _key("training", "Compile training steps with XLA: true, false, or auto (on from "
+                            f"{XLA_MIN_PAIRS:,} training pairs, where the faster epochs repay the compile time).",
+                            "auto", choices=("auto", "true", "false"))
     checkpoint_every: int = _key("training", "Also checkpoint every N batches (0: at epoch ends only).", 0,
                                  min=0)
     strategy: str = _key("training", "auto, mirrored or none: how training is spread over devices.", "auto",
@@ -199,6 +201,8 @@ def _check(name: str, value: Any, base: Path, source: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: expected a list of names, got {value!r}")
     elif isinstance(default, str):
+        if isinstance(value, bool) and meta.get("choices") and "true" in meta["choices"]:
+            value = str(value).lower()  # jit_compile = true in TOML
         if not isinstance(value, str):
             raise ConfigError(f"{where}: expected a string, got {value!r}")
         if meta.get("path") and value:

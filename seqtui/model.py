@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seqtui.config import Config
+from seqtui.config import XLA_MIN_PAIRS, Config
 
 # Layer names: the decoding engine finds the trained weights by these.
 ENC_INPUT, DEC_INPUT = "encoder_ids", "decoder_ids"
@@ -23,7 +23,7 @@ ENC_LSTM, DEC_LSTM = "encoder_lstm", "decoder_lstm"
 ATTENTION, COMBINE, OUTPUT = "attention", "attention_combine", "output"
 
 
-def build(cfg: Config, source_size: int, target_size: int) -> Any:
+def build(cfg: Config, source_size: int, target_size: int, train_pairs: int = 0) -> Any:
     """A compiled Keras model mapping (encoder ids, decoder ids) to next-character probabilities."""
     import keras
     from keras import layers
@@ -46,24 +46,26 @@ def build(cfg: Config, source_size: int, target_size: int) -> Any:
     y = _dropout(cfg, y, "output_dropout")
     probs = layers.Dense(target_size, activation="softmax", name=OUTPUT)(y)
     model = keras.Model([enc_ids, dec_ids], probs, name=f"seqtui_{cfg.architecture}")
-    compile_model(model, cfg)
+    compile_model(model, cfg, train_pairs)
     return model
 
 
-def compile_model(model: Any, cfg: Config) -> None:
+def compile_model(model: Any, cfg: Config, train_pairs: int = 0) -> None:
     """Compile with the config's optimizer; the loss works on ids (sparse), whatever its name says."""
     import keras
 
     opt = keras.optimizers.get(cfg.optimizer)
     if cfg.learning_rate:
         opt.learning_rate = cfg.learning_rate
-    # XLA compiles once per batch shape; batching.ROUND keeps the shapes few, so after the first epoch
-    # it runs ~1.6x faster on CPU (bench/train.py).
+    # XLA compiles once per batch shape (batching.ROUND keeps the shapes few): a first epoch slower by
+    # some seconds per shape, later ones ~1.6x faster on CPU (bench/train.py). "auto" turns it on only
+    # where epochs are long enough to repay that.
+    jit = cfg.jit_compile == "true" or (cfg.jit_compile == "auto" and train_pairs >= XLA_MIN_PAIRS)
     # "categorical_crossentropy" in the config means the same loss computed on ids: identical values,
     # without the one-hot targets.
     model.compile(optimizer=opt, loss="sparse_categorical_crossentropy",
                   weighted_metrics=["sparse_categorical_accuracy"] if cfg.metrics else [],
-                  jit_compile=cfg.jit_compile)
+                  jit_compile=jit)
 
 
 def _dropout(cfg: Config, x: Any, name: str) -> Any:

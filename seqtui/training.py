@@ -150,7 +150,7 @@ class _Run:
             if checkpoint is not None:
                 self.model = bundle.load_keras_model(checkpoint)
             else:
-                self.model = model_lib.build(self.cfg, len(prep.source), len(prep.target))
+                self.model = model_lib.build(self.cfg, len(prep.source), len(prep.target), len(prep.train))
         if not bundle.exists(self.dir) or checkpoint is None:
             bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
         first_epoch = int(state.get("epoch", 0))

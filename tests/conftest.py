@@ -40,11 +40,11 @@ def tiny_corpus(tmp_path: Path) -> Path:
 
 TINY_FLAGS = {"latent_dim": 32, "embedding_dim": 16, "batch_size": 8, "epochs": 3, "val_split": 0.2,
               "num_samples": 0, "patience": 0, "seed": 7,
-              "jit_compile": False}  # XLA's compile time would dominate such tiny runs
+              "jit_compile": "false"}  # XLA's compile time would dominate such tiny runs
 
 
 def cli_flags(settings: dict) -> list[str]:
-    """Config settings as `seqtui train` flags (`--jit-compile`/`--no-jit-compile` for booleans)."""
+    """Config settings as `seqtui train` flags (`--reverse`/`--no-reverse` for booleans)."""
     out: list[str] = []
     for key, value in settings.items():
         name = key.replace("_", "-")

@@ -128,7 +128,10 @@ def test_config_command_prints_settings(tmp_path):
 
 def test_readme_commands_exist():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    for cmd in re.findall(r"^\s*seqtui (\w+)", readme, re.M):
+    code = "\n".join(re.findall(r"```sh\n(.*?)```", readme, re.S))
+    commands = set(re.findall(r"(?:^|&&|\|)\s*seqtui (\w+)", code, re.M))  # seqtui at a command's start
+    assert {"dashboard", "train", "translate", "repl", "predict", "evaluate", "data"} <= commands
+    for cmd in commands:
         assert runner.invoke(app, [cmd, "--help"]).exit_code == 0, cmd
 
 

@@ -19,7 +19,8 @@ def start(corpus: Path, model_dir: Path, epochs: int) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "seqtui", "train", "--resume", "--train-dir", str(corpus), "--model-dir",
          str(model_dir), "--latent-dim", "32", "--embedding-dim", "16", "--batch-size", "4", "--num-samples", "0",
-         "--patience", "0", "--no-jit-compile", "--no-samples", "--checkpoint-every", "1", "--epochs", str(epochs)],
+         "--patience", "0", "--jit-compile", "false", "--no-samples", "--checkpoint-every", "1",
+         "--epochs", str(epochs)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

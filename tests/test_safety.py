@@ -127,7 +127,7 @@ def test_stop_event_mid_epoch_checkpoints_without_recording_the_epoch(tmp_path, 
 def _train_cmd(corpus: Path, model_dir: Path, *extra: str) -> list[str]:
     args = [sys.executable, "-m", "seqtui", "train", "--train-dir", str(corpus), "--model-dir", str(model_dir),
             "--latent-dim", "32", "--embedding-dim", "16", "--batch-size", "4", "--num-samples", "0",
-            "--patience", "0", "--no-jit-compile", "--no-samples", *extra]
+            "--patience", "0", "--jit-compile", "false", "--no-samples", *extra]
     return args
 
 
