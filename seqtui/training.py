@@ -155,8 +155,9 @@ class _Run:
             bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
         first_epoch = int(state.get("epoch", 0))
         feed = BucketedBatches(prep.train, self.cfg.batch_size * replicas, self.cfg.seed, first_epoch,
-                               steps=self.cfg.steps_per_epoch)
-        val_feed = BucketedBatches(prep.val, self.cfg.batch_size * replicas, self.cfg.seed, shuffle=False)
+                               steps=self.cfg.steps_per_epoch, replicas=replicas)
+        val_feed = BucketedBatches(prep.val, self.cfg.batch_size * replicas, self.cfg.seed, shuffle=False,
+                                   replicas=replicas)
         self.prep, self.probes = prep, _probes(prep.val_pairs)
         self.listener(TrainingStarted(self._info(prep, replicas), first_epoch + 1, self.cfg.epochs, len(feed),
                                       resumed=checkpoint is not None))
