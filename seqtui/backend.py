@@ -13,6 +13,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from seqtui.errors import SeqtuiError
 
 
@@ -141,3 +143,57 @@ def _jax_placement(keras: Any, strategy: str) -> Placement:
         return Placement(parallel.scope(), len(every), [label(d) for d in every],
                          "keras.distribution.DataParallel", jax.process_index(), jax.process_count())
     return Placement(contextlib.nullcontext(), 1, [label(every[0])], "one device")
+
+
+def join_processes(coordinator: str | None, num_processes: int | None, process_id: int | None) -> None:
+    """Join a training run spread over several processes (on one machine or several).
+
+    Every process runs the same `seqtui train` with the same data and config; process 0 also hosts the
+    coordinator at `coordinator` (host:port). Only the JAX backend can do this: TensorFlow's
+    MultiWorkerMirroredStrategy fails inside Keras 3's fit (keras-team/keras#20585).
+
+    Raises:
+        SeqtuiError: not the JAX backend, a missing or inconsistent setting, or the coordinator unreachable.
+    """
+    keras = import_keras()
+    if keras.backend.backend() != "jax":
+        raise SeqtuiError("training with several processes needs the JAX backend (KERAS_BACKEND=jax): "
+                          "TensorFlow's MultiWorkerMirroredStrategy fails inside Keras 3 fit "
+                          "(keras-team/keras#20585)")
+    if coordinator is None or num_processes is None or process_id is None:
+        raise SeqtuiError("training with several processes needs --coordinator, --num-processes and "
+                          "--process-id, in every process")
+    if not 0 <= process_id < num_processes:
+        raise SeqtuiError(f"--process-id {process_id} is out of range for --num-processes {num_processes} "
+                          f"(0 to {num_processes - 1})")
+    try:
+        keras.distribution.initialize(coordinator, num_processes, process_id)
+    except Exception as e:  # JAX raises plain RuntimeErrors/XlaRuntimeErrors for every kind of failure
+        raise SeqtuiError(f"process {process_id} could not join the run coordinated at {coordinator} "
+                          f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+
+
+def every_process(*values: int) -> list[tuple[int, ...]]:
+    """`values` as each process of the run has them, in process order (one process: `[values]`).
+
+    A collective: every process of the run must call it at the same point.
+    """
+    if name() != "jax":
+        return [values]
+    import jax
+
+    if jax.process_count() == 1:
+        return [values]
+    from jax.experimental import multihost_utils
+
+    gathered = multihost_utils.process_allgather(np.asarray(values, dtype=np.int32))
+    return [tuple(int(v) for v in row) for row in np.asarray(gathered).reshape(jax.process_count(), -1)]
+
+
+def any_process(flag: bool) -> bool:
+    """Whether `flag` holds in any process of the run (a collective, like `every_process`).
+
+    Processes must stop after the same batch, or the others would wait forever in the next step's
+    gradient exchange; so a stop asked of one process (Ctrl-C, the dashboard) stops them all.
+    """
+    return any(row[0] for row in every_process(int(flag)))

@@ -13,6 +13,7 @@ from typing import Any
 
 import keras
 
+from seqtui.backend import any_process
 from seqtui.batching import Encoded, make_batch, plan_batches, shape_of
 from seqtui.events import BatchEnded, Listener
 
@@ -92,6 +93,7 @@ class Reporter(keras.callbacks.Callback):
         self.stop, self.pause, self.on_batch = stop, pause, on_batch
         self.epoch, self.batches_done, self.chars_done, self.t0 = 0, 0, 0, 0.0
         self.bad_loss: float | None = None
+        self.stopped = False  # asked to stop, here or (with several processes) in another process
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
         self.epoch, self.batches_done, self.chars_done = epoch, 0, 0
@@ -115,8 +117,8 @@ class Reporter(keras.callbacks.Callback):
         while self.pause.is_set() and not self.stop.is_set():
             time.sleep(0.05)
             self.t0 += 0.05  # paused time is not training time
-        if self.stop.is_set():
-            self.model.stop_training = True
+        if any_process(self.stop.is_set()):
+            self.model.stop_training = self.stopped = True
 
     @property
     def epoch_complete(self) -> bool:
@@ -126,6 +128,6 @@ class Reporter(keras.callbacks.Callback):
         # Keras runs validation and this hook even after a mid-epoch stop: such an epoch is not recorded.
         if self.epoch_complete:
             self.on_epoch(epoch, dict(logs or {}), time.perf_counter() - self.t0, self.chars_done)
-            if self.stop.is_set():
-                self.model.stop_training = True
+            if any_process(self.stop.is_set()):
+                self.model.stop_training = self.stopped = True
 

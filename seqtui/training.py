@@ -146,6 +146,8 @@ class _Run:
         from seqtui.feeding import Reporter
 
         place = strategy_scope(self.cfg.strategy)
+        first_epoch = int(state.get("epoch", 0))
+        _same_start(place, first_epoch, int(state.get("batch", 0)))
         with place.scope:  # JAX's DataParallel must be current while fitting too, not only while building
             if checkpoint is not None:
                 self.model = bundle.load_keras_model(checkpoint)
@@ -155,7 +157,6 @@ class _Run:
                 self.model.jit_compile = False
             if not bundle.exists(self.dir) or checkpoint is None:
                 bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
-            first_epoch = int(state.get("epoch", 0))
             feed, val_feed = self._feeds(prep, place, first_epoch)
             self.prep, self.probes = prep, _probes(prep.val_pairs)
             self.listener(TrainingStarted(self._info(prep, place), first_epoch + 1, self.cfg.epochs, len(feed),
@@ -171,7 +172,7 @@ class _Run:
         if not reporter.epoch_complete:
             self._checkpoint(done, reporter.batches_done)
             self.reason = "stopped"
-        elif self.stop.is_set():
+        elif reporter.stopped:
             self.reason = "stopped"
         return self._ended(self.reason, done)
 
@@ -301,3 +302,14 @@ def _resumed_config(meta: dict[str, Any], current: Config) -> Config:
         raise BundleError(f"the saved run's config cannot be used: {e}") from None
 
 
+def _same_start(place: Any, epoch: int, batch: int) -> None:
+    """Processes that train together must start from the same point: each resumes from its own model_dir."""
+    from seqtui.backend import every_process
+
+    if place.processes == 1:
+        return
+    starts = every_process(epoch, batch)
+    if len(set(starts)) > 1:
+        where = ", ".join(f"process {i} at epoch {e} batch {b}" for i, (e, b) in enumerate(starts))
+        raise SeqtuiError(f"the processes would start from different checkpoints ({where}); each one resumes "
+                          "from its own --model-dir, so give them copies of the same run, or pass --fresh")

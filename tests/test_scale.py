@@ -1,5 +1,5 @@
 """Scaling out: batches split fairly between replicas and processes, mirrored training on two logical CPUs,
-the JAX backend end to end, and keras.distribution.DataParallel on two devices.
+the JAX backend end to end, keras.distribution.DataParallel on two devices, and two processes on 127.0.0.1.
 
 Runs that need their devices set up before TensorFlow or JAX starts go through tests/scale_runs.py or the CLI
 in a subprocess. The JAX tests skip when jax is not installed (`pip install jax`).
@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from seqtui import bundle
 from seqtui.batching import Encoded, make_batch, rows_of
 from seqtui.vocab import Vocab
 from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags, write_corpus
@@ -120,7 +122,23 @@ def test_mirrored_bundle_translates(tf_runs):
     assert tf_runs["parallel"]["translation"].strip()
 
 
-# -- JAX: the whole path and DataParallel --------------------------------------------------------
+def test_several_processes_on_tensorflow_point_to_jax(tmp_path, tiny_corpus):
+    """MultiWorkerMirroredStrategy fails inside Keras 3 fit, so several processes need the JAX backend."""
+    from typer.testing import CliRunner
+
+    from seqtui.backend import name
+    from seqtui.cli import app
+
+    if name() != "tensorflow":
+        pytest.skip("checks the TensorFlow backend's refusal")
+    result = CliRunner().invoke(app, ["train", f"--train-dir={tiny_corpus}", f"--model-dir={tmp_path / 'm'}",
+                                      "--coordinator=127.0.0.1:9", "--num-processes=2", "--process-id=0"])
+    assert result.exit_code == 1
+    assert "KERAS_BACKEND=jax" in result.output and "keras-team/keras#20585" in result.output
+    assert not (tmp_path / "m").exists()
+
+
+# -- JAX: the whole path, DataParallel, several processes -------------------------------------------
 
 
 @needs_jax
@@ -159,3 +177,38 @@ def test_data_parallel_on_two_devices_matches_one(jax_runs):
     for key in ("loss", "val_loss"):
         assert column(parallel, key) == pytest.approx(column(single, key), rel=1e-5)
     assert parallel["translation"].strip()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@needs_jax
+def test_two_processes_train_as_one_data_parallel_run(tmp_path, jax_runs):
+    """Two processes on 127.0.0.1, one CPU device each, joined by JAX's distributed runtime: each feeds half
+    of every batch, both keep the same weights, and together they train exactly as DataParallel on two
+    devices of one process does."""
+    corpus = write_corpus(tmp_path / "tiny.txt")
+    flags = cli_flags({**JAX_FLAGS, "batch_size": 8, "epochs": 2})
+    common = [sys.executable, "-m", "seqtui", "train", f"--train-dir={corpus}", *flags, "--no-samples",
+              f"--coordinator=127.0.0.1:{free_port()}", "--num-processes=2"]
+    procs = [subprocess.Popen(common + [f"--process-id={i}", f"--model-dir={tmp_path / f'm{i}'}"],
+                              env=jax_env(), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for i in range(2)]
+    try:
+        outputs = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for i, (p, (out, errors)) in enumerate(zip(procs, outputs, strict=True)):
+        assert p.returncode == 0, errors[-3000:]
+        assert "jax on cpu:0/process 0, cpu:" in out and f"process {i} of 2" in out
+    histories = [bundle.read_history(tmp_path / f"m{i}") for i in range(2)]
+    assert len(histories[0]) == 2
+    for key in ("loss", "val_loss", "accuracy"):
+        assert [r[key] for r in histories[0]] == [r[key] for r in histories[1]]
+        assert [r[key] for r in histories[0]] == pytest.approx(column(jax_runs["parallel"], key)[:2], rel=1e-5)
+    translations = {bundle.load(tmp_path / f"m{i}").engine().translate("Go.").text for i in range(2)}
+    assert len(translations) == 1 and translations.pop().strip()
