@@ -9,7 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+
+from seqtui.errors import SeqtuiError
 
 
 def import_keras() -> Any:
@@ -54,44 +60,142 @@ def name() -> str:
     return import_keras().backend.backend()
 
 
-def devices() -> list[str]:
-    """The accelerators (or the CPU) training will run on, as short names."""
-    keras = import_keras()
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+@dataclass(frozen=True)
+class Placement:
+    """Where a run trains: the context to build, compile and fit the model in, and what it spreads over.
 
-        gpus = tf.config.list_logical_devices("GPU")
-        return [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")][:1]
-    if keras.backend.backend() == "jax":
-        import jax
+    Attributes:
+        scope: a context manager; the model is built, compiled and fitted inside it.
+        replicas: model copies kept in sync, over every process; each gets `batch_size` rows a step.
+        devices: short names of the devices those replicas run on.
+        engine: what spreads the work, in words (for the run's header).
+        process: this process's index (0 unless training with several processes).
+        processes: how many processes train together; each feeds its own share of every batch.
+        xla: whether the training step may be compiled with XLA here.
+    """
 
-        return [str(d) for d in jax.devices()]
-    return [keras.backend.backend()]
+    scope: AbstractContextManager[Any]
+    replicas: int
+    devices: list[str]
+    engine: str
+    process: int = 0
+    processes: int = 1
+    xla: bool = True
 
 
-def strategy_scope(strategy: str) -> tuple[Any, int]:
-    """(a context to build and compile the model in, the number of replicas) for `strategy`.
+def strategy_scope(strategy: str) -> Placement:
+    """Where to train for the config's `strategy` (auto, mirrored or none), on the backend in use.
 
-    auto: MirroredStrategy when TensorFlow sees several GPUs, else one device; mirrored: always
-    MirroredStrategy (over every GPU, or the logical CPUs); none: one device. On JAX, several
-    devices use keras.distribution.DataParallel.
+    TensorFlow: `auto` is tf.distribute.MirroredStrategy when several GPUs are visible, else one device;
+    `mirrored` is MirroredStrategy always (over every GPU, else over the logical CPUs: one replica on a
+    plain machine); `none` is the default device. JAX: `auto` and `mirrored` use
+    keras.distribution.DataParallel over every device of every process when there are several
+    (`mirrored` also with one); `none` the first device.
+
+    Raises:
+        SeqtuiError: `none` in a run of several processes, which all must share the work.
     """
     keras = import_keras()
-    if strategy == "none":
-        return contextlib.nullcontext(), 1
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        gpus = tf.config.list_logical_devices("GPU")
-        if strategy == "mirrored" or len(gpus) > 1:
-            targets = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
-            mirrored = tf.distribute.MirroredStrategy(targets)
-            return mirrored.scope(), mirrored.num_replicas_in_sync
-        return contextlib.nullcontext(), 1
+        return _tensorflow_placement(strategy)
     if keras.backend.backend() == "jax":
-        import jax
+        return _jax_placement(keras, strategy)
+    return Placement(contextlib.nullcontext(), 1, [keras.backend.backend()], "one device")
 
-        if len(jax.devices()) > 1 or strategy == "mirrored":
-            keras.distribution.set_distribution(keras.distribution.DataParallel())
-            return contextlib.nullcontext(), len(jax.devices())
-    return contextlib.nullcontext(), 1
+
+def _tensorflow_placement(strategy: str) -> Placement:
+    import tensorflow as tf
+
+    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+    if strategy == "mirrored" or (strategy == "auto" and len(gpus) > 1):
+        mirrored = tf.distribute.MirroredStrategy(gpus or cpus)
+        # An XLA-compiled step fails to read the other replicas' variables (TF 2.21, two logical CPUs:
+        # "Trying to access resource .../replica_1 located in device CPU:1 from device CPU:0", XLA's known
+        # issue "tf.Variable on a different device"), so mirrored runs keep XLA off.
+        replicas = mirrored.num_replicas_in_sync
+        return Placement(mirrored.scope(), replicas, [_short(d) for d in mirrored.extended.worker_devices],
+                         "tf.distribute.MirroredStrategy", xla=replicas == 1)
+    return Placement(contextlib.nullcontext(), 1, [_short((gpus or cpus)[0])], "one device")
+
+
+def _short(tf_device: str) -> str:
+    """'/job:localhost/replica:0/task:0/device:GPU:1' -> 'GPU:1'."""
+    return tf_device.rsplit("device:", 1)[-1]
+
+
+def _jax_placement(keras: Any, strategy: str) -> Placement:
+    import jax
+
+    every = jax.devices()
+    multi = jax.process_count() > 1
+
+    def label(d: Any) -> str:
+        return f"{d.platform}:{d.id}" + (f"/process {d.process_index}" if multi else "")
+
+    if strategy == "none":
+        if multi:
+            raise SeqtuiError("strategy 'none' trains on one device, but this run has "
+                              f"{jax.process_count()} processes; use strategy auto or mirrored")
+        return Placement(contextlib.nullcontext(), 1, [label(every[0])], "one device")
+    if strategy == "mirrored" or len(every) > 1:
+        # Each process feeds its own rows of every batch (see feeding.BucketedBatches), so Keras must not
+        # try to shard the data again (it only knows how to shard a tf.data.Dataset).
+        parallel = keras.distribution.DataParallel(devices=every, auto_shard_dataset=False)
+        return Placement(parallel.scope(), len(every), [label(d) for d in every],
+                         "keras.distribution.DataParallel", jax.process_index(), jax.process_count())
+    return Placement(contextlib.nullcontext(), 1, [label(every[0])], "one device")
+
+
+def join_processes(coordinator: str | None, num_processes: int | None, process_id: int | None) -> None:
+    """Join a training run spread over several processes (on one machine or several).
+
+    Every process runs the same `seqtui train` with the same data and config; process 0 also hosts the
+    coordinator at `coordinator` (host:port). Only the JAX backend can do this: TensorFlow's
+    MultiWorkerMirroredStrategy fails inside Keras 3's fit (keras-team/keras#20585).
+
+    Raises:
+        SeqtuiError: not the JAX backend, a missing or inconsistent setting, or the coordinator unreachable.
+    """
+    keras = import_keras()
+    if keras.backend.backend() != "jax":
+        raise SeqtuiError("training with several processes needs the JAX backend (KERAS_BACKEND=jax): "
+                          "TensorFlow's MultiWorkerMirroredStrategy fails inside Keras 3 fit "
+                          "(keras-team/keras#20585)")
+    if coordinator is None or num_processes is None or process_id is None:
+        raise SeqtuiError("training with several processes needs --coordinator, --num-processes and "
+                          "--process-id, in every process")
+    if not 0 <= process_id < num_processes:
+        raise SeqtuiError(f"--process-id {process_id} is out of range for --num-processes {num_processes} "
+                          f"(0 to {num_processes - 1})")
+    try:
+        keras.distribution.initialize(coordinator, num_processes, process_id)
+    except Exception as e:  # JAX raises plain RuntimeErrors/XlaRuntimeErrors for every kind of failure
+        raise SeqtuiError(f"process {process_id} could not join the run coordinated at {coordinator} "
+                          f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+
+
+def every_process(*values: int) -> list[tuple[int, ...]]:
+    """`values` as each process of the run has them, in process order (one process: `[values]`).
+
+    A collective: every process of the run must call it at the same point.
+    """
+    if name() != "jax":
+        return [values]
+    import jax
+
+    if jax.process_count() == 1:
+        return [values]
+    from jax.experimental import multihost_utils
+
+    gathered = multihost_utils.process_allgather(np.asarray(values, dtype=np.int32))
+    return [tuple(int(v) for v in row) for row in np.asarray(gathered).reshape(jax.process_count(), -1)]
+
+
+def any_process(flag: bool) -> bool:
+    """Whether `flag` holds in any process of the run (a collective, like `every_process`).
+
+    Processes must stop after the same batch, or the others would wait forever in the next step's
+    gradient exchange; so a stop asked of one process (Ctrl-C, the dashboard) stops them all.
+    """
+    return any(row[0] for row in every_process(int(flag)))

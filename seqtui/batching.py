@@ -57,7 +57,8 @@ def plan_batches(data: Encoded, batch_size: int, seed: int, epoch: int) -> list[
 
 
 def make_batch(data: Encoded, index: np.ndarray, batch_size: int | None = None,
-               min_shape: tuple[int, int] = (0, 0)) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+               min_shape: tuple[int, int] = (0, 0),
+               replicas: int = 1) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
     """((encoder ids, decoder input ids), target ids) for the pairs at `index`, padded with PAD.
 
     Args:
@@ -66,23 +67,41 @@ def make_batch(data: Encoded, index: np.ndarray, batch_size: int | None = None,
         batch_size: pad the batch to this many rows (for a fixed batch shape); filler rows repeat a
             real source but have an all-PAD decoder side, so the mask keeps them out of loss and metrics.
         min_shape: pad the encoder and decoder sides to at least these lengths.
+        replicas: the batch is split into this many equal slices of rows, one per device (see `rows_of`).
     """
-    rows = len(index)
-    full = max(rows, batch_size or 0)
+    rows = rows_of(len(index), max(len(index), batch_size or 0), replicas)
     t_src = max(_round_up(max(len(data.sources[i]) for i in index)), min_shape[0])
     t_tgt = max(_round_up(max(len(data.targets[i]) - 1 for i in index)), min_shape[1])
-    enc = np.full((full, t_src), PAD, dtype=np.int32)
-    dec = np.full((full, t_tgt), PAD, dtype=np.int32)
-    out = np.full((full, t_tgt), PAD, dtype=np.int32)
-    for row in range(full):
-        i = index[row % rows]
-        s = data.sources[i]
+    enc = np.full((len(rows), t_src), PAD, dtype=np.int32)
+    dec = np.full((len(rows), t_tgt), PAD, dtype=np.int32)
+    out = np.full((len(rows), t_tgt), PAD, dtype=np.int32)
+    for row, pair in enumerate(rows):
+        s = data.sources[index[pair % len(index)]]
         enc[row, : len(s)] = s
-        if row < rows:
-            t = data.targets[i]
+        if pair < len(index):
+            t = data.targets[index[pair]]
             dec[row, : len(t) - 1] = t[:-1]
             out[row, : len(t) - 1] = t[1:]
     return (enc, dec), out
+
+
+def rows_of(pairs: int, rows: int, replicas: int = 1) -> np.ndarray:
+    """Which of a batch's `pairs` fills each of its `rows`; numbers from `pairs` up mark filler rows.
+
+    The rows form `replicas` equal slices, one per device, and the pairs are dealt to the slices in
+    turn, so each slice gets its share of real pairs. This matters under tf.distribute: Keras averages
+    the replicas' own mean losses, so a slice of fillers alone would scale that batch's loss and
+    gradient down by 1/replicas (seen: a halved val_loss on two devices).
+    """
+    if rows % replicas or pairs > rows:
+        raise ValueError(f"{pairs} pairs do not fit {replicas} equal slices of {rows} rows")
+    per = rows // replicas
+    fillers = iter(range(pairs, rows))
+    order = []
+    for r in range(replicas):
+        mine = list(range(r, pairs, replicas))
+        order += mine + [next(fillers) for _ in range(per - len(mine))]
+    return np.asarray(order, dtype=np.int64)
 
 
 def shape_of(batch: tuple[tuple[np.ndarray, np.ndarray], np.ndarray]) -> tuple[int, int]:

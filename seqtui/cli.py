@@ -40,6 +40,17 @@ TempOpt = Annotated[float | None, typer.Option("--temperature", min=0.0, help="S
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for sampling.")]
 MaxLenOpt = Annotated[int | None, typer.Option("--max-len", min=1, help="Longest translation in characters.",
                                                show_default=False)]
+# Several processes (JAX backend): the same flags in every process, or Keras' own environment variables.
+_PROCESSES = "Several processes (KERAS_BACKEND=jax)"
+CoordinatorOpt = Annotated[str | None, typer.Option(
+    "--coordinator", envvar="KERAS_DISTRIBUTION_JOB_ADDRESSES", show_default=False, rich_help_panel=_PROCESSES,
+    help="host:port where process 0 coordinates a run spread over several processes or machines.")]
+NumProcessesOpt = Annotated[int | None, typer.Option(
+    "--num-processes", envvar="KERAS_DISTRIBUTION_NUM_PROCESSES", min=1, show_default=False,
+    rich_help_panel=_PROCESSES, help="How many processes train together.")]
+ProcessIdOpt = Annotated[int | None, typer.Option(
+    "--process-id", envvar="KERAS_DISTRIBUTION_PROCESS_ID", min=0, show_default=False,
+    rich_help_panel=_PROCESSES, help="This process's number, 0 to --num-processes - 1 (0 coordinates).")]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -91,6 +102,7 @@ def train(
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run saved in model_dir.")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run saved in model_dir.")] = False,
     samples: Annotated[bool, typer.Option(help="Print sample translations after each epoch.")] = True,
+    coordinator: CoordinatorOpt = None, num_processes: NumProcessesOpt = None, process_id: ProcessIdOpt = None,
 ) -> None:
     """Train headless, with a progress bar and a row per epoch."""
     from seqtui import training
@@ -99,6 +111,10 @@ def train(
     if resume and fresh:
         raise fail("--resume and --fresh contradict each other; pass one", 2)
     cfg = config.load(config_path, overrides)
+    if (num_processes or 1) > 1 or coordinator is not None:
+        from seqtui.backend import join_processes
+
+        join_processes(coordinator, num_processes, process_id)
     out = Console(highlight=False)
     stop = threading.Event()
     signals = _stop_on_signals(stop)

@@ -13,6 +13,7 @@ from typing import Any
 
 import keras
 
+from seqtui.backend import any_process
 from seqtui.batching import Encoded, make_batch, plan_batches, shape_of
 from seqtui.events import BatchEnded, Listener
 
@@ -23,13 +24,17 @@ class BucketedBatches(keras.utils.PyDataset):
     Keras' TensorFlow adapter infers the batch signature from batches 0 and 1, fixing any dimension
     in which they agree. So every batch is padded to the full batch size, and batch 1 is made to
     differ from batch 0 in both lengths (extra padding is masked, so it changes nothing).
+
+    `batch_size` is the global batch: every replica's rows together. With several processes
+    (`shard` = (this process, processes)) each one plans the same global batches and yields only its
+    own equal share of their rows, padded to the global batch's lengths, as JAX wants.
     """
 
     def __init__(self, data: Encoded, batch_size: int, seed: int, epoch: int = 0, shuffle: bool = True,
-                 steps: int = 0) -> None:
+                 steps: int = 0, replicas: int = 1, shard: tuple[int, int] = (0, 1)) -> None:
         super().__init__()
         self.data, self.batch_size, self.seed, self.shuffle = data, batch_size, seed, shuffle
-        self.steps = steps
+        self.steps, self.replicas, self.shard = steps, replicas, shard
         self.set_epoch(epoch)
 
     def set_epoch(self, epoch: int) -> None:
@@ -46,13 +51,22 @@ class BucketedBatches(keras.utils.PyDataset):
         return len(self.plan)
 
     def __getitem__(self, index: int) -> Any:
-        batch = make_batch(self.data, self.plan[index], self.batch_size)
+        batch = make_batch(self.data, self.plan[index], self.batch_size, replicas=self.replicas)
         if index == 1:
             first = shape_of(make_batch(self.data, self.plan[0], self.batch_size))
             here = shape_of(batch)
             want = tuple(h + 8 if h == f else h for h, f in zip(here, first, strict=True))
-            batch = make_batch(self.data, self.plan[index], self.batch_size, min_shape=want)  # type: ignore[arg-type]
-        return batch
+            batch = make_batch(self.data, self.plan[index], self.batch_size, min_shape=want,  # type: ignore[arg-type]
+                               replicas=self.replicas)
+        return self._own_rows(batch)
+
+    def _own_rows(self, batch: Any) -> Any:
+        process, processes = self.shard
+        if processes == 1:
+            return batch
+        (enc, dec), out = batch
+        rows = slice(process * len(out) // processes, (process + 1) * len(out) // processes)
+        return (enc[rows], dec[rows]), out[rows]
 
     def on_epoch_end(self) -> None:
         self.set_epoch(self.epoch + 1)
@@ -79,6 +93,7 @@ class Reporter(keras.callbacks.Callback):
         self.stop, self.pause, self.on_batch = stop, pause, on_batch
         self.epoch, self.batches_done, self.chars_done, self.t0 = 0, 0, 0, 0.0
         self.bad_loss: float | None = None
+        self.stopped = False  # asked to stop, here or (with several processes) in another process
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
         self.epoch, self.batches_done, self.chars_done = epoch, 0, 0
@@ -102,8 +117,8 @@ class Reporter(keras.callbacks.Callback):
         while self.pause.is_set() and not self.stop.is_set():
             time.sleep(0.05)
             self.t0 += 0.05  # paused time is not training time
-        if self.stop.is_set():
-            self.model.stop_training = True
+        if any_process(self.stop.is_set()):
+            self.model.stop_training = self.stopped = True
 
     @property
     def epoch_complete(self) -> bool:
@@ -113,6 +128,6 @@ class Reporter(keras.callbacks.Callback):
         # Keras runs validation and this hook even after a mid-epoch stop: such an epoch is not recorded.
         if self.epoch_complete:
             self.on_epoch(epoch, dict(logs or {}), time.perf_counter() - self.t0, self.chars_done)
-            if self.stop.is_set():
-                self.model.stop_training = True
+            if any_process(self.stop.is_set()):
+                self.model.stop_training = self.stopped = True
 

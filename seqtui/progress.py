@@ -29,6 +29,16 @@ def format_row(record: dict[str, Any]) -> str:
     return line + ("  *best" if record.get("best") else "")
 
 
+def _spread(info: dict[str, Any]) -> str:
+    """How the work is shared, when it is: replicas, the global batch, and which process this is."""
+    if info.get("replicas", 1) == 1:
+        return ""
+    text = f" ({info['replicas']} replicas × batch {info['batch_size']} = {info['global_batch_size']}"
+    if info.get("processes", 1) > 1:
+        text += f"; process {info['process']} of {info['processes']}"
+    return text + ")"
+
+
 class TrainPrinter:
     """A listener that prints training events to a rich console."""
 
@@ -59,7 +69,8 @@ class TrainPrinter:
         self.console.print(
             f"[bold]seqtui train[/]  {i['data']}: {i['train_pairs']:,} training + {i['val_pairs']:,} validation "
             f"pairs · vocab {i['source_vocab']}→{i['target_vocab']} · {i['architecture']} latent {i['latent_dim']}"
-            f" · {i['parameters']:,} parameters · {i['backend']} on {', '.join(i['devices'])}", highlight=False)
+            f" · {i['parameters']:,} parameters · {i['backend']} on {', '.join(i['devices'])}{_spread(i)}",
+            highlight=False)
         if i.get("skipped"):
             self.console.print(f"[yellow]{i['skipped']}[/]", highlight=False)
         if e.resumed:

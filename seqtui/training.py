@@ -143,24 +143,40 @@ class _Run:
 
         import_keras()  # before feeding, which subclasses Keras classes
         from seqtui import model as model_lib
-        from seqtui.feeding import BucketedBatches, Reporter
+        from seqtui.feeding import Reporter
 
-        scope, replicas = strategy_scope(self.cfg.strategy)
-        with scope:
+        place = strategy_scope(self.cfg.strategy)
+        first_epoch = int(state.get("epoch", 0))
+        _same_start(place, first_epoch, int(state.get("batch", 0)))
+        with place.scope:  # JAX's DataParallel must be current while fitting too, not only while building
             if checkpoint is not None:
                 self.model = bundle.load_keras_model(checkpoint)
             else:
                 self.model = model_lib.build(self.cfg, len(prep.source), len(prep.target), len(prep.train))
-        if not bundle.exists(self.dir) or checkpoint is None:
-            bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
-        first_epoch = int(state.get("epoch", 0))
-        feed = BucketedBatches(prep.train, self.cfg.batch_size * replicas, self.cfg.seed, first_epoch,
-                               steps=self.cfg.steps_per_epoch)
-        val_feed = BucketedBatches(prep.val, self.cfg.batch_size * replicas, self.cfg.seed, shuffle=False)
-        self.prep, self.probes = prep, _probes(prep.val_pairs)
-        self.listener(TrainingStarted(self._info(prep, replicas), first_epoch + 1, self.cfg.epochs, len(feed),
-                                      resumed=checkpoint is not None))
-        reporter = Reporter(feed, self.listener, self._epoch_done, self.stop, self.pause, self._maybe_checkpoint)
+            if not place.xla:
+                self.model.jit_compile = False
+            if not bundle.exists(self.dir) or checkpoint is None:
+                bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
+            feed, val_feed = self._feeds(prep, place, first_epoch)
+            self.prep, self.probes = prep, _probes(prep.val_pairs)
+            self.listener(TrainingStarted(self._info(prep, place), first_epoch + 1, self.cfg.epochs, len(feed),
+                                          resumed=checkpoint is not None))
+            reporter = Reporter(feed, self.listener, self._epoch_done, self.stop, self.pause,
+                                self._maybe_checkpoint)
+            self._run_fit(feed, val_feed, first_epoch, reporter)
+        done = len(self.history) and self.history[-1]["epoch"]
+        if reporter.bad_loss is not None:
+            raise TrainingFailed(f"the loss became {reporter.bad_loss} in epoch {reporter.epoch + 1}, batch "
+                                 f"{reporter.batches_done + 1}; training stopped. The last good checkpoint "
+                                 f"(epoch {done}) and model are kept in {self.dir}")
+        if not reporter.epoch_complete:
+            self._checkpoint(done, reporter.batches_done)
+            self.reason = "stopped"
+        elif reporter.stopped:
+            self.reason = "stopped"
+        return self._ended(self.reason, done)
+
+    def _run_fit(self, feed: Any, val_feed: Any, first_epoch: int, reporter: Any) -> None:
         try:
             self.model.fit(feed, validation_data=val_feed, epochs=self.cfg.epochs, initial_epoch=first_epoch,
                            verbose=0, callbacks=[reporter])
@@ -174,17 +190,18 @@ class _Run:
                 first_line = (str(e).strip().splitlines() or [""])[0]
                 raise TrainingFailed(f"{type(e).__name__} in epoch {reporter.epoch + 1}: {first_line}. The last "
                                      f"good checkpoint and model are kept in {self.dir}") from e
-        done = len(self.history) and self.history[-1]["epoch"]
-        if reporter.bad_loss is not None:
-            raise TrainingFailed(f"the loss became {reporter.bad_loss} in epoch {reporter.epoch + 1}, batch "
-                                 f"{reporter.batches_done + 1}; training stopped. The last good checkpoint "
-                                 f"(epoch {done}) and model are kept in {self.dir}")
-        if not reporter.epoch_complete:
-            self._checkpoint(done, reporter.batches_done)
-            self.reason = "stopped"
-        elif self.stop.is_set():
-            self.reason = "stopped"
-        return self._ended(self.reason, done)
+
+    def _feeds(self, prep: Prepared, place: Any, first_epoch: int) -> tuple[Any, Any]:
+        """The training and validation batches, each global batch holding batch_size rows per replica."""
+        from seqtui.feeding import BucketedBatches
+
+        # batch_size is per replica, as tf.distribute's and Keras' guides scale it: the global batch grows with
+        # the devices, so each device does a single-device step's work and an epoch takes fewer steps.
+        size, split = self.cfg.batch_size * place.replicas, {"replicas": place.replicas,
+                                                             "shard": (place.process, place.processes)}
+        return (BucketedBatches(prep.train, size, self.cfg.seed, first_epoch, steps=self.cfg.steps_per_epoch,
+                                **split),
+                BucketedBatches(prep.val, size, self.cfg.seed, shuffle=False, **split))
 
     def _epoch_done(self, epoch: int, logs: dict[str, float], seconds: float, chars: int) -> None:
         record = {"epoch": epoch + 1, "loss": logs.get("loss"),
@@ -243,15 +260,17 @@ class _Run:
                           "val_split": self.cfg.val_split, "num_samples": self.cfg.num_samples,
                           "sample": self.cfg.sample, "reverse": self.cfg.reverse}}
 
-    def _info(self, prep: Prepared, replicas: int) -> dict[str, Any]:
-        from seqtui.backend import devices, name
+    def _info(self, prep: Prepared, place: Any) -> dict[str, Any]:
+        from seqtui.backend import name
 
         return {"data": ", ".join(f.name for f in prep.files), "train_pairs": len(prep.train_pairs),
                 "val_pairs": len(prep.val_pairs), "source_vocab": len(prep.source),
                 "target_vocab": len(prep.target), "architecture": self.cfg.architecture,
                 "latent_dim": self.cfg.latent_dim, "batch_size": self.cfg.batch_size,
+                "global_batch_size": self.cfg.batch_size * place.replicas,
                 "parameters": int(self.model.count_params()), "optimizer": self.cfg.optimizer,
-                "backend": name(), "devices": devices(), "replicas": replicas,
+                "backend": name(), "devices": place.devices, "replicas": place.replicas,
+                "distribution": place.engine, "process": place.process, "processes": place.processes,
                 "skipped": prep.skipped, "prepare_seconds": round(prep.seconds, 3),
                 "model_dir": str(self.dir)}
 
@@ -306,3 +325,14 @@ def _resumed_config(meta: dict[str, Any], current: Config) -> Config:
         raise BundleError(f"the saved run's config cannot be used: {e}") from None
 
 
+def _same_start(place: Any, epoch: int, batch: int) -> None:
+    """Processes that train together must start from the same point: each resumes from its own model_dir."""
+    from seqtui.backend import every_process
+
+    if place.processes == 1:
+        return
+    starts = every_process(epoch, batch)
+    if len(set(starts)) > 1:
+        where = ", ".join(f"process {i} at epoch {e} batch {b}" for i, (e, b) in enumerate(starts))
+        raise SeqtuiError(f"the processes would start from different checkpoints ({where}); each one resumes "
+                          "from its own --model-dir, so give them copies of the same run, or pass --fresh")
