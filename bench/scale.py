@@ -56,7 +56,7 @@ def child(args: argparse.Namespace) -> None:
              "epochs": args.epochs, "steps_per_epoch": args.steps, "patience": 0,
              "strategy": "none" if args.case.endswith("-one") else "mirrored"}
     if args.no_xla:
-        flags["jit_compile"] = False
+        flags["jit_compile"] = "false"
     training.train(config.load(None, flags), fresh=True)
     print(json.dumps(bundle.read_history(Path(args.out))))
 

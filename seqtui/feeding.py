@@ -82,14 +82,18 @@ class Reporter(keras.callbacks.Callback):
         stop: set it to stop after the current batch.
         pause: while set, training waits between batches.
         on_batch: called with (epoch, batch) after each batch (for periodic checkpoints).
+        val_feed: validation batches, evaluated at the end of each complete epoch. (Passed to fit as
+            validation_data instead, Keras' cached validation iterator slowed the next epoch's training
+            by ~40% on TensorFlow: 9.5 s against 6.5 s at 10k pairs, measured here.)
     """
 
     def __init__(self, feed: BucketedBatches, listener: Listener,
                  on_epoch: Callable[[int, dict[str, float], float, int], None],
                  stop: threading.Event, pause: threading.Event,
-                 on_batch: Callable[[int, int], None] | None = None) -> None:
+                 on_batch: Callable[[int, int], None] | None = None,
+                 val_feed: BucketedBatches | None = None) -> None:
         super().__init__()
-        self.feed, self.listener, self.on_epoch = feed, listener, on_epoch
+        self.feed, self.listener, self.on_epoch, self.val_feed = feed, listener, on_epoch, val_feed
         self.stop, self.pause, self.on_batch = stop, pause, on_batch
         self.epoch, self.batches_done, self.chars_done, self.t0 = 0, 0, 0, 0.0
         self.bad_loss: float | None = None
@@ -125,9 +129,13 @@ class Reporter(keras.callbacks.Callback):
         return self.batches_done >= len(self.feed) and self.bad_loss is None
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        # Keras runs validation and this hook even after a mid-epoch stop: such an epoch is not recorded.
+        # Keras calls this hook even after a mid-epoch stop: such an epoch is neither validated nor recorded.
         if self.epoch_complete:
-            self.on_epoch(epoch, dict(logs or {}), time.perf_counter() - self.t0, self.chars_done)
+            logs = dict(logs or {})
+            if self.val_feed is not None:
+                scores = self.model.evaluate(self.val_feed, verbose=0, return_dict=True)
+                logs.update({f"val_{name}": value for name, value in scores.items()})
+            self.on_epoch(epoch, logs, time.perf_counter() - self.t0, self.chars_done)
             if any_process(self.stop.is_set()):
                 self.model.stop_training = self.stopped = True
 

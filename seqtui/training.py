@@ -162,8 +162,8 @@ class _Run:
             self.listener(TrainingStarted(self._info(prep, place), first_epoch + 1, self.cfg.epochs, len(feed),
                                           resumed=checkpoint is not None))
             reporter = Reporter(feed, self.listener, self._epoch_done, self.stop, self.pause,
-                                self._maybe_checkpoint)
-            self._run_fit(feed, val_feed, first_epoch, reporter)
+                                self._maybe_checkpoint, val_feed)
+            self._run_fit(feed, first_epoch, reporter)
         done = len(self.history) and self.history[-1]["epoch"]
         if reporter.bad_loss is not None:
             raise TrainingFailed(f"the loss became {reporter.bad_loss} in epoch {reporter.epoch + 1}, batch "
@@ -176,10 +176,9 @@ class _Run:
             self.reason = "stopped"
         return self._ended(self.reason, done)
 
-    def _run_fit(self, feed: Any, val_feed: Any, first_epoch: int, reporter: Any) -> None:
+    def _run_fit(self, feed: Any, first_epoch: int, reporter: Any) -> None:
         try:
-            self.model.fit(feed, validation_data=val_feed, epochs=self.cfg.epochs, initial_epoch=first_epoch,
-                           verbose=0, callbacks=[reporter])
+            self.model.fit(feed, epochs=self.cfg.epochs, initial_epoch=first_epoch, verbose=0, callbacks=[reporter])
         except (SeqtuiError, KeyboardInterrupt):
             raise
         except Exception as e:

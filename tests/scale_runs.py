@@ -30,7 +30,7 @@ def two_logical_cpus() -> None:
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
 
-def run(folder: Path, name: str, strategy: str, batch_size: int, jit_compile: bool = False) -> dict[str, Any]:
+def run(folder: Path, name: str, strategy: str, batch_size: int, jit_compile: str = "false") -> dict[str, Any]:
     from seqtui import bundle, config, training
     from seqtui.events import TrainingStarted
     from tests.conftest import TINY_FLAGS, write_corpus
@@ -52,11 +52,11 @@ def main(case: str, folder: Path) -> None:
         two_logical_cpus()
         # The mirrored run asks for XLA, the shipped default, which a several-replica MirroredStrategy must turn off.
         runs = {"single": run(folder, "single", "none", 16),
-                "parallel": run(folder, "parallel", "mirrored", 8, jit_compile=True)}
+                "parallel": run(folder, "parallel", "mirrored", 8, jit_compile="true")}
     elif case == "jax-parallel":
         # jax.jit compiles a tiny model in a second or two and then runs it ~3x faster than eagerly.
-        runs = {"single": run(folder, "single", "none", 16, jit_compile=True),
-                "parallel": run(folder, "parallel", "auto", 8, jit_compile=True)}
+        runs = {"single": run(folder, "single", "none", 16, jit_compile="true"),
+                "parallel": run(folder, "parallel", "auto", 8, jit_compile="true")}
     else:
         raise SystemExit(f"unknown case {case!r}")
     print(json.dumps(runs))

@@ -26,7 +26,7 @@ from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags, write_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 # jax.jit compiles a tiny model in a second or two and then runs it ~3x faster than eagerly.
-JAX_FLAGS = {**TINY_FLAGS, "jit_compile": True}
+JAX_FLAGS = {**TINY_FLAGS, "jit_compile": "true"}
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
 
 
