@@ -94,7 +94,9 @@ def main() -> None:
         ("`seqtui repl --plain`, ms per character after start-up", f"{repl_ms:.3f}", f"{ref_ms:.1f}",
          f"{ref_ms / repl_ms:,.0f}×"),
     ]
-    print(f"\nDecoding, {machine()}; model latent 256 on {a.num_samples} pairs; medians of {a.repeats} repeats; "
+    trained_on = b.meta.get("split", {}).get("train_pairs", "?")
+    print(f"\nDecoding, {machine()}; model latent {engine.w.latent_dim} trained on {trained_on} pairs; "
+          f"medians of {a.repeats} repeats; "
           f"{chars} characters over {len(sents)} held-out sentences\n")
     print(table(rows, ("measure", "seqtui", "reference", "speed-up")))
 

@@ -24,7 +24,6 @@ METRICS = ("accuracy",)
 SAMPLINGS = ("first", "random")
 STRATEGIES = ("auto", "mirrored", "none")
 MONITORS = ("val_loss", "val_chrf")
-XLA_MIN_PAIRS = 5000
 
 
 def _key(section: str, doc: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
@@ -77,9 +76,9 @@ class Config:
                         choices=MONITORS)
     patience: int = _key("training", "Early stopping: epochs without a better val_loss (0: off).", 10, min=0)
     seed: int = _key("training", "Random seed for weights, shuffling and sampling.", 1337, min=0)
-    jit_compile: str = _key("training", "Compile training steps with XLA: true, false, or auto (on from "
-                            f"{XLA_MIN_PAIRS:,} training pairs, where the faster epochs repay the compile time).",
-                            "auto", choices=("auto", "true", "false"))
+    jit_compile: str = _key("training", "Compile training steps with XLA: true, false, or auto (on for the JAX "
+                            "backend, off for TensorFlow, where it measured slower).", "auto",
+                            choices=("auto", "true", "false"))
     checkpoint_every: int = _key("training", "Also checkpoint every N batches (0: at epoch ends only).", 0,
                                  min=0)
     strategy: str = _key("training", "auto, mirrored or none: how training is spread over devices.", "auto",

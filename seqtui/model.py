@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seqtui.config import XLA_MIN_PAIRS, Config
+from seqtui.config import Config
 
 # Layer names: the decoding engine finds the trained weights by these.
 ENC_INPUT, DEC_INPUT = "encoder_ids", "decoder_ids"
@@ -23,7 +23,7 @@ ENC_LSTM, DEC_LSTM = "encoder_lstm", "decoder_lstm"
 ATTENTION, COMBINE, OUTPUT = "attention", "attention_combine", "output"
 
 
-def build(cfg: Config, source_size: int, target_size: int, train_pairs: int = 0) -> Any:
+def build(cfg: Config, source_size: int, target_size: int) -> Any:
     """A compiled Keras model mapping (encoder ids, decoder ids) to next-character probabilities."""
     import keras
     from keras import layers
@@ -46,21 +46,21 @@ def build(cfg: Config, source_size: int, target_size: int, train_pairs: int = 0)
     y = _dropout(cfg, y, "output_dropout")
     probs = layers.Dense(target_size, activation="softmax", name=OUTPUT)(y)
     model = keras.Model([enc_ids, dec_ids], probs, name=f"seqtui_{cfg.architecture}")
-    compile_model(model, cfg, train_pairs)
+    compile_model(model, cfg)
     return model
 
 
-def compile_model(model: Any, cfg: Config, train_pairs: int = 0) -> None:
+def compile_model(model: Any, cfg: Config) -> None:
     """Compile with the config's optimizer; the loss works on ids (sparse), whatever its name says."""
     import keras
 
     opt = keras.optimizers.get(cfg.optimizer)
     if cfg.learning_rate:
         opt.learning_rate = cfg.learning_rate
-    # XLA compiles once per batch shape (batching.ROUND keeps the shapes few): a first epoch slower by
-    # some seconds per shape, later ones ~1.6x faster on CPU (bench/train.py). "auto" turns it on only
-    # where epochs are long enough to repay that.
-    jit = cfg.jit_compile == "true" or (cfg.jit_compile == "auto" and train_pairs >= XLA_MIN_PAIRS)
+    # "auto": on for JAX, whose eager mode is slow and whose jit is its normal path; off for TensorFlow,
+    # where XLA compiled a shape per bucket (first epoch 22.5 s against 7.6 s) and then ran no faster
+    # than TensorFlow's own graphs (9.9 s against 6.0 s per epoch at 10k pairs, bench/train.py).
+    jit = cfg.jit_compile == "true" or (cfg.jit_compile == "auto" and keras.backend.backend() == "jax")
     # "categorical_crossentropy" in the config means the same loss computed on ids: identical values,
     # without the one-hot targets.
     model.compile(optimizer=opt, loss="sparse_categorical_crossentropy",

@@ -152,7 +152,7 @@ class _Run:
             if checkpoint is not None:
                 self.model = bundle.load_keras_model(checkpoint)
             else:
-                self.model = model_lib.build(self.cfg, len(prep.source), len(prep.target), len(prep.train))
+                self.model = model_lib.build(self.cfg, len(prep.source), len(prep.target))
             if not place.xla:
                 self.model.jit_compile = False
             if not bundle.exists(self.dir) or checkpoint is None:
