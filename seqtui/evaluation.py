@@ -79,9 +79,9 @@ def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings 
 
 
 def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float]:
-    from seqtui.feeding import BucketedBatches
+    from seqtui.feeding import BucketedBatches, masked_scores
 
     model = bundle.load_keras_model(b.model_file)
-    feed = BucketedBatches(Encoded.from_pairs(pairs, b.source, b.target), 64, 0, shuffle=False)
-    logs = model.evaluate(feed, verbose=0, return_dict=True)
-    return round(float(logs["loss"]), 6), round(float(logs["sparse_categorical_accuracy"]), 6)
+    loss, accuracy = masked_scores(model, BucketedBatches(Encoded.from_pairs(pairs, b.source, b.target), 64, 0,
+                                                          shuffle=False))
+    return round(loss, 6), round(accuracy, 6)
