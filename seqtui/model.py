@@ -58,8 +58,8 @@ def compile_model(model: Any, cfg: Config) -> None:
     if cfg.learning_rate:
         opt.learning_rate = cfg.learning_rate
     # "auto": on for JAX, whose eager mode is slow and whose jit is its normal path; off for TensorFlow,
-    # where XLA compiled a shape per bucket (first epoch 22.5 s against 7.6 s) and then ran no faster
-    # than TensorFlow's own graphs (9.9 s against 6.0 s per epoch at 10k pairs, bench/train.py).
+    # where XLA compiled a shape per bucket (first epoch 22-24 s against 7.6-7.9 s at 10k pairs) and
+    # later epochs were no faster than TensorFlow's own graphs (bench/train.py, README).
     jit = cfg.jit_compile == "true" or (cfg.jit_compile == "auto" and keras.backend.backend() == "jax")
     # "categorical_crossentropy" in the config means the same loss computed on ids: identical values,
     # without the one-hot targets.
