@@ -6,6 +6,7 @@ It reports through events (see `seqtui.events`) and stops or pauses through `thr
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -38,7 +39,7 @@ class Prepared:
     files: list[Path]
     seconds: float
 
-    @property
+    @functools.cached_property
     def max_target_len(self) -> int:
         return max(len(t) for _, t in self.train_pairs + self.val_pairs)
 
