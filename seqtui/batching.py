@@ -1,7 +1,8 @@
 """Turning pairs into padded id batches grouped by length.
 
 Pairs of similar length share a batch, so a batch carries little padding; each batch is padded to
-its own longest pair, rounded up to a multiple of `ROUND` so that compiled backends see few shapes.
+its own longest pair; where the training step is compiled per shape (XLA: JAX, or `jit_compile`), the
+lengths are rounded up to a multiple of `ROUND` so that it sees few shapes.
 Every pair appears exactly once per epoch; the order of batches is reshuffled each epoch, seeded by
 (seed, epoch) so a resumed run sees the same order an uninterrupted one would.
 """
@@ -15,7 +16,7 @@ import numpy as np
 from seqtui.data import Pair
 from seqtui.vocab import END, PAD, START, Vocab
 
-ROUND = 8
+ROUND = 8  # for compiled steps; TensorFlow's graphs take any length, so there batches keep their own
 
 
 @dataclass
@@ -39,12 +40,15 @@ class Encoded:
         return int(sum(len(s) for s in self.sources) + sum(len(t) - 1 for t in self.targets))
 
 
-def _round_up(n: int) -> int:
-    return max(ROUND, -(-n // ROUND) * ROUND)
+def _round_up(n: int, to: int) -> int:
+    return max(to, -(-n // to) * to)
 
 
-def plan_batches(data: Encoded, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
-    """The epoch's batches as arrays of pair indices, grouped by length, in shuffled order."""
+def plan_batches(data: Encoded, batch_size: int, seed: int, epoch: int, round_to: int = ROUND) -> list[np.ndarray]:
+    """The epoch's batches as arrays of pair indices, grouped by length, in shuffled order.
+
+    `round_to`: the padded lengths are multiples of this (1: each batch's own longest pair).
+    """
     rng = np.random.default_rng([seed, epoch])
     n = len(data)
     src_len = np.fromiter((len(s) for s in data.sources), dtype=np.int64, count=n)
@@ -53,10 +57,10 @@ def plan_batches(data: Encoded, batch_size: int, seed: int, epoch: int) -> list[
     order = np.lexsort((rng.random(n), src_len, tgt_len))
     batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
     rng.shuffle(batches)  # type: ignore[arg-type]
-    # Then batches of one padded shape run back to back, the shapes in a random order. Measured at 10k
-    # pairs on TensorFlow: with every batch's shape differing from the last, epochs 3 and on slowed from
-    # 5.3 s to 10.3 s; grouped, they stay at 5.3 s.
-    shapes = [(_round_up(int(src_len[b].max())), _round_up(int(tgt_len[b].max()) - 1)) for b in batches]
+    # Then batches of one padded shape run back to back, the shapes in a random order, so a compiled
+    # backend meets each shape once an epoch.
+    shapes = [(_round_up(int(src_len[b].max()), round_to), _round_up(int(tgt_len[b].max()) - 1, round_to))
+              for b in batches]
     distinct = sorted(set(shapes))
     rank = dict(zip(distinct, rng.permutation(len(distinct)).tolist(), strict=True))
     return [b for _, b in sorted(zip([rank[s] for s in shapes], batches, strict=True), key=lambda x: x[0])]
@@ -64,7 +68,7 @@ def plan_batches(data: Encoded, batch_size: int, seed: int, epoch: int) -> list[
 
 def make_batch(data: Encoded, index: np.ndarray, batch_size: int | None = None,
                min_shape: tuple[int, int] = (0, 0),
-               replicas: int = 1) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+               replicas: int = 1, round_to: int = ROUND) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
     """((encoder ids, decoder input ids), target ids) for the pairs at `index`, padded with PAD.
 
     Args:
@@ -74,10 +78,11 @@ def make_batch(data: Encoded, index: np.ndarray, batch_size: int | None = None,
             real source but have an all-PAD decoder side, so the mask keeps them out of loss and metrics.
         min_shape: pad the encoder and decoder sides to at least these lengths.
         replicas: the batch is split into this many equal slices of rows, one per device (see `rows_of`).
+        round_to: pad the lengths up to a multiple of this.
     """
     rows = rows_of(len(index), max(len(index), batch_size or 0), replicas)
-    t_src = max(_round_up(max(len(data.sources[i]) for i in index)), min_shape[0])
-    t_tgt = max(_round_up(max(len(data.targets[i]) - 1 for i in index)), min_shape[1])
+    t_src = max(_round_up(max(len(data.sources[i]) for i in index), round_to), min_shape[0])
+    t_tgt = max(_round_up(max(len(data.targets[i]) - 1 for i in index), round_to), min_shape[1])
     enc = np.full((len(rows), t_src), PAD, dtype=np.int32)
     dec = np.full((len(rows), t_tgt), PAD, dtype=np.int32)
     out = np.full((len(rows), t_tgt), PAD, dtype=np.int32)

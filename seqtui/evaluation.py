@@ -79,9 +79,9 @@ def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings 
 
 
 def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float]:
-    from seqtui.feeding import BucketedBatches, masked_scores
+    from seqtui.feeding import BucketedBatches, masked_scores, rounding
 
     model = bundle.load_keras_model(b.model_file)
     loss, accuracy = masked_scores(model, BucketedBatches(Encoded.from_pairs(pairs, b.source, b.target), 64, 0,
-                                                          shuffle=False))
+                                                          shuffle=False, round_to=rounding(model)))
     return round(loss, 6), round(accuracy, 6)

@@ -114,6 +114,7 @@ class _Run:
         self.best: dict[str, Any] | None = None
         self.reason = "finished"
         self.model: Any = None
+        self.place: Any = None
 
     def start(self, resume: bool, fresh: bool) -> TrainingEnded:
         for folder in (self.dir, self.dir / bundle.CKPT_DIR):  # we hold the lock: no writer is alive
@@ -158,6 +159,7 @@ class _Run:
                 self.model.jit_compile = False
             if not bundle.exists(self.dir) or checkpoint is None:
                 bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
+            self.place = place
             feed, val_feed = self._feeds(prep, place, first_epoch)
             self.prep, self.probes = prep, _probes(prep.val_pairs)
             self.listener(TrainingStarted(self._info(prep, place), first_epoch + 1, self.cfg.epochs, len(feed),
@@ -178,8 +180,14 @@ class _Run:
         return self._ended(self.reason, done)
 
     def _run_fit(self, feed: Any, first_epoch: int, reporter: Any) -> None:
+        from seqtui.feeding import train_epochs
+
         try:
-            self.model.fit(feed, epochs=self.cfg.epochs, initial_epoch=first_epoch, verbose=0, callbacks=[reporter])
+            if self.place.replicas == 1:
+                train_epochs(self.model, feed, self.cfg.epochs, first_epoch, reporter)
+            else:  # fit spreads each batch over the replicas
+                self.model.fit(feed, epochs=self.cfg.epochs, initial_epoch=first_epoch, verbose=0,
+                               callbacks=[reporter])
         except (SeqtuiError, KeyboardInterrupt):
             raise
         except Exception as e:
@@ -193,12 +201,13 @@ class _Run:
 
     def _feeds(self, prep: Prepared, place: Any, first_epoch: int) -> tuple[Any, Any]:
         """The training and validation batches, each global batch holding batch_size rows per replica."""
-        from seqtui.feeding import BucketedBatches
+        from seqtui.feeding import BucketedBatches, rounding
 
         # batch_size is per replica, as tf.distribute's and Keras' guides scale it: the global batch grows with
         # the devices, so each device does a single-device step's work and an epoch takes fewer steps.
         size, split = self.cfg.batch_size * place.replicas, {"replicas": place.replicas,
-                                                             "shard": (place.process, place.processes)}
+                                                             "shard": (place.process, place.processes),
+                                                             "round_to": rounding(self.model)}
         return (BucketedBatches(prep.train, size, self.cfg.seed, first_epoch, steps=self.cfg.steps_per_epoch,
                                 **split),
                 BucketedBatches(prep.val, size, self.cfg.seed, shuffle=False, **split))

@@ -169,13 +169,14 @@ def jax_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 @needs_jax
 def test_data_parallel_on_two_devices_matches_one(jax_runs):
     """JAX computes a DataParallel step's loss over the whole global batch, so only the summation order
-    differs from one device: the losses agree to rounding (~1e-6 measured)."""
+    differs from one device: the losses agree to rounding (~1e-6 in the first epoch, ~1e-5 by the third
+    as the weights drift apart, measured)."""
     single, parallel = jax_runs["single"], jax_runs["parallel"]
     assert parallel["info"] == {"backend": "jax", "devices": ["cpu:0", "cpu:1"], "replicas": 2,
                                 "global_batch_size": 16, "distribution": "keras.distribution.DataParallel"}
     assert single["info"]["devices"] == ["cpu:0"] and parallel["batches"] == single["batches"] == 2
     for key in ("loss", "val_loss"):
-        assert column(parallel, key) == pytest.approx(column(single, key), rel=1e-5)
+        assert column(parallel, key) == pytest.approx(column(single, key), rel=1e-4)
     assert parallel["translation"].strip()
 
 

@@ -72,10 +72,10 @@ def _encoded(n=50, longest=17):
     return Encoded.from_pairs(pairs, src, tgt)
 
 
-@pytest.mark.parametrize("epoch", [0, 1, 5])
-def test_bucketing_sees_every_pair_once_per_epoch(epoch):
+@pytest.mark.parametrize("epoch,round_to", [(0, 8), (1, 8), (5, 8), (0, 1), (3, 1)])
+def test_bucketing_sees_every_pair_once_per_epoch(epoch, round_to):
     data = _encoded(50)
-    plan = plan_batches(data, 8, seed=3, epoch=epoch)
+    plan = plan_batches(data, 8, seed=3, epoch=epoch, round_to=round_to)
     seen = np.concatenate(plan)
     assert sorted(seen.tolist()) == list(range(50))
     for idx in plan:  # grouped by length: a batch's target lengths span a narrow range
@@ -90,6 +90,31 @@ def test_bucketed_batches_carry_little_padding():
     padded = sum(make_batch(data, idx)[0][1].size for idx in plan)
     naive = len(data) * max(len(t) - 1 for t in data.targets)
     assert padded < 0.6 * naive and real / padded > 0.8
+
+
+def test_unrounded_batches_are_as_long_as_their_longest_pair():
+    data = _encoded(50)
+    for idx in plan_batches(data, 8, seed=0, epoch=0, round_to=1):
+        (enc, dec), out = make_batch(data, idx, round_to=1)
+        assert enc.shape[1] == max(len(data.sources[i]) for i in idx)
+        assert dec.shape[1] == out.shape[1] == max(len(data.targets[i]) for i in idx) - 1
+        (enc8, dec8), _ = make_batch(data, idx)
+        assert enc8.shape[1] % 8 == 0 and dec8.shape[1] % 8 == 0
+
+
+def test_the_batch_loop_reports_running_means_that_end_as_the_epochs_record(tmp_path, tiny_corpus):
+    """train_epochs stands in for fit on one device: its epoch loss is the mean of the batch losses, its
+    accuracy the share of all real target characters right, as fit's logs are."""
+    from seqtui import events
+
+    seen: list[events.BatchEnded] = []
+    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 1})
+    training.train(cfg, lambda e: seen.append(e) if isinstance(e, events.BatchEnded) else None)
+    record = bundle.read_history(tmp_path / "m")[0]
+    assert [e.batch for e in seen] == list(range(1, seen[0].batches + 1))
+    assert seen[-1].loss == pytest.approx(record["loss"], rel=1e-5)
+    assert seen[-1].accuracy == pytest.approx(record["accuracy"], rel=1e-5)
+    assert all(0 < e.loss < 10 and 0 <= e.accuracy <= 1 for e in seen)
 
 
 def test_padding_changes_nothing_in_loss_or_accuracy(trained_bundle):
