@@ -4,6 +4,7 @@
         epoch time on the first 10,000 shared pairs (latent 256, batch 64), data preparation of all
         76k pairs, and peak memory of a 76k-pair run, each beside the reference.
     python bench/train.py quality  --regime a|b [--architecture seq2seq|attention] [--minutes M] ...
+                                   [any other `seqtui train` flag, e.g. --reverse]
         (a) the reference's budget: train on lines 1-7,200, validate on 7,201-8,000;
         (b) the corpus: validate on 10,001-11,000, train on every other line but the test block;
         then greedy (and beam 4) chrF/BLEU on the test pairs, lines 8,001-10,000.
@@ -56,20 +57,23 @@ def speed(a: argparse.Namespace) -> None:
     rows.append(("peak RSS, 76,036 pairs, 1 epoch × 20 steps, MB", f"{rss:,.0f}",
                  f"{ref_mem['peak_rss_mb']:,.0f} (1 whole epoch; arrays {ref_mem['onehot_bytes'] / 2**20:,.0f})",
                  f"{rss / ref_mem['peak_rss_mb']:.2f}×"))
-    # Epoch time at 10k pairs, with and without XLA.
+    # Epoch time at 10k pairs: the defaults (float32, no XLA), bfloat16 compute, and XLA.
     ref = run_reference("--num-samples", "10000", "--epochs", str(a.ref_epochs), "--decode", "0")
     ref_epoch = statistics.median(ref["epoch_s"])
-    for jit in ("true", "false"):
-        model_dir = work / f"m10k-{jit}"
+    for label, precision, jit in (("defaults (float32)", "float32", "false"),
+                                  ("precision = mixed_bfloat16", "mixed_bfloat16", "false"),
+                                  ("jit_compile = true (XLA)", "float32", "true")):
+        model_dir = work / f"m10k-{precision}-{jit}"
         cfg = config.load(None, {"train_dir": FRA, "model_dir": model_dir, "num_samples": 10000,
-                                 "epochs": a.epochs, "patience": 0, "jit_compile": jit})
+                                 "epochs": a.epochs, "patience": 0, "jit_compile": jit, "precision": precision})
         training.train(cfg)
-        secs = [r["seconds"] for r in bundle.read_history(model_dir)]
+        history = bundle.read_history(model_dir)
+        secs = [r["seconds"] for r in history]
         steady = statistics.median(secs[1:]) if len(secs) > 1 else secs[0]
-        label = "XLA" if jit == "true" else "no XLA"
         rows.append((f"epoch time, 10,000 pairs, {label}, median of epochs 2-{a.epochs}, s", f"{steady:.2f}",
                      f"{ref_epoch:.2f}", f"{steady / ref_epoch:.2f}×"))
-        rows.append((f"first epoch, {label} (compiles each batch shape), s", f"{secs[0]:.2f}", "", ""))
+        rows.append((f"  its first epoch (traces or compiles), s / masked val_loss after epoch {a.epochs}",
+                     f"{secs[0]:.2f} / {history[-1]['val_loss']:.3f}", "", ""))
     print(f"\nTraining speed and memory, {machine()}; reference: ../shared/reference/onehot_baseline.py, same run\n")
     print(table(rows, ("measure", "seqtui", "reference", "ratio")))
 
@@ -99,7 +103,8 @@ def quality(a: argparse.Namespace) -> None:
     flags = ["--train-dir", str(train), "--val-data", str(val), "--model-dir", str(model_dir), "--num-samples", "0",
              "--architecture", a.architecture, "--latent-dim", str(a.latent_dim), "--batch-size", str(a.batch_size),
              "--epochs", str(a.epochs), "--patience", str(a.patience), "--dropout", str(a.dropout), "--no-samples",
-             "--optimizer", a.optimizer, "--monitor", a.monitor, "--resume"]
+             "--optimizer", a.optimizer, "--monitor", a.monitor, "--precision", a.precision,
+             "--learning-rate", str(a.learning_rate), "--resume", *a.train_flags]
     t0 = time.perf_counter()
     proc = subprocess.Popen([*SEQTUI, "train", *flags])
     try:
@@ -117,7 +122,8 @@ def quality(a: argparse.Namespace) -> None:
     history = [json.loads(x) for x in (model_dir / "history.jsonl").read_text().splitlines()]
     best = [r for r in history if r["best"]][-1]
     print(json.dumps({"regime": a.regime, "architecture": a.architecture, "monitor": a.monitor,
-                      "dropout": a.dropout, "epochs": len(history),
+                      "dropout": a.dropout, "optimizer": a.optimizer, "learning_rate": a.learning_rate,
+                      "precision": a.precision, "train_flags": a.train_flags, "epochs": len(history),
                       "best_epoch": best["epoch"], "best_val_loss": best["val_loss"], "wall_s": round(wall),
                       "greedy": {k: results[1][k] for k in ("chrf", "bleu", "exact", "pairs")},
                       "beam4": {k: results[4][k] for k in ("chrf", "bleu", "exact", "pairs")},
@@ -142,10 +148,15 @@ def main() -> None:
     q.add_argument("--dropout", type=float, default=0.0)
     q.add_argument("--optimizer", default="rmsprop")
     q.add_argument("--monitor", default="val_loss", choices=["val_loss", "val_chrf"])
+    q.add_argument("--learning-rate", type=float, default=0.0)
+    q.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16"])
     q.add_argument("--minutes", type=float, default=0, help="wall-time budget; then Ctrl-C (best weights kept)")
     q.add_argument("--beam-limit", type=int, default=0, help="score only the first N test pairs with beam 4 (0: all)")
     q.add_argument("--work", help="folder for the split files and the model")
-    a = p.parse_args()
+    a, rest = p.parse_known_args()
+    if a.cmd == "speed" and rest:
+        p.error(f"unrecognized arguments: {' '.join(rest)}")
+    a.train_flags = rest  # quality: any other `seqtui train` flags, passed on
     speed(a) if a.cmd == "speed" else quality(a)
     print(f"peak RSS of this driver: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
           file=sys.stderr)

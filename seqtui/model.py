@@ -30,21 +30,24 @@ def build(cfg: Config, source_size: int, target_size: int) -> Any:
 
     keras.utils.set_random_seed(cfg.seed)
     attention = cfg.architecture == "attention"
+    # Every layer computes in the config's precision (weights stay float32 either way), except the
+    # softmax and so the loss, which stay float32 as Keras' mixed-precision guide advises.
+    dt = cfg.precision
     enc_ids = keras.Input((None,), dtype="int32", name=ENC_INPUT)
-    x = layers.Embedding(source_size, cfg.embedding_dim, mask_zero=True, name=ENC_EMBED)(enc_ids)
+    x = layers.Embedding(source_size, cfg.embedding_dim, mask_zero=True, name=ENC_EMBED, dtype=dt)(enc_ids)
     x = _dropout(cfg, x, "encoder_dropout")
     enc_out, h, c = layers.LSTM(cfg.latent_dim, return_state=True, return_sequences=attention,
-                                name=ENC_LSTM)(x)
+                                name=ENC_LSTM, dtype=dt)(x)
     dec_ids = keras.Input((None,), dtype="int32", name=DEC_INPUT)
-    y = layers.Embedding(target_size, cfg.embedding_dim, mask_zero=True, name=DEC_EMBED)(dec_ids)
+    y = layers.Embedding(target_size, cfg.embedding_dim, mask_zero=True, name=DEC_EMBED, dtype=dt)(dec_ids)
     y = _dropout(cfg, y, "decoder_dropout")
-    y = layers.LSTM(cfg.latent_dim, return_sequences=True, name=DEC_LSTM)(y, initial_state=[h, c])
+    y = layers.LSTM(cfg.latent_dim, return_sequences=True, name=DEC_LSTM, dtype=dt)(y, initial_state=[h, c])
     if attention:
-        context = layers.Attention(name=ATTENTION)([y, enc_out])
-        y = layers.Concatenate(name="attention_concat")([y, context])
-        y = layers.Dense(cfg.latent_dim, activation="tanh", name=COMBINE)(y)
+        context = layers.Attention(name=ATTENTION, dtype=dt)([y, enc_out])
+        y = layers.Concatenate(name="attention_concat", dtype=dt)([y, context])
+        y = layers.Dense(cfg.latent_dim, activation="tanh", name=COMBINE, dtype=dt)(y)
     y = _dropout(cfg, y, "output_dropout")
-    probs = layers.Dense(target_size, activation="softmax", name=OUTPUT)(y)
+    probs = layers.Dense(target_size, activation="softmax", name=OUTPUT, dtype="float32")(y)
     model = keras.Model([enc_ids, dec_ids], probs, name=f"seqtui_{cfg.architecture}")
     compile_model(model, cfg)
     return model
@@ -71,4 +74,4 @@ def compile_model(model: Any, cfg: Config) -> None:
 def _dropout(cfg: Config, x: Any, name: str) -> Any:
     from keras import layers
 
-    return layers.Dropout(cfg.dropout, name=name)(x) if cfg.dropout > 0 else x
+    return layers.Dropout(cfg.dropout, name=name, dtype=cfg.precision)(x) if cfg.dropout > 0 else x
