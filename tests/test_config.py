@@ -30,6 +30,14 @@ def test_shipped_config_is_valid_and_equals_defaults():
     assert cfg.latent_dim == 256 and cfg.architecture == "seq2seq" and cfg.batch_size == 64
 
 
+def test_quality_config_loads_with_its_paths_pointing_into_the_repository():
+    root = Path(__file__).resolve().parents[1]
+    cfg = config.load(root / "configs" / "quality.toml")
+    assert cfg.train_dir == root / "training_files" and cfg.model_dir == root / "models"
+    assert (cfg.optimizer, cfg.precision, cfg.monitor, cfg.beam) == ("adam", "mixed_bfloat16", "val_chrf", 4)
+    assert config.load(None).precision == "float32"  # the defaults stay the original's, like for like
+
+
 def test_tables_and_relative_paths_resolve_against_the_file(tmp_path, monkeypatch):
     sub = tmp_path / "proj"
     sub.mkdir()

@@ -132,6 +132,24 @@ def test_padding_changes_nothing_in_loss_or_accuracy(trained_bundle):
     assert p["sparse_categorical_accuracy"] == pytest.approx(a["sparse_categorical_accuracy"], rel=1e-6)
 
 
+def test_bfloat16_training_keeps_float32_weights_and_a_working_bundle(tmp_path, tiny_corpus):
+    from seqtui.api import load
+
+    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 2,
+                             "precision": "mixed_bfloat16"})
+    training.train(cfg)
+    history = bundle.read_history(tmp_path / "m")
+    assert history[-1]["loss"] < history[0]["loss"]  # it learns
+    translator = load(tmp_path / "m")
+    assert isinstance(translator.translate("Go."), str)
+    resumed = training.train(config.load(None, {**cfg.to_dict(), "epochs": 3}), resume=True)
+    assert resumed.epochs_done == 3
+    saved = json.loads((tmp_path / "m" / "config.json").read_text())["config"]
+    assert saved["precision"] == "mixed_bfloat16"
+    model = bundle.load_keras_model(tmp_path / "m" / "model.keras")
+    assert {str(v.dtype) for v in model.weights} == {"float32"}
+
+
 def test_monitor_val_chrf_picks_the_best_epoch_by_chrf(tmp_path, tiny_corpus):
     cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 3,
                              "monitor": "val_chrf"})
