@@ -34,7 +34,8 @@ def test_quality_config_loads_with_its_paths_pointing_into_the_repository():
     root = Path(__file__).resolve().parents[1]
     cfg = config.load(root / "configs" / "quality.toml")
     assert cfg.train_dir == root / "training_files" and cfg.model_dir == root / "models"
-    assert (cfg.optimizer, cfg.precision, cfg.monitor, cfg.beam) == ("adam", "mixed_bfloat16", "val_chrf", 4)
+    assert (cfg.architecture, cfg.optimizer, cfg.precision, cfg.monitor, cfg.beam) == (
+        "attention", "adam", "mixed_bfloat16", "val_chrf", 4)
     assert config.load(None).precision == "float32"  # the defaults stay the original's, like for like
 
 
