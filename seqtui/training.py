@@ -117,7 +117,6 @@ class _Run:
         self.best: dict[str, Any] | None = None
         self.reason = "finished"
         self.model: Any = None
-        self.place: Any = None
 
     def start(self, resume: bool, fresh: bool) -> TrainingEnded:
         for folder in (self.dir, self.dir / bundle.CKPT_DIR):  # we hold the lock: no writer is alive
@@ -162,14 +161,13 @@ class _Run:
                 self.model.jit_compile = False
             if not bundle.exists(self.dir) or checkpoint is None:
                 bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
-            self.place = place
             feed, val_feed = self._feeds(prep, place, first_epoch)
             self.prep, self.probes = prep, _probes(prep.val_pairs)
             self.listener(TrainingStarted(self._info(prep, place), first_epoch + 1, self.cfg.epochs, len(feed),
                                           resumed=checkpoint is not None))
             reporter = Reporter(feed, self.listener, self._epoch_done, self.stop, self.pause,
                                 self._maybe_checkpoint, val_feed)
-            self._run_fit(feed, first_epoch, reporter)
+            self._run_fit(feed, first_epoch, reporter, place.replicas)
         done = len(self.history) and self.history[-1]["epoch"]
         if reporter.bad_loss is not None:
             raise TrainingFailed(f"the loss became {reporter.bad_loss} in epoch {reporter.epoch + 1}, batch "
@@ -182,11 +180,11 @@ class _Run:
             self.reason = "stopped"
         return self._ended(self.reason, done)
 
-    def _run_fit(self, feed: Any, first_epoch: int, reporter: Any) -> None:
+    def _run_fit(self, feed: Any, first_epoch: int, reporter: Any, replicas: int) -> None:
         from seqtui.feeding import train_epochs
 
         try:
-            if self.place.replicas == 1:
+            if replicas == 1:
                 train_epochs(self.model, feed, self.cfg.epochs, first_epoch, reporter)
             else:  # fit spreads each batch over the replicas
                 self.model.fit(feed, epochs=self.cfg.epochs, initial_epoch=first_epoch, verbose=0,
