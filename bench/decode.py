@@ -1,6 +1,7 @@
 """Decoding benchmark: seqtui's numpy engine against the reference's per-character `model.predict`.
 
-Trains (or reuses) a latent-256 model on the first --num-samples pairs of ../shared/data/fra-eng/fra.txt,
+Trains (or reuses) a latent-256 model on the first --num-samples pairs (at most 8,000, so the held-out
+test lines 8,001-10,000 stay unseen) of ../shared/data/fra-eng/fra.txt,
 runs the reference implementation in the same run for its per-character cost, and prints a Markdown table.
 
 usage: python bench/decode.py [--model-dir DIR] [--num-samples 10000] [--epochs 3] [--repeats 5]
@@ -26,7 +27,8 @@ def train_model(model_dir: Path, num_samples: int, epochs: int) -> None:
 
     if bundle.exists(model_dir):
         return
-    cfg = config.load(None, {"train_dir": FRA, "model_dir": model_dir, "num_samples": min(num_samples, 8000),
+    num_samples = min(num_samples, 8000)
+    cfg = config.load(None, {"train_dir": FRA, "model_dir": model_dir, "num_samples": num_samples,
                              "epochs": epochs, "latent_dim": 256, "batch_size": 64, "patience": 0})
     print(f"training a latent-256 model on {num_samples} pairs for {epochs} epochs…", file=sys.stderr)
     training.train(cfg, fresh=True)

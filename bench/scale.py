@@ -13,8 +13,8 @@ devices must be set up before TensorFlow or JAX starts:
     jax-processes  JAX, two processes on 127.0.0.1 joined by jax.distributed, one device and B/2 each
 
 It prints a table: the median epoch time after the first (which compiles), its ratio to the first
-case's, and the last epoch's loss and val_loss. Settings are the config's defaults (XLA on, except that
-a several-replica MirroredStrategy turns it off); --no-xla turns it off everywhere. JAX cases are
+case's, and the last epoch's loss and val_loss. Settings are the config's defaults (jit_compile auto:
+XLA on for JAX, off for TensorFlow); --no-xla turns it off everywhere. JAX cases are
 skipped when jax is not installed.
 """
 

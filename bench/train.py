@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import FRA, machine, require_shared, run_reference, table  # noqa: E402
+from bench.common import FRA, machine, median_time, require_shared, run_reference, table  # noqa: E402
 
 SEQTUI = [sys.executable, "-m", "seqtui"]
 
@@ -47,7 +47,7 @@ def speed(a: argparse.Namespace) -> None:
     rows = []
     # Data preparation of the whole corpus.
     cfg76 = config.load(None, {"train_dir": FRA, "num_samples": 0})
-    prep_s = statistics.median(_timed(lambda: training.prepare(cfg76)) for _ in range(3))
+    prep_s = median_time(lambda: training.prepare(cfg76), repeats=3)
     ref_mem = run_reference("--num-samples", "76036", "--epochs", "1", "--decode", "0")
     rows.append(("data preparation, 76,036 pairs, s", f"{prep_s:.2f}", f"{ref_mem['prep_s']:.2f}",
                  f"{prep_s / ref_mem['prep_s']:.2f}×"))
@@ -76,12 +76,6 @@ def speed(a: argparse.Namespace) -> None:
                      f"{secs[0]:.2f} / {history[-1]['val_loss']:.3f}", "", ""))
     print(f"\nTraining speed and memory, {machine()}; reference: ../shared/reference/onehot_baseline.py, same run\n")
     print(table(rows, ("measure", "seqtui", "reference", "ratio")))
-
-
-def _timed(fn: object) -> float:
-    t0 = time.perf_counter()
-    fn()  # type: ignore[operator]
-    return time.perf_counter() - t0
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:
@@ -119,7 +113,9 @@ def quality(a: argparse.Namespace) -> None:
         out = subprocess.run([*SEQTUI, "evaluate", "--model-dir", str(model_dir), "--data", str(test), "--json",
                               "--beam", str(beam), *limit], capture_output=True, text=True, check=True)
         results[beam] = json.loads(out.stdout)
-    history = [json.loads(x) for x in (model_dir / "history.jsonl").read_text().splitlines()]
+    from seqtui import bundle
+
+    history = bundle.read_history(model_dir)
     best = [r for r in history if r["best"]][-1]
     print(json.dumps({"regime": a.regime, "architecture": a.architecture, "monitor": a.monitor,
                       "dropout": a.dropout, "optimizer": a.optimizer, "learning_rate": a.learning_rate,

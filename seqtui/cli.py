@@ -134,7 +134,7 @@ def train(
         err.print(f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {cfg.model_dir}. "
                   f"{best}. Continue with: seqtui train --resume" + _model_dir_hint(cfg.model_dir))
         raise typer.Exit(130)
-    why = "early stopping: val_loss stopped improving" if ended.reason == "early_stopped" else "done"
+    why = f"early stopping: {cfg.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
     out.print(f"{why}; {best}; model saved in {cfg.model_dir / bundle.MODEL}")
 
 

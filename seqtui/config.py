@@ -75,7 +75,7 @@ class Config:
     monitor: str = _key("training", "What picks the best epoch and drives early stopping: val_loss (lowest) "
                         "or val_chrf (highest chrF of greedy translations of the validation pairs).", "val_loss",
                         choices=MONITORS)
-    patience: int = _key("training", "Early stopping: epochs without a better val_loss (0: off).", 10, min=0)
+    patience: int = _key("training", "Early stopping: epochs without a better monitor score (0: off).", 10, min=0)
     seed: int = _key("training", "Random seed for weights, shuffling and sampling.", 1337, min=0)
     jit_compile: str = _key("training", "Compile training steps with XLA: true, false, or auto (on for the JAX "
                             "backend, off for TensorFlow, where it measured slower).", "auto",

@@ -22,9 +22,10 @@ from seqtui.vocab import PAD
 class BucketedBatches(keras.utils.PyDataset):
     """Length-grouped batches of one split, re-planned every epoch.
 
-    Keras' TensorFlow adapter infers the batch signature from batches 0 and 1, fixing any dimension
-    in which they agree. So every batch is padded to the full batch size, and batch 1 is made to
-    differ from batch 0 in both lengths (extra padding is masked, so it changes nothing).
+    Keras' TensorFlow adapter, which `fit` reads a feed through, infers the batch signature from batches
+    0 and 1, fixing any dimension in which they agree. So every batch is padded to the full batch size,
+    and with `for_fit` batch 1 is made to differ from batch 0 in both lengths (extra padding is masked,
+    so it changes nothing); plain `train_on_batch`/`test_on_batch` calls need no such padding.
 
     `batch_size` is the global batch: every replica's rows together. With several processes
     (`shard` = (this process, processes)) each one plans the same global batches and yields only its
@@ -34,10 +35,12 @@ class BucketedBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, data: Encoded, batch_size: int, seed: int, epoch: int = 0, shuffle: bool = True,
-                 steps: int = 0, replicas: int = 1, shard: tuple[int, int] = (0, 1), round_to: int = ROUND) -> None:
+                 steps: int = 0, replicas: int = 1, shard: tuple[int, int] = (0, 1), round_to: int = ROUND,
+                 for_fit: bool = False) -> None:
         super().__init__()
         self.data, self.batch_size, self.seed, self.shuffle = data, batch_size, seed, shuffle
         self.steps, self.replicas, self.shard, self.round_to = steps, replicas, shard, round_to
+        self.for_fit = for_fit
         self.set_epoch(epoch)
 
     def set_epoch(self, epoch: int) -> None:
@@ -56,7 +59,7 @@ class BucketedBatches(keras.utils.PyDataset):
     def __getitem__(self, index: int) -> Any:
         batch = make_batch(self.data, self.plan[index], self.batch_size, replicas=self.replicas,
                            round_to=self.round_to)
-        if index == 1:
+        if index == 1 and self.for_fit:
             first = shape_of(make_batch(self.data, self.plan[0], self.batch_size, round_to=self.round_to))
             here = shape_of(batch)
             want = tuple(h + ROUND if h == f else h for h, f in zip(here, first, strict=True))

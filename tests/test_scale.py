@@ -88,6 +88,22 @@ def test_processes_feed_disjoint_shares_of_the_same_batches():
         assert np.array_equal(np.concatenate([p[0][0] for p in parts]), enc)
 
 
+def test_only_a_feed_for_fit_pads_batch_1_apart_from_batch_0():
+    """Keras' TF adapter fixes every dimension in which batches 0 and 1 agree; train_on_batch needs no such padding."""
+    from seqtui.batching import shape_of
+    from seqtui.feeding import BucketedBatches
+
+    data = Encoded.from_pairs(TINY_PAIRS, Vocab.build(s for s, _ in TINY_PAIRS),
+                              Vocab.build(t for _, t in TINY_PAIRS))
+    for round_to in (1, 8):
+        plain = BucketedBatches(data, 8, seed=3, round_to=round_to)
+        fed = BucketedBatches(data, 8, seed=3, round_to=round_to, for_fit=True)
+        first, second = shape_of(fed[0]), shape_of(fed[1])
+        assert first[0] != second[0] and first[1] != second[1]
+        assert shape_of(plain[0]) == first
+        assert all(p <= f for p, f in zip(shape_of(plain[1]), second, strict=True))
+
+
 # -- TensorFlow: tf.distribute.MirroredStrategy --------------------------------------------------------
 
 

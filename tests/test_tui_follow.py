@@ -18,13 +18,13 @@ from seqtui.tui.epoch_table import EpochTable
 SIZE = (120, 40)
 
 
-def record(epoch: int, val_loss: float) -> dict:
+def record(epoch: int, val_loss: float, best: bool = True) -> dict:
     return {"epoch": epoch, "loss": 3.0 / epoch, "accuracy": 0.1 * epoch, "val_loss": val_loss,
-            "val_accuracy": 0.1 * epoch, "seconds": 1.5, "chars_per_second": 900.0, "best": True}
+            "val_accuracy": 0.1 * epoch, "seconds": 1.5, "chars_per_second": 900.0, "best": best}
 
 
 async def test_follow_shows_new_epochs_as_the_files_change(tmp_path: Path) -> None:
-    """Rows appear as history.jsonl grows; the best (lowest val_loss) epoch is starred; t is refused."""
+    """Rows appear as history.jsonl grows; the epoch the trainer marked best is starred; t is refused."""
     run = tmp_path / "run"
     run.mkdir()
     (run / bundle.META).write_text(json.dumps({"config": {"epochs": 5}}))
@@ -35,7 +35,7 @@ async def test_follow_shows_new_epochs_as_the_files_change(tmp_path: Path) -> No
         assert isinstance(dashboard, Dashboard)
         table = dashboard.query_one(EpochTable)
         await until(pilot, lambda: table.row_count == 2, timeout=5, what="two rows")
-        bundle.write_history(run, [record(1, 2.5), record(2, 2.0), record(3, 2.2)])
+        bundle.write_history(run, [record(1, 2.5), record(2, 2.0), record(3, 2.2, best=False)])
         await until(pilot, lambda: table.row_count == 3, timeout=5, what="the third row")
         assert table.best_epoch == 2
         headline = dashboard.query_one(EpochProgress).headline.plain

@@ -46,12 +46,16 @@ if TYPE_CHECKING:
     from seqtui.tui.app import SeqtuiApp
 
 TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not know rich colour names)
-ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (val_loss stopped improving)",
+ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (the monitored score stopped improving)",
            "stopped": "Stopped", "complete": "This run is already complete"}
 
 
 def best_record(records: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The epoch with the lowest val_loss (what the trainer saved as model.keras)."""
+    """The last epoch the trainer marked best by its monitor (what it saved as model.keras); for records
+    without the mark, the one with the lowest val_loss."""
+    marked = [r for r in records if r.get("best")]
+    if marked:
+        return marked[-1]
     scored = [r for r in records if isinstance(r.get("val_loss"), (int, float))]
     return min(scored, key=lambda r: r["val_loss"], default=None)
 

@@ -1,4 +1,4 @@
-"""One row per finished epoch, appended live; the best epoch (lowest val_loss) is starred."""
+"""One row per finished epoch, appended live; the best epoch (by the run's monitor) is starred."""
 
 from __future__ import annotations
 
