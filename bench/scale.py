@@ -58,7 +58,7 @@ def child(args: argparse.Namespace) -> None:
     if args.no_xla:
         flags["jit_compile"] = "false"
     training.train(config.load(None, flags), fresh=True)
-    print(json.dumps(bundle.read_history(Path(args.out))))
+    print(json.dumps([r.to_dict() for r in bundle.read_history(Path(args.out))]))
 
 
 def run_case(case: str, args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:

@@ -68,7 +68,7 @@ def speed(a: argparse.Namespace) -> None:
                                  "epochs": a.epochs, "patience": 0, "jit_compile": jit, "precision": precision})
         training.train(cfg)
         history = bundle.read_history(model_dir)
-        secs = [r["seconds"] for r in history]
+        secs = [r.seconds for r in history]
         steady = statistics.median(secs[1:]) if len(secs) > 1 else secs[0]
         rows.append((f"epoch time, 10,000 pairs, {label}, median of epochs 2-{a.epochs}, s", f"{steady:.2f}",
                      f"{ref_epoch:.2f}", f"{steady / ref_epoch:.2f}×"))
@@ -116,11 +116,11 @@ def quality(a: argparse.Namespace) -> None:
     from seqtui import bundle
 
     history = bundle.read_history(model_dir)
-    best = [r for r in history if r["best"]][-1]
+    best = [r for r in history if r.best][-1]
     print(json.dumps({"regime": a.regime, "architecture": a.architecture, "monitor": a.monitor,
                       "dropout": a.dropout, "optimizer": a.optimizer, "learning_rate": a.learning_rate,
                       "precision": a.precision, "train_flags": a.train_flags, "epochs": len(history),
-                      "best_epoch": best["epoch"], "best_val_loss": best["val_loss"], "wall_s": round(wall),
+                      "best_epoch": best.epoch, "best_val_loss": best.val_loss, "wall_s": round(wall),
                       "greedy": {k: results[1][k] for k in ("chrf", "bleu", "exact", "pairs")},
                       "beam4": {k: results[4][k] for k in ("chrf", "bleu", "exact", "pairs")},
                       "examples": results[1]["examples"], "machine": machine()}, ensure_ascii=False))

@@ -6,25 +6,31 @@
       config.json        the resolved config, the data split and the decoding limits
       history.jsonl      one JSON object per finished epoch
       checkpoint/        latest.json -> ckpt-<epoch>-<batch>.keras (weights and optimizer state)
+      seqtui.json        the manifest that marks the folder as seqtui's (see `seqtui.rundir`)
 
 Every file is written to a temporary name and renamed, and a checkpoint is only pointed at once it
-is complete, so an interruption at any moment leaves the last good files loadable.
+is complete, so an interruption at any moment leaves the last good files loadable. This module knows
+the files' formats; `seqtui.rundir` decides which folders may be written and when a run resumes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seqtui import atomic
 from seqtui.errors import BundleError
+from seqtui.records import EpochRecord
 from seqtui.vocab import RESERVED, Vocab
 
 MODEL, VOCAB, META, HISTORY = "model.keras", "vocab.json", "config.json", "history.jsonl"
 CKPT_DIR, CKPT_POINTER = "checkpoint", "latest.json"
 FORMAT = 1
+JSON_LIMIT = 64 * 2**20  # no metadata file of a real bundle comes near this; a bigger one is not ours
+_CKPT_NAME = re.compile(r"ckpt-\d{5}-\d{6}\.keras")
 
 
 @dataclass
@@ -60,16 +66,26 @@ class Bundle:
             try:
                 weights = read_keras_file(self.model_file)
             except BundleError as damaged:
-                checkpoint = read_checkpoint(self.path) if (self.path / CKPT_DIR).is_dir() else None
-                if checkpoint is None:
-                    raise
-                weights = read_keras_file(checkpoint[0])
-                self.warning = (f"{damaged}. Using the last checkpoint ({checkpoint[0].name}) instead; "
-                                "`seqtui train --resume` rewrites model.keras")
+                weights = read_keras_file(self._fallback(damaged))
         return Engine(weights, self.source, self.target, self.max_len)
 
-    def history(self) -> list[dict[str, Any]]:
-        return read_history(self.path)
+    def weights_file(self) -> Path:
+        """model.keras, or the last checkpoint when model.keras is damaged (then `self.warning` says so)."""
+        from seqtui.weights import read_keras_file
+
+        try:
+            read_keras_file(self.model_file)
+            return self.model_file
+        except BundleError as damaged:
+            return self._fallback(damaged)
+
+    def _fallback(self, damaged: BundleError) -> Path:
+        checkpoint = read_checkpoint(self.path) if (self.path / CKPT_DIR).is_dir() else None
+        if checkpoint is None:
+            raise damaged
+        self.warning = (f"{damaged}. Using the last checkpoint ({checkpoint[0].name}) instead; "
+                        "`seqtui train --resume` rewrites model.keras")
+        return checkpoint[0]
 
 
 def exists(model_dir: Path) -> bool:
@@ -93,13 +109,20 @@ def load(model_dir: Path) -> Bundle:
 def load_meta(model_dir: Path) -> Bundle:
     """Read a bundle's vocabularies and metadata, whether or not model.keras exists yet (BundleError)."""
     try:
-        vocab = json.loads((model_dir / VOCAB).read_text(encoding="utf-8"))
-        meta = json.loads((model_dir / META).read_text(encoding="utf-8"))
+        vocab, meta = _read_json(model_dir / VOCAB), _read_json(model_dir / META)
         return Bundle(model_dir, Vocab(vocab["source"]), Vocab(vocab["target"]), meta)
     except FileNotFoundError as e:
         raise BundleError(f"{e.filename}: missing from the model folder; retrain with `seqtui train --fresh`") from None
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise BundleError(f"{model_dir}: damaged bundle metadata ({e}); retrain with `seqtui train --fresh`") from None
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, "rb") as f:
+        raw = f.read(JSON_LIMIT + 1)
+    if len(raw) > JSON_LIMIT:
+        raise ValueError(f"{path.name} is over {JSON_LIMIT // 2**20} MiB")
+    return json.loads(raw)
 
 
 def write_meta(model_dir: Path, source: Vocab, target: Vocab, meta: dict[str, Any]) -> None:
@@ -127,22 +150,27 @@ def load_keras_model(path: Path) -> Any:
         raise BundleError(f"{path}: the model file is damaged ({type(e).__name__}); retrain with --fresh") from None
 
 
-def read_history(model_dir: Path) -> list[dict[str, Any]]:
-    """The finished epochs' records; a torn last line (from a crash) is ignored."""
+def read_history(model_dir: Path) -> list[EpochRecord]:
+    """The finished epochs' records; a line that is not a record (a torn write, say) is skipped."""
     path = Path(model_dir) / HISTORY
     if not path.is_file():
         return []
     records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(JSON_LIMIT)
+    except OSError:
+        return []
+    for line in raw.decode("utf-8", errors="replace").splitlines():
         try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
+            records.append(EpochRecord.from_dict(json.loads(line)))
+        except (ValueError, TypeError, AttributeError):
             continue
     return records
 
 
-def write_history(model_dir: Path, records: list[dict[str, Any]]) -> None:
-    atomic.write_text(Path(model_dir) / HISTORY, "".join(json.dumps(r) + "\n" for r in records))
+def write_history(model_dir: Path, records: list[EpochRecord]) -> None:
+    atomic.write_text(Path(model_dir) / HISTORY, "".join(json.dumps(r.to_dict()) + "\n" for r in records))
 
 
 # -- checkpoints ---------------------------------------------------------------------------------
@@ -154,7 +182,8 @@ def write_checkpoint(model_dir: Path, model: Any, state: dict[str, Any]) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     name = f"ckpt-{state['epoch']:05d}-{state['batch']:06d}.keras"
     save_model(folder / name, model)
-    atomic.write_json(folder / CKPT_POINTER, {**state, "file": name})
+    atomic.write_json(folder / CKPT_POINTER, {**state, "history": [r.to_dict() for r in state["history"]],
+                                             "file": name})
     for old in folder.glob("ckpt-*.keras"):
         if old.name != name:
             old.unlink(missing_ok=True)
@@ -167,22 +196,14 @@ def read_checkpoint(model_dir: Path) -> tuple[Path, dict[str, Any]] | None:
     if not pointer.is_file():
         return None
     try:
-        state = json.loads(pointer.read_text(encoding="utf-8"))
-        path = pointer.parent / state["file"]
+        state = _read_json(pointer)
+        name = state["file"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise BundleError(f"{pointer}: damaged checkpoint pointer ({e}); start again with --fresh") from None
+    if not isinstance(name, str) or not _CKPT_NAME.fullmatch(name):  # never a path out of checkpoint/
+        raise BundleError(f"{pointer}: the checkpoint pointer names {name!r}, not a checkpoint file; "
+                          "start again with --fresh")
+    path = pointer.parent / name
     if not path.is_file():
         raise BundleError(f"{path}: checkpoint file missing; start again with --fresh")
     return path, state
-
-
-def clear(model_dir: Path) -> None:
-    """Remove a previous run's bundle and checkpoints (for --fresh); other files are left alone."""
-    model_dir = Path(model_dir)
-    for name in (MODEL, VOCAB, META, HISTORY):
-        (model_dir / name).unlink(missing_ok=True)
-    ckpt = model_dir / CKPT_DIR
-    if ckpt.is_dir():
-        for f in ckpt.iterdir():
-            f.unlink(missing_ok=True)
-        ckpt.rmdir()

@@ -99,8 +99,10 @@ def open_translator(cfg_path: Path | None, model_dir: Path | None, settings: dic
 def train(
     overrides: dict[str, Any],
     config_path: ConfigOpt = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the run saved in model_dir.")] = False,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run saved in model_dir.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run saved in model_dir: exactly from its "
+                                         "checkpoint, else from its model's weights with a new optimizer.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run saved in model_dir (only seqtui's own "
+                                        "files).")] = False,
     samples: Annotated[bool, typer.Option(help="Print sample translations after each epoch.")] = True,
     coordinator: CoordinatorOpt = None, num_processes: NumProcessesOpt = None, process_id: ProcessIdOpt = None,
 ) -> None:
@@ -119,23 +121,18 @@ def train(
     stop = threading.Event()
     signals = _stop_on_signals(stop)
     try:
-        if resume and bundle.read_checkpoint(cfg.model_dir) is None:
-            out.print(f"No checkpoint in {cfg.model_dir}: starting a new run.")
         ended = training.train(cfg, TrainPrinter(out, samples), stop=stop, resume=resume, fresh=fresh)
     finally:
         _restore_signals(signals)
     if ended.reason == "complete":
-        out.print(f"The run in {cfg.model_dir} is complete ({ended.epochs_done} epochs); "
-                  "pass a larger --epochs to continue it.")
+        out.print(ended.note)
         return
-    best = (f"best epoch {ended.best_epoch} (val_loss {ended.best_val_loss:.4f})" if ended.best_epoch
-            else "no epoch done")
     if ended.reason == "stopped":
         err.print(f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {cfg.model_dir}. "
-                  f"{best}. Continue with: seqtui train --resume" + _model_dir_hint(cfg.model_dir))
+                  f"{ended.best_text()}. Continue with: seqtui train --resume" + _model_dir_hint(cfg.model_dir))
         raise typer.Exit(130)
-    why = f"early stopping: {cfg.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
-    out.print(f"{why}; {best}; model saved in {cfg.model_dir / bundle.MODEL}")
+    why = f"early stopping: {ended.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
+    out.print(f"{why}; {ended.best_text()}; model saved in {cfg.model_dir / bundle.MODEL}")
 
 
 def _model_dir_hint(model_dir: Path) -> str:
@@ -262,6 +259,8 @@ def evaluate(
 
     cfg = config.load(config_path, {"model_dir": model_dir})
     report = run_eval(cfg.model_dir, data_path, settings_from(cfg, beam, 0.0, None, max_len), limit=limit)
+    if report.warning:
+        err.print(f"[yellow]warning:[/] {report.warning}", soft_wrap=True)
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
         return

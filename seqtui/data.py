@@ -7,6 +7,7 @@ BOM, with LF or CRLF line ends; blank lines are skipped; malformed lines are ski
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,3 +176,40 @@ def read_sources(path: Path) -> list[Source]:
         ref = cols[1].strip() if len(cols) > 1 and cols[1].strip() else None
         sources.append(Source(cols[0].strip(), ref))
     return sources
+
+
+def fingerprint(files: list[Path], train: list[Pair], val: list[Pair]) -> dict[str, object]:
+    """What a run was trained on: its files (with sizes) and a hash of each split's pairs, in order."""
+    def digest(pairs: list[Pair]) -> str:
+        h = hashlib.sha256()
+        for s, t in pairs:
+            h.update(f"{s}\t{t}\n".encode())
+        return h.hexdigest()
+
+    return {"files": [{"path": str(f), "size": _size(f)} for f in files],
+            "train": {"pairs": len(train), "sha256": digest(train)}, "val": {"pairs": len(val), "sha256": digest(val)}}
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def data_change(saved: dict[str, object], now: dict[str, object], splits: tuple[str, ...] = ("train", "val")) -> str:
+    """How the data differs from what a run recorded ('' when the chosen splits hold the same pairs)."""
+    changed = [s for s in splits if saved.get(s) != now.get(s)]
+    if not changed:
+        return ""
+    before = {f["path"]: f["size"] for f in saved.get("files", [])}  # type: ignore[attr-defined]
+    after = {f["path"]: f["size"] for f in now.get("files", [])}  # type: ignore[attr-defined]
+    notes = [f"{Path(p).name} is new" for p in after if p not in before]
+    notes += [f"{Path(p).name} is gone" for p in before if p not in after]
+    notes += [f"{Path(p).name} changed ({before[p]:,} → {after[p]:,} bytes)" for p in after
+              if p in before and before[p] != after[p]]
+    for s in changed:
+        was, got = (saved.get(s) or {}).get("pairs", 0), (now.get(s) or {}).get("pairs", 0)  # type: ignore[union-attr]
+        notes.append(f"the {s} split holds {was:,} → {got:,} pairs" if was != got
+                     else f"the {s} split holds other pairs ({got:,}, as before)")
+    return "; ".join(notes)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seqtui import bundle, config, data
+from seqtui import bundle, data
 from seqtui.batching import Encoded
 from seqtui.decoding import Settings
-from seqtui.errors import BundleError
+from seqtui.rundir import run_config
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Report:
     accuracy: float | None
     seconds: float
     examples: list[tuple[str, str, str]]
+    warning: str = ""  # set when a damaged model.keras was replaced by the last checkpoint
 
     def to_dict(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "chrf": round(self.chrf, 2), "bleu": round(self.bleu, 2),
@@ -35,17 +36,15 @@ class Report:
 def eval_pairs(b: bundle.Bundle, data_path: Path | None) -> tuple[list[data.Pair], dict[str, set[str]]]:
     """The pairs to score (a given file, or the bundle's recorded validation split) and every
     reference the corpus has for each source sentence."""
-    saved = b.meta.get("config")
-    if saved is None:
-        raise BundleError(f"{b.path}: config.json has no recorded config; retrain with `seqtui train --fresh`")
-    cfg = config.merge(config.Config(), saved)
+    cfg = run_config(b.meta.get("config"))
     if data_path is not None:
         pairs = data.select(data.read_corpus(data_path).pairs, 0, reverse=cfg.reverse)
         corpus_pairs = pairs
     else:
-        from seqtui.training import prepare
+        from seqtui.training import check_same_data, prepare
 
         prep = prepare(cfg, (b.source, b.target))
+        check_same_data(b.meta, prep, b.path, splits=("val",), doing="score its validation split (or pass --data)")
         pairs, corpus_pairs = prep.val_pairs, prep.train_pairs + prep.val_pairs
     refs: dict[str, set[str]] = {}
     for s, t in corpus_pairs:
@@ -75,13 +74,13 @@ def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings 
     loss, acc = _masked_loss(b, pairs) if with_loss else (None, None)
     return Report(len(pairs), sacrebleu.corpus_chrf(hyps, [gold]).score, sacrebleu.corpus_bleu(hyps, [gold]).score,
                   exact / max(1, len(pairs)), loss, acc, time.perf_counter() - t0,
-                  list(zip(sources, gold, hyps, strict=True))[:5])
+                  list(zip(sources, gold, hyps, strict=True))[:5], b.warning)
 
 
 def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float]:
     from seqtui.feeding import BucketedBatches, masked_scores, rounding
 
-    model = bundle.load_keras_model(b.model_file)
+    model = bundle.load_keras_model(b.weights_file())
     loss, accuracy = masked_scores(model, BucketedBatches(Encoded.from_pairs(pairs, b.source, b.target), 64, 0,
                                                           shuffle=False, round_to=rounding(model)))
     return round(loss, 6), round(accuracy, 6)

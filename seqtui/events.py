@@ -10,16 +10,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from seqtui.records import EpochRecord, Reason, RunInfo, Start
+
 
 @dataclass(frozen=True)
 class TrainingStarted:
-    """The run's shape, known once data is prepared and the model is built."""
+    """The run's shape, known once data is prepared and the model is built, and how it started.
 
-    info: dict[str, Any]
+    `note` says how a resumed run started when that needs saying (e.g. from a model without a checkpoint).
+    """
+
+    info: RunInfo
     first_epoch: int
     epochs: int
     batches: int
     resumed: bool = False
+    start: Start = "new"
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,7 @@ class BatchEnded:
 class EpochEnded:
     """One epoch done: its history record, whether it is the best so far, and sample translations."""
 
-    record: dict[str, Any]
+    record: EpochRecord
     best: bool
     samples: list[tuple[str, str, str]] = field(default_factory=list)
     snapshot: Any = None  # a decoding engine on this epoch's weights, for the REPL while training
@@ -56,13 +63,25 @@ class CheckpointSaved:
 
 @dataclass(frozen=True)
 class TrainingEnded:
-    """Training stopped: `reason` is finished, early_stopped, stopped, or interrupted."""
+    """Training returned (see `Reason`), with the best epoch by the run's monitor and its score.
 
-    reason: str
+    `note` explains a "complete" run (nothing was left to train, and how to train further).
+    """
+
+    reason: Reason
     epochs_done: int
     best_epoch: int | None
-    best_val_loss: float | None
+    monitor: str
+    best_score: float | None
     model_dir: str
+    note: str = ""
+
+    def best_text(self) -> str:
+        """'best epoch 14 (val_chrf 44.1200)', or 'no epoch done'."""
+        if self.best_epoch is None:
+            return "no epoch done"
+        score = "-" if self.best_score is None else f"{self.best_score:.4f}"
+        return f"best epoch {self.best_epoch} ({self.monitor} {score})"
 
 
 Event = TrainingStarted | BatchEnded | EpochEnded | CheckpointSaved | TrainingEnded

@@ -1,4 +1,5 @@
-"""Keras-facing adapters: the length-bucketed batch feed and the callback that reports and obeys.
+"""Keras-facing adapters: the length-bucketed batch feed, a batch loop that stands in for `fit`, and
+the masked validation scores.
 
 Imported only once Keras is (see `seqtui.backend.import_keras`).
 """
@@ -6,16 +7,11 @@ Imported only once Keras is (see `seqtui.backend.import_keras`).
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import keras
 
-from seqtui.backend import any_process
 from seqtui.batching import ROUND, Encoded, make_batch, plan_batches, shape_of
-from seqtui.events import BatchEnded, Listener
 from seqtui.vocab import PAD
 
 
@@ -79,72 +75,6 @@ class BucketedBatches(keras.utils.PyDataset):
         self.set_epoch(self.epoch + 1)
 
 
-class Reporter(keras.callbacks.Callback):
-    """Turns Keras' batch and epoch hooks into seqtui events, and obeys stop and pause.
-
-    Args:
-        feed: the training batches (for their character counts).
-        listener: receives BatchEnded events.
-        on_epoch: called with (epoch, logs, seconds, chars) after each complete epoch.
-        stop: set it to stop after the current batch.
-        pause: while set, training waits between batches.
-        on_batch: called with (epoch, batch) after each batch (for periodic checkpoints).
-        val_feed: validation batches, scored by `masked_scores` at the end of each complete epoch.
-    """
-
-    def __init__(self, feed: BucketedBatches, listener: Listener,
-                 on_epoch: Callable[[int, dict[str, float], float, int], None],
-                 stop: threading.Event, pause: threading.Event,
-                 on_batch: Callable[[int, int], None] | None = None,
-                 val_feed: BucketedBatches | None = None) -> None:
-        super().__init__()
-        self.feed, self.listener, self.on_epoch, self.val_feed = feed, listener, on_epoch, val_feed
-        self.stop, self.pause, self.on_batch = stop, pause, on_batch
-        self.epoch, self.batches_done, self.chars_done, self.t0 = 0, 0, 0, 0.0
-        self.bad_loss: float | None = None
-        self.stopped = False  # asked to stop, here or (with several processes) in another process
-
-    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-        self.epoch, self.batches_done, self.chars_done = epoch, 0, 0
-        self.t0 = time.perf_counter()
-
-    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-        logs = logs or {}
-        loss = float(logs.get("loss", math.nan))
-        if not math.isfinite(loss):
-            self.bad_loss = loss
-            self.model.stop_training = True
-            return
-        self.batches_done = batch + 1
-        self.chars_done += self.feed.chars[batch] if batch < len(self.feed.chars) else 0
-        elapsed = time.perf_counter() - self.t0
-        self.listener(BatchEnded(self.epoch + 1, batch + 1, len(self.feed), loss,
-                                 float(logs.get("sparse_categorical_accuracy", math.nan)), elapsed,
-                                 self.chars_done / elapsed if elapsed > 0 else 0.0))
-        if self.on_batch:
-            self.on_batch(self.epoch, batch + 1)
-        while self.pause.is_set() and not self.stop.is_set():
-            time.sleep(0.05)
-            self.t0 += 0.05  # paused time is not training time
-        if any_process(self.stop.is_set()):
-            self.model.stop_training = self.stopped = True
-
-    @property
-    def epoch_complete(self) -> bool:
-        return self.batches_done >= len(self.feed) and self.bad_loss is None
-
-    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        # Keras calls this hook even after a mid-epoch stop: such an epoch is neither validated nor recorded.
-        if self.epoch_complete:
-            logs = dict(logs or {})
-            if self.val_feed is not None:
-                loss, accuracy = masked_scores(self.model, self.val_feed)
-                logs.update({"val_loss": loss, "val_sparse_categorical_accuracy": accuracy})
-            self.on_epoch(epoch, logs, time.perf_counter() - self.t0, self.chars_done)
-            if any_process(self.stop.is_set()):
-                self.model.stop_training = self.stopped = True
-
-
 def rounding(model: Any) -> int:
     """How to round batch lengths for `model`: to `ROUND` where its step is compiled per shape (XLA),
     else not at all, since TensorFlow's graphs take any length and rounding only adds padded steps
@@ -152,18 +82,19 @@ def rounding(model: Any) -> int:
     return ROUND if getattr(model, "jit_compile", False) else 1
 
 
-def train_epochs(model: Any, feed: BucketedBatches, epochs: int, initial_epoch: int, reporter: Reporter) -> None:
-    """What `model.fit(feed, ...)` does for one device, with `train_on_batch` calls batch by batch.
+def train_epochs(model: Any, feed: BucketedBatches, epochs: int, initial_epoch: int,
+                 callbacks: list[keras.callbacks.Callback]) -> None:
+    """What `model.fit(feed, callbacks=...)` does for one device, with `train_on_batch` calls batch by batch.
 
-    On TensorFlow, fit's tf.data pipeline sometimes stalls for 5 s at the start of an epoch (measured at
-    10k pairs: 1 epoch in 3-4 took 10 s instead of 5 s, all of it before the first batch); plain calls
-    never do. The logs `reporter` gets are the epoch's running means, weighted as fit weights them.
+    On TensorFlow, fit's tf.data pipeline sometimes stalled for seconds at the start of an epoch; plain
+    calls never do (README, Benchmarks). The callbacks get the epoch's running means, weighted as fit
+    weights them, and one shared logs dict at each epoch's end, as Keras' CallbackList hands them.
     """
-    reporter.set_model(model)
+    hooks = keras.callbacks.CallbackList(callbacks, model=model)
     model.stop_training = False
-    reporter.on_train_begin()
+    hooks.on_train_begin()
     for epoch in range(initial_epoch, epochs):
-        reporter.on_epoch_begin(epoch)
+        hooks.on_epoch_begin(epoch)
         sums = {"loss": 0.0, "sparse_categorical_accuracy": 0.0}
         weights = dict.fromkeys(sums, 0.0)
         logs: dict[str, float] = {}
@@ -175,14 +106,14 @@ def train_epochs(model: Any, feed: BucketedBatches, epochs: int, initial_epoch: 
                 sums[key] += float(scores.get(key, math.nan)) * weight
                 weights[key] += weight
             logs = {key: sums[key] / max(weights[key], 1.0) for key in sums}
-            reporter.on_train_batch_end(index, logs)
+            hooks.on_train_batch_end(index, logs)
             if model.stop_training:
                 break
-        reporter.on_epoch_end(epoch, logs)
+        hooks.on_epoch_end(epoch, logs)
         feed.on_epoch_end()
         if model.stop_training:
             break
-    reporter.on_train_end()
+    hooks.on_train_end()
 
 
 def masked_scores(model: Any, feed: BucketedBatches) -> tuple[float, float]:

@@ -9,9 +9,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Event, TrainingEnded, TrainingStarted
+from seqtui.records import EpochRecord, RunInfo
 
 COLUMNS = [("epoch", 5), ("loss", 8), ("accuracy", 8), ("val_loss", 8), ("val_accuracy", 12),
            ("seconds", 8), ("chars/s", 9)]
+CHRF_COLUMN = ("val_chrf", 8)
 
 
 def clip(text: str, width: int = 60) -> str:
@@ -20,22 +22,32 @@ def clip(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def format_row(record: dict[str, Any]) -> str:
+def columns(monitor: str) -> list[tuple[str, int]]:
+    """The epoch table's columns: val_chrf joins them when it is what the run is judged by."""
+    return COLUMNS[:5] + [CHRF_COLUMN] + COLUMNS[5:] if monitor == "val_chrf" else COLUMNS
+
+
+def format_row(record: EpochRecord, monitor: str = "val_loss") -> str:
     """One epoch as a fixed-width line under the header."""
-    values = [str(record["epoch"])] + [
-        "-" if record.get(k) is None else f"{record[k]:.4f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy")
-    ] + [f"{record['seconds']:.1f}", f"{record['chars_per_second']:,.0f}"]
-    line = "  ".join(v.rjust(w) for v, (_, w) in zip(values, COLUMNS, strict=True))
-    return line + ("  *best" if record.get("best") else "")
+    def num(value: float | None, digits: int = 4) -> str:
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    values = [str(record.epoch), num(record.loss), num(record.accuracy), num(record.val_loss),
+              num(record.val_accuracy)]
+    if monitor == "val_chrf":
+        values.append(num(record.val_chrf, 2))
+    values += [f"{record.seconds:.1f}", f"{record.chars_per_second:,.0f}"]
+    line = "  ".join(v.rjust(w) for v, (_, w) in zip(values, columns(monitor), strict=True))
+    return line + ("  *best" if record.best else "")
 
 
-def _spread(info: dict[str, Any]) -> str:
+def _spread(info: RunInfo) -> str:
     """How the work is shared, when it is: replicas, the global batch, and which process this is."""
-    if info.get("replicas", 1) == 1:
+    if info.replicas == 1:
         return ""
-    text = f" ({info['replicas']} replicas × batch {info['batch_size']} = {info['global_batch_size']}"
-    if info.get("processes", 1) > 1:
-        text += f"; process {info['process']} of {info['processes']}"
+    text = f" ({info.replicas} replicas × batch {info.batch_size} = {info.global_batch_size}"
+    if info.processes > 1:
+        text += f"; process {info.process} of {info.processes}"
     return text + ")"
 
 
@@ -46,6 +58,7 @@ class TrainPrinter:
         self.console = console
         self.samples = samples
         self.progress: Progress | None = None
+        self.monitor = "val_loss"
         self.task: Any = None
 
     def __call__(self, event: Event) -> None:
@@ -55,7 +68,7 @@ class TrainPrinter:
             self._batch(event)
         elif isinstance(event, EpochEnded):
             self._close_bar()
-            self.console.print(format_row(event.record), highlight=False)
+            self.console.print(format_row(event.record, self.monitor), highlight=False)
             for src, ref, hyp in event.samples if self.samples else []:
                 self.console.print(f"   [dim]{escape(src)}[/] → {escape(clip(hyp))}  [dim](ref: {escape(ref)})[/]",
                                    highlight=False)
@@ -66,16 +79,19 @@ class TrainPrinter:
 
     def _started(self, e: TrainingStarted) -> None:
         i = e.info
+        self.monitor = i.monitor
         self.console.print(
-            f"[bold]seqtui train[/]  {i['data']}: {i['train_pairs']:,} training + {i['val_pairs']:,} validation "
-            f"pairs · vocab {i['source_vocab']}→{i['target_vocab']} · {i['architecture']} latent {i['latent_dim']}"
-            f" · {i['parameters']:,} parameters · {i['backend']} on {', '.join(i['devices'])}{_spread(i)}",
+            f"[bold]seqtui train[/]  {escape(i.data)}: {i.train_pairs:,} training + {i.val_pairs:,} validation "
+            f"pairs · vocab {i.source_vocab}→{i.target_vocab} · {i.architecture} latent {i.latent_dim}"
+            f" · {i.parameters:,} parameters · {i.backend} on {', '.join(i.devices)}{_spread(i)}",
             highlight=False)
-        if i.get("skipped"):
-            self.console.print(f"[yellow]{i['skipped']}[/]", highlight=False)
+        if i.skipped:
+            self.console.print(f"[yellow]{escape(i.skipped)}[/]", highlight=False)
+        if e.note:
+            self.console.print(escape(e.note), highlight=False)
         if e.resumed:
             self.console.print(f"Resuming at epoch {e.first_epoch} of {e.epochs}.")
-        self.console.print("  ".join(n.rjust(w) for n, w in COLUMNS), style="bold", highlight=False)
+        self.console.print("  ".join(n.rjust(w) for n, w in columns(self.monitor)), style="bold", highlight=False)
 
     def _batch(self, e: BatchEnded) -> None:
         if not self.console.is_terminal:  # a log file gets the epoch rows only

@@ -1,28 +1,30 @@
-"""Training: prepare the data, build or resume the model, fit, and keep the bundle and checkpoints current.
+"""Training: prepare the data, start where the run folder's policy says, and run the batch loop.
 
-`train(cfg, listener, stop, pause)` is the one entry point; the CLI and the dashboard both call it.
-It reports through events (see `seqtui.events`) and stops or pauses through `threading.Event`s.
+`train(cfg, listener, stop, pause, resume, fresh)` is the one entry point; the CLI, the dashboard and
+the Python API all call it. Which folder may be written and where a run resumes is `seqtui.rundir`'s
+to decide; each job done during training is one callback in `seqtui.callbacks`. It reports through
+events (see `seqtui.events`) and stops or pauses through `threading.Event`s.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seqtui import atomic, bundle, data, lock
+from seqtui import bundle, data
 from seqtui.batching import Encoded
 from seqtui.config import Config
-from seqtui.errors import BundleError, SeqtuiError, TrainingFailed
-from seqtui.events import CheckpointSaved, EpochEnded, Listener, TrainingEnded, TrainingStarted, ignore
+from seqtui.errors import SeqtuiError, TrainingFailed
+from seqtui.events import Listener, TrainingEnded, TrainingStarted, ignore
+from seqtui.records import EpochRecord, Monitor, Reason, RunInfo
+from seqtui.rundir import RunDir, StartPlan, ended_note, run_config
 from seqtui.vocab import Vocab
 
 SAMPLE_COUNT = 4
-RESUME_KEEPS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "strategy")
 
 
 @dataclass
@@ -42,6 +44,10 @@ class Prepared:
     @functools.cached_property
     def max_target_len(self) -> int:
         return max(len(t) for _, t in self.train_pairs + self.val_pairs)
+
+    @functools.cached_property
+    def fingerprint(self) -> dict[str, Any]:
+        return data.fingerprint(self.files, self.train_pairs, self.val_pairs)
 
 
 def prepare(cfg: Config, vocabs: tuple[Vocab, Vocab] | None = None) -> Prepared:
@@ -70,6 +76,27 @@ def prepare(cfg: Config, vocabs: tuple[Vocab, Vocab] | None = None) -> Prepared:
                     corpus.skipped_summary(), corpus.files, time.perf_counter() - t0)
 
 
+class DataChanged(SeqtuiError):
+    """The corpus no longer holds the pairs a run was trained on."""
+
+    title = "Data changed"
+
+
+def check_same_data(meta: dict[str, Any], prep: Prepared, model_dir: Path, splits: tuple[str, ...] = ("train", "val"),
+                    doing: str = "resume") -> None:
+    """Stop when `prep` holds other pairs than the run recorded (runs from before fingerprints pass).
+
+    Raises:
+        DataChanged: naming what changed.
+    """
+    saved = meta.get("data")
+    change = data.data_change(saved, prep.fingerprint, splits) if isinstance(saved, dict) else ""
+    if change:
+        raise DataChanged(f"{model_dir}: the data is not what this run was trained on ({change}); to {doing}, "
+                          "restore it or point --train-dir at the run's files; or train a new run with --fresh "
+                          "or another --model-dir")
+
+
 def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None = None,
           pause: threading.Event | None = None, resume: bool = False, fresh: bool = False) -> TrainingEnded:
     """Train a model into cfg.model_dir, reporting events to `listener`.
@@ -79,128 +106,135 @@ def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None
         listener: receives TrainingStarted, BatchEnded, EpochEnded, CheckpointSaved and TrainingEnded.
         stop: set it to stop after the current batch (a checkpoint is saved first).
         pause: while set, training waits between batches.
-        resume: continue from the checkpoint in model_dir (a new run if there is none).
-        fresh: discard a previous run in model_dir.
+        resume: continue the run in model_dir: exactly from its checkpoint, else from its model's weights
+            with a new optimizer, else a new run (see `seqtui.rundir`).
+        fresh: discard the run in model_dir first (only its own files).
 
     Raises:
-        SeqtuiError: bad config or data, a busy or occupied model folder, or a NaN loss.
+        SeqtuiError: bad config or data, a busy, foreign or occupied model folder, changed data, or
+            training that went non-finite (the last good files are kept).
     """
-    model_dir = _usable_dir(cfg.model_dir)
-    with lock.hold(model_dir):
-        return _Run(cfg, listener, stop or threading.Event(), pause or threading.Event()).start(
-            resume, fresh)
-
-
-def _usable_dir(model_dir: Path) -> Path:
-    if model_dir.exists() and not model_dir.is_dir():
-        raise BundleError(f"{model_dir}: model_dir is a file, not a folder")
-    try:
-        model_dir.mkdir(parents=True, exist_ok=True)
-        probe = model_dir / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as e:
-        raise BundleError(f"{model_dir}: cannot write to the model folder ({e.strerror or e})") from None
-    return model_dir
+    run = RunDir(cfg.model_dir)
+    run.open_for_writing()
+    with run.lock():
+        plan = run.plan(cfg, resume, fresh)
+        return _Run(cfg, run, listener, stop or threading.Event(), pause or threading.Event()).start(plan)
 
 
 VAL_BATCHES = 4  # a validation batch holds this many training batches' rows
 
 
 class _Run:
-    """One training run's state: the model, its history, and the files it keeps current."""
+    """One training session: the config it resolves to, the model, and the callbacks that do the work."""
 
-    def __init__(self, cfg: Config, listener: Listener, stop: threading.Event, pause: threading.Event) -> None:
-        self.cfg, self.listener, self.stop, self.pause = cfg, listener, stop, pause
-        self.dir = cfg.model_dir
-        self.history: list[dict[str, Any]] = []
-        self.best: dict[str, Any] | None = None
-        self.reason = "finished"
-        self.model: Any = None
+    def __init__(self, cfg: Config, run: RunDir, listener: Listener, stop: threading.Event,
+                 pause: threading.Event) -> None:
+        self.cfg, self.run, self.listener, self.stop, self.pause = cfg, run, listener, stop, pause
+        self.dir = run.path
 
-    def start(self, resume: bool, fresh: bool) -> TrainingEnded:
-        for folder in (self.dir, self.dir / bundle.CKPT_DIR):  # we hold the lock: no writer is alive
-            atomic.remove_stale(folder)
-        checkpoint = bundle.read_checkpoint(self.dir) if not fresh else None
-        if not resume and not fresh and (checkpoint or bundle.exists(self.dir)):
-            held = " and ".join(n for n, ok in [(bundle.MODEL, bundle.exists(self.dir)),
-                                               ("a checkpoint", checkpoint)] if ok)
-            raise SeqtuiError(f"{self.dir} already holds {held}; pass --resume to continue that run "
-                              "or --fresh to discard it")
-        if fresh or (resume and checkpoint is None):
-            bundle.clear(self.dir)
-        state: dict[str, Any] = checkpoint[1] if checkpoint else {}
+    def start(self, plan: StartPlan) -> TrainingEnded:
         vocabs = None
-        if checkpoint:
+        if plan.start != "new":
             saved = bundle.load_meta(self.dir)
-            self.cfg = _resumed_config(saved.meta, self.cfg)
+            self.cfg = run_config(saved.meta.get("config"), keep_from=self.cfg)
             vocabs = (saved.source, saved.target)
-            self.history = list(state.get("history", []))
-            self.best = _best(self.history, self.cfg.monitor)
-            if state["epoch"] >= self.cfg.epochs and not state.get("batch"):
-                return self._ended("complete", state["epoch"])
+        if plan.complete:
+            return self._ended("complete", plan.history, note=ended_note(plan, self.cfg, self.dir))
         prep = prepare(self.cfg, vocabs)
-        return self._fit(prep, checkpoint[0] if checkpoint else None, state)
+        if plan.start != "new":
+            check_same_data(saved.meta, prep, self.dir)
+        else:
+            self.run.claim()
+            bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
+        self.run.mark_ended(None)
+        return self._fit(prep, plan)
 
-    def _fit(self, prep: Prepared, checkpoint: Path | None, state: dict[str, Any]) -> TrainingEnded:
+    def _fit(self, prep: Prepared, plan: StartPlan) -> TrainingEnded:
         from seqtui.backend import import_keras, strategy_scope
 
-        import_keras()  # before feeding, which subclasses Keras classes
-        from seqtui import model as model_lib
-        from seqtui.feeding import Reporter
+        import_keras()  # before the Keras-facing modules, which subclass Keras classes
+        from seqtui import callbacks as cb
 
         place = strategy_scope(self.cfg.strategy)
-        first_epoch = int(state.get("epoch", 0))
-        _same_start(place, first_epoch, int(state.get("batch", 0)))
+        _same_start(place, plan.epoch, plan.batch)
+        log = cb.RunLog(Monitor.of(self.cfg.monitor), list(plan.history))
         with place.scope:  # JAX's DataParallel must be current while fitting too, not only while building
-            if checkpoint is not None:
-                self.model = bundle.load_keras_model(checkpoint)
-            else:
-                self.model = model_lib.build(self.cfg, len(prep.source), len(prep.target))
-            if not place.xla:
-                self.model.jit_compile = False
-            if not bundle.exists(self.dir) or checkpoint is None:
-                bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
-            feed, val_feed = self._feeds(prep, place, first_epoch)
-            self.prep, self.probes = prep, _probes(prep.val_pairs)
-            self.listener(TrainingStarted(self._info(prep, place), first_epoch + 1, self.cfg.epochs, len(feed),
-                                          resumed=checkpoint is not None))
-            reporter = Reporter(feed, self.listener, self._epoch_done, self.stop, self.pause,
-                                self._maybe_checkpoint, val_feed)
-            self._run_fit(feed, first_epoch, reporter, place.replicas)
-        done = len(self.history) and self.history[-1]["epoch"]
-        if reporter.bad_loss is not None:
-            raise TrainingFailed(f"the loss became {reporter.bad_loss} in epoch {reporter.epoch + 1}, batch "
-                                 f"{reporter.batches_done + 1}; training stopped. The last good checkpoint "
-                                 f"(epoch {done}) and model are kept in {self.dir}")
-        if not reporter.epoch_complete:
-            self._checkpoint(done, reporter.batches_done)
-            self.reason = "stopped"
-        elif reporter.stopped:
-            self.reason = "stopped"
-        return self._ended(self.reason, done)
+            model = self._model(prep, plan, place.xla)
+            feed, val_feed = self._feeds(prep, place, plan.epoch, model)
+            clock = cb.EpochClock(feed)
+            jobs = self._callbacks(cb, clock, log, prep, val_feed)
+            self.listener(TrainingStarted(self._info(prep, place, model), plan.epoch + 1, self.cfg.epochs,
+                                          len(feed), resumed=plan.start != "new", start=plan.start, note=plan.note))
+            try:
+                self._run_fit(model, feed, plan.epoch, jobs, place.replicas, clock)
+            except cb.NonFiniteWeights as e:
+                raise TrainingFailed(f"the weights became non-finite (inf or NaN) in epoch {clock.epoch + 1}; "
+                                     f"{e} was not saved and training stopped. {self._kept()}") from None
+        if clock.bad_loss is not None:
+            raise TrainingFailed(f"the loss became {clock.bad_loss} in epoch {clock.epoch + 1}, batch "
+                                 f"{clock.batches_done + 1}; training stopped. {self._kept()}")
+        stopped = next(j for j in jobs if isinstance(j, cb.PauseStop)).stopped
+        if not clock.complete:  # stopped mid-epoch: keep the batches done
+            next(j for j in jobs if isinstance(j, cb.Checkpointer)).save(log.epochs_done, clock.batches_done)
+        reason: Reason = "stopped" if stopped or not clock.complete else log.reason
+        if reason != "stopped":
+            self.run.mark_ended(reason, log.epochs_done)
+        return self._ended(reason, log.records, log.best)
 
-    def _run_fit(self, feed: Any, first_epoch: int, reporter: Any, replicas: int) -> None:
+    def _model(self, prep: Prepared, plan: StartPlan, xla: bool) -> Any:
+        from seqtui import model as model_lib
+
+        if plan.weights is None:
+            model = model_lib.build(self.cfg, len(prep.source), len(prep.target))
+        else:
+            model = bundle.load_keras_model(plan.weights)
+            if plan.start == "model":  # weights only: a new optimizer, whatever the file holds
+                model_lib.compile_model(model, self.cfg)
+        if not xla:  # e.g. under a MirroredStrategy, whose compiled step cannot reach the other replicas
+            model.jit_compile = False
+        return model
+
+    def _callbacks(self, cb: Any, clock: Any, log: Any, prep: Prepared, val_feed: Any) -> list[Any]:
+        """The session's jobs in the order they run at each batch end and each epoch end."""
+        snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
+        checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener)
+        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots)] if self.cfg.monitor == "val_chrf" else []
+        return [clock, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
+                cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
+                cb.PauseStop(clock, self.stop, self.pause), snapshots, cb.Validation(clock, val_feed), *chrf,
+                cb.BestSaver(clock, log, self.dir), checkpointer,
+                cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self.listener),
+                cb.EarlyStopping(clock, log, self.cfg.patience)]
+
+    def _run_fit(self, model: Any, feed: Any, first_epoch: int, jobs: list[Any], replicas: int, clock: Any) -> None:
+        from seqtui.callbacks import NonFiniteWeights
         from seqtui.feeding import train_epochs
 
         try:
             if replicas == 1:
-                train_epochs(self.model, feed, self.cfg.epochs, first_epoch, reporter)
+                train_epochs(model, feed, self.cfg.epochs, first_epoch, jobs)
             else:  # fit spreads each batch over the replicas
-                self.model.fit(feed, epochs=self.cfg.epochs, initial_epoch=first_epoch, verbose=0,
-                               callbacks=[reporter])
-        except SeqtuiError:
+                model.fit(feed, epochs=self.cfg.epochs, initial_epoch=first_epoch, verbose=0, callbacks=jobs)
+        except (SeqtuiError, NonFiniteWeights):
             raise
         except Exception as e:
             # With NaN weights TensorFlow's sparse optimizer updates can fail before a loss is reported.
-            if not _finite(self.model):
-                reporter.bad_loss = math.nan
-            else:
-                first_line = (str(e).strip().splitlines() or [""])[0]
-                raise TrainingFailed(f"{type(e).__name__} in epoch {reporter.epoch + 1}: {first_line}. The last "
-                                     f"good checkpoint and model are kept in {self.dir}") from e
+            if not _finite(model):
+                raise NonFiniteWeights("the next checkpoint") from None
+            first_line = (str(e).strip().splitlines() or [""])[0]
+            raise TrainingFailed(f"{type(e).__name__} in epoch {clock.epoch + 1}: {first_line}. "
+                                 f"{self._kept()}") from e
 
-    def _feeds(self, prep: Prepared, place: Any, first_epoch: int) -> tuple[Any, Any]:
+    def _kept(self) -> str:
+        """What is still on disk after a failure, read from the disk itself."""
+        checkpoint = bundle.read_checkpoint(self.dir)
+        if checkpoint is None:
+            return f"Nothing had been saved yet in {self.dir}"
+        state = checkpoint[1]
+        at = f"epoch {state['epoch']}" + (f", batch {state['batch']}" if state.get("batch") else "")
+        return f"The last good checkpoint ({at}) and model are kept in {self.dir}"
+
+    def _feeds(self, prep: Prepared, place: Any, first_epoch: int, model: Any) -> tuple[Any, Any]:
         """The training and validation batches, each global batch holding batch_size rows per replica."""
         from seqtui.feeding import BucketedBatches, rounding
 
@@ -208,83 +242,44 @@ class _Run:
         # the devices, so each device does a single-device step's work and an epoch takes fewer steps.
         size, split = self.cfg.batch_size * place.replicas, {"replicas": place.replicas,
                                                              "shard": (place.process, place.processes),
-                                                             "round_to": rounding(self.model)}
+                                                             "round_to": rounding(model)}
         return (BucketedBatches(prep.train, size, self.cfg.seed, first_epoch, steps=self.cfg.steps_per_epoch,
                                 for_fit=place.replicas > 1, **split),  # see _run_fit
                 # Validation only runs forward, where bigger batches cost nothing in memory worth counting
-                # and cut the steps: 4x batch_size took 10k pairs' validation from 0.40 s to 0.31 s.
+                # and cut the steps (README, Benchmarks).
                 BucketedBatches(prep.val, VAL_BATCHES * size, self.cfg.seed, shuffle=False, **split))
 
-    def _epoch_done(self, epoch: int, logs: dict[str, float], seconds: float, chars: int) -> None:
-        record = {"epoch": epoch + 1, "loss": logs.get("loss"),
-                  "accuracy": logs.get("sparse_categorical_accuracy"), "val_loss": logs.get("val_loss"),
-                  "val_accuracy": logs.get("val_sparse_categorical_accuracy"), "seconds": round(seconds, 3),
-                  "chars_per_second": round(chars / seconds, 1) if seconds > 0 else 0.0}
-        record = {k: (round(float(v), 6) if isinstance(v, float) else v) for k, v in record.items()}
-        engine = self._snapshot()
-        if self.cfg.monitor == "val_chrf":
-            record["val_chrf"] = round(_chrf(engine, self.prep.val_pairs), 3)
-        improved = _better(record, self.best, self.cfg.monitor)
-        if improved:
-            self.best = record
-            bundle.save_model(self.dir / bundle.MODEL, self.model)
-        record["best"] = improved
-        self.history.append(record)
-        bundle.write_history(self.dir, self.history)
-        self._checkpoint(epoch + 1, 0)
-        samples = list(zip([s for s, _ in self.probes], [t for _, t in self.probes],
-                           engine.translate_batch([s for s, _ in self.probes]), strict=True))
-        self.listener(EpochEnded(record, improved, samples, engine))
-        if self.cfg.patience and self.best and epoch + 1 - self.best["epoch"] >= self.cfg.patience:
-            self.reason = "early_stopped"
-            self.model.stop_training = True
-
-    def _snapshot(self) -> Any:
+    def _snapshot(self, model: Any, prep: Prepared) -> Any:
         from seqtui.decoding import Engine
         from seqtui.weights import from_model
 
-        max_len = self.cfg.max_output_len or 2 * self.prep.max_target_len
-        return Engine(from_model(self.model), self.prep.source, self.prep.target, max_len)
+        max_len = self.cfg.max_output_len or 2 * prep.max_target_len
+        return Engine(from_model(model), prep.source, prep.target, max_len)
 
-    def _maybe_checkpoint(self, epoch: int, batch: int) -> None:
-        every = self.cfg.checkpoint_every
-        if every and batch % every == 0:
-            self._checkpoint(epoch, batch)
-
-    def _checkpoint(self, epoch: int, batch: int) -> None:
-        state = {"epoch": epoch, "batch": batch, "history": self.history,
-                 "best_epoch": self.best["epoch"] if self.best else None}
-        path = bundle.write_checkpoint(self.dir, self.model, state)
-        if not bundle.exists(self.dir):  # before the first epoch ends: let translate work already
-            bundle.save_model(self.dir / bundle.MODEL, self.model)
-        self.listener(CheckpointSaved(str(path), epoch, batch))
-
-    def _ended(self, reason: str, epochs_done: int) -> TrainingEnded:
-        event = TrainingEnded(reason, epochs_done, self.best["epoch"] if self.best else None,
-                              self.best["val_loss"] if self.best else None, str(self.dir))
+    def _ended(self, reason: Reason, history: list[EpochRecord], best: EpochRecord | None = None,
+               note: str = "") -> TrainingEnded:
+        monitor = Monitor.of(self.cfg.monitor)
+        best = best or monitor.best_of(history)
+        event = TrainingEnded(reason, history[-1].epoch if history else 0, best.epoch if best else None,
+                              monitor.name, monitor.score(best) if best else None, str(self.dir), note)
         self.listener(event)
         return event
 
     def _meta(self, prep: Prepared) -> dict[str, Any]:
-        return {"config": self.cfg.to_dict(), "max_target_len": prep.max_target_len,
+        return {"config": self.cfg.to_dict(), "max_target_len": prep.max_target_len, "data": prep.fingerprint,
                 "split": {"files": [str(f) for f in prep.files], "train_pairs": len(prep.train_pairs),
                           "val_pairs": len(prep.val_pairs), "val_data": self.cfg.val_data,
                           "val_split": self.cfg.val_split, "num_samples": self.cfg.num_samples,
                           "sample": self.cfg.sample, "reverse": self.cfg.reverse}}
 
-    def _info(self, prep: Prepared, place: Any) -> dict[str, Any]:
+    def _info(self, prep: Prepared, place: Any, model: Any) -> RunInfo:
         from seqtui.backend import name
 
-        return {"data": ", ".join(f.name for f in prep.files), "train_pairs": len(prep.train_pairs),
-                "val_pairs": len(prep.val_pairs), "source_vocab": len(prep.source),
-                "target_vocab": len(prep.target), "architecture": self.cfg.architecture,
-                "latent_dim": self.cfg.latent_dim, "batch_size": self.cfg.batch_size,
-                "global_batch_size": self.cfg.batch_size * place.replicas,
-                "parameters": int(self.model.count_params()), "optimizer": self.cfg.optimizer,
-                "backend": name(), "devices": place.devices, "replicas": place.replicas,
-                "distribution": place.engine, "process": place.process, "processes": place.processes,
-                "skipped": prep.skipped, "prepare_seconds": round(prep.seconds, 3),
-                "model_dir": str(self.dir)}
+        return RunInfo(", ".join(f.name for f in prep.files), len(prep.train_pairs), len(prep.val_pairs),
+                       len(prep.source), len(prep.target), self.cfg.architecture, self.cfg.latent_dim,
+                       self.cfg.batch_size, self.cfg.batch_size * place.replicas, int(model.count_params()),
+                       self.cfg.optimizer, name(), list(place.devices), place.replicas, place.engine, place.process,
+                       place.processes, prep.skipped, round(prep.seconds, 3), str(self.dir), self.cfg.monitor)
 
 
 def _finite(model: Any) -> bool:
@@ -293,48 +288,9 @@ def _finite(model: Any) -> bool:
     return all(bool(np.isfinite(w).all()) for w in model.get_weights())
 
 
-def _better(record: dict[str, Any], best: dict[str, Any] | None, monitor: str) -> bool:
-    """Whether `record` beats `best` on `monitor` (lower val_loss, or higher val_chrf)."""
-    value = record.get(monitor)
-    if value is None or not math.isfinite(value):
-        return False
-    if best is None or best.get(monitor) is None:
-        return True
-    return value < best[monitor] if monitor == "val_loss" else value > best[monitor]
-
-
-def _best(history: list[dict[str, Any]], monitor: str) -> dict[str, Any] | None:
-    best = None
-    for record in history:
-        if _better(record, best, monitor):
-            best = record
-    return best
-
-
-def _chrf(engine: Any, pairs: list[data.Pair], most: int = 1000) -> float:
-    """chrF of greedy translations of (up to `most`, evenly spread) validation pairs."""
-    import sacrebleu
-
-    chosen = pairs[:: max(1, len(pairs) // most)][:most]
-    hyps = engine.translate_batch([s for s, _ in chosen])
-    return float(sacrebleu.corpus_chrf(hyps, [[t for _, t in chosen]]).score)
-
-
 def _probes(val_pairs: list[data.Pair]) -> list[data.Pair]:
     step = max(1, len(val_pairs) // SAMPLE_COUNT)
     return val_pairs[::step][:SAMPLE_COUNT]
-
-
-def _resumed_config(meta: dict[str, Any], current: Config) -> Config:
-    """The saved run's config, with only the settings that may change between sessions taken from now."""
-    from seqtui import config as config_lib
-
-    saved = dict(meta.get("config", {}))
-    saved.update({k: getattr(current, k) for k in RESUME_KEEPS})
-    try:
-        return config_lib.merge(current, saved)
-    except SeqtuiError as e:
-        raise BundleError(f"the saved run's config cannot be used: {e}") from None
 
 
 def _same_start(place: Any, epoch: int, batch: int) -> None:

@@ -41,8 +41,10 @@ def run(folder: Path, name: str, strategy: str, batch_size: int, jit_compile: st
     events: list[Any] = []
     training.train(cfg, events.append)
     started = next(e for e in events if isinstance(e, TrainingStarted))
-    info = {k: started.info[k] for k in ("backend", "devices", "replicas", "global_batch_size", "distribution")}
-    return {"info": info, "batches": started.batches, "history": bundle.read_history(folder / name),
+    info = {k: getattr(started.info, k) for k in ("backend", "devices", "replicas", "global_batch_size",
+                                                  "distribution")}
+    history = [r.to_dict() for r in bundle.read_history(folder / name)]
+    return {"info": info, "batches": started.batches, "history": history,
             "translation": bundle.load(folder / name).engine().translate("Go.").text}
 
 

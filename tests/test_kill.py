@@ -32,7 +32,7 @@ def check_loadable(model_dir: Path) -> int:
     path, state = checkpoint
     read_keras_file(path)
     history = bundle.read_history(model_dir)
-    assert [r["epoch"] for r in history] == list(range(1, len(history) + 1))
+    assert [r.epoch for r in history] == list(range(1, len(history) + 1))
     assert len(history) >= state["epoch"]  # the history file is written before the checkpoint names it
     if bundle.exists(model_dir):
         bundle.load(model_dir).engine().translate("Go.")

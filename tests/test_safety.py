@@ -1,7 +1,6 @@
 """Nothing lost: damaged files, foreign layers, the lock, NaN losses, interrupts and resume."""
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -14,9 +13,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from seqtui import bundle, config, lock, training
+from seqtui import bundle, config, training
 from seqtui.cli import app
-from seqtui.errors import BundleError, RunLocked, TrainingFailed
+from seqtui.errors import BundleError, TrainingFailed
+from seqtui.weights import read_keras_file
 from tests.conftest import TINY_FLAGS
 
 runner = CliRunner()
@@ -71,18 +71,6 @@ def test_foreign_layers_are_refused(trained_bundle, tmp_path, kind, module):
         bundle.load_keras_model(m / "model.keras")
 
 
-def test_lock_refuses_a_live_owner_and_takes_over_a_dead_one(tmp_path):
-    (tmp_path / lock.LOCK_NAME).write_text(f"{os.getppid()}\n")
-    with pytest.raises(RunLocked, match=f"already being trained by process {os.getppid()}"), lock.hold(tmp_path):
-        pass
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    (tmp_path / lock.LOCK_NAME).write_text(f"{dead.pid}\n")
-    with lock.hold(tmp_path):
-        assert (tmp_path / lock.LOCK_NAME).read_text().strip() == str(os.getpid())
-    assert not (tmp_path / lock.LOCK_NAME).exists()
-
-
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, tiny_corpus, monkeypatch):
     base = {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS}
     training.train(config.load(None, {**base, "epochs": 1}))
@@ -96,10 +84,14 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, tiny_corpus
         return model
 
     monkeypatch.setattr(bundle, "load_keras_model", exploding)
-    with pytest.raises(TrainingFailed, match=r"the loss became (nan|inf).*last good checkpoint \(epoch 1\)"):
+    # TensorFlow's sparse update fails on the NaN weights before a loss is reported; either way the message
+    # says what went wrong and names the checkpoint still on disk.
+    with pytest.raises(TrainingFailed, match=r"(the loss became (nan|inf)|the weights became non-finite).*"
+                                             r"last good checkpoint \(epoch 1\)"):
         training.train(config.load(None, {**base, "epochs": 3}), resume=True)
     assert bundle.read_checkpoint(tmp_path / "m") == good
-    assert bundle.load(tmp_path / "m").engine().translate("Go.") is not None
+    saved = read_keras_file(tmp_path / "m" / "model.keras")  # the model itself, not a fallback
+    assert all(np.isfinite(getattr(saved, f)).all() for f in ("enc_embed", "dec_kernel", "out_kernel"))
 
 
 def test_stop_event_mid_epoch_checkpoints_without_recording_the_epoch(tmp_path, tiny_corpus):
@@ -118,10 +110,10 @@ def test_stop_event_mid_epoch_checkpoints_without_recording_the_epoch(tmp_path, 
     assert ended.reason == "stopped" and ended.epochs_done == 1
     path, state = bundle.read_checkpoint(tmp_path / "m")
     assert (state["epoch"], state["batch"]) == (1, 2)
-    assert [r["epoch"] for r in bundle.read_history(tmp_path / "m")] == [1]
+    assert [r.epoch for r in bundle.read_history(tmp_path / "m")] == [1]
     ended = training.train(cfg, resume=True)
     assert ended.reason == "finished"
-    assert [r["epoch"] for r in bundle.read_history(tmp_path / "m")] == [1, 2, 3]
+    assert [r.epoch for r in bundle.read_history(tmp_path / "m")] == [1, 2, 3]
 
 
 def _train_cmd(corpus: Path, model_dir: Path, *extra: str) -> list[str]:
@@ -154,7 +146,7 @@ def test_signal_saves_prints_how_to_resume_and_exits_130(tmp_path, tiny_corpus, 
     resumed = subprocess.run(_train_cmd(tiny_corpus, m, "--epochs", str(done + 1), "--resume"), cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
-    assert [r["epoch"] for r in bundle.read_history(m)] == list(range(1, done + 2))
+    assert [r.epoch for r in bundle.read_history(m)] == list(range(1, done + 2))
 
 
 def test_second_trainer_on_the_same_folder_fails_at_once(tmp_path, tiny_corpus):

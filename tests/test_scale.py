@@ -225,7 +225,7 @@ def test_two_processes_train_as_one_data_parallel_run(tmp_path, jax_runs):
     histories = [bundle.read_history(tmp_path / f"m{i}") for i in range(2)]
     assert len(histories[0]) == 2
     for key in ("loss", "val_loss", "accuracy"):
-        assert [r[key] for r in histories[0]] == [r[key] for r in histories[1]]
-        assert [r[key] for r in histories[0]] == pytest.approx(column(jax_runs["parallel"], key)[:2], rel=1e-5)
+        assert [getattr(r, key) for r in histories[0]] == [getattr(r, key) for r in histories[1]]
+        assert [getattr(r, key) for r in histories[0]] == pytest.approx(column(jax_runs["parallel"], key)[:2], rel=1e-5)
     translations = {bundle.load(tmp_path / f"m{i}").engine().translate("Go.").text for i in range(2)}
     assert len(translations) == 1 and translations.pop().strip()

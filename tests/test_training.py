@@ -17,10 +17,12 @@ def test_bundle_files_and_history(trained_bundle):
     names = {p.name for p in trained_bundle.iterdir()}
     assert {"model.keras", "vocab.json", "config.json", "history.jsonl", "checkpoint"} <= names
     history = bundle.read_history(trained_bundle)
-    assert [r["epoch"] for r in history] == [1, 2, 3]
-    for r in history:
-        assert {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "chars_per_second"} <= set(r)
-    assert history[-1]["loss"] < history[0]["loss"]
+    assert [r.epoch for r in history] == [1, 2, 3]
+    raw = [json.loads(line) for line in (trained_bundle / "history.jsonl").read_text().splitlines()]
+    for line in raw:  # the file format other tools read
+        assert {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "chars_per_second"} <= set(line)
+    assert all(r.val_loss > 0 and 0 <= r.accuracy <= 1 and r.seconds > 0 for r in history)
+    assert history[-1].loss < history[0].loss
     meta = json.loads((trained_bundle / "config.json").read_text())
     assert meta["split"]["train_pairs"] == 32 and meta["split"]["val_pairs"] == 8
     assert meta["config"]["latent_dim"] == 32
@@ -33,7 +35,7 @@ def test_events_and_loss_falls(tmp_path, tiny_corpus):
     kinds = [type(e) for e in events]
     assert kinds[0] is TrainingStarted and kinds[-1] is TrainingEnded
     assert kinds.count(EpochEnded) == 4 and kinds.count(BatchEnded) == 4 * 4
-    losses = [e.record["loss"] for e in events if isinstance(e, EpochEnded)]
+    losses = [e.record.loss for e in events if isinstance(e, EpochEnded)]
     assert losses[-1] < losses[0]
     assert ended.reason == "finished" and ended.epochs_done == 4
     samples = next(e for e in events if isinstance(e, EpochEnded)).samples
@@ -45,7 +47,7 @@ def test_training_is_deterministic(tmp_path, tiny_corpus):
     for name in ("a", "b"):
         cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / name, **TINY_FLAGS, "epochs": 2})
         training.train(cfg)
-        runs.append([r["loss"] for r in bundle.read_history(tmp_path / name)])
+        runs.append([r.loss for r in bundle.read_history(tmp_path / name)])
     assert runs[0] == pytest.approx(runs[1], rel=1e-4)
 
 
@@ -63,7 +65,7 @@ def test_resume_continues_numbering(tmp_path, tiny_corpus):
     assert training.train(config.load(None, {**base, "epochs": 2}), resume=True).reason == "complete"
     ended = training.train(config.load(None, {**base, "epochs": 3}), resume=True)
     assert ended.epochs_done == 3
-    assert [r["epoch"] for r in bundle.read_history(tmp_path / "m")] == [1, 2, 3]
+    assert [r.epoch for r in bundle.read_history(tmp_path / "m")] == [1, 2, 3]
 
 
 def _encoded(n=50, longest=17):
@@ -112,8 +114,8 @@ def test_the_batch_loop_reports_running_means_that_end_as_the_epochs_record(tmp_
     training.train(cfg, lambda e: seen.append(e) if isinstance(e, events.BatchEnded) else None)
     record = bundle.read_history(tmp_path / "m")[0]
     assert [e.batch for e in seen] == list(range(1, seen[0].batches + 1))
-    assert seen[-1].loss == pytest.approx(record["loss"], rel=1e-5)
-    assert seen[-1].accuracy == pytest.approx(record["accuracy"], rel=1e-5)
+    assert seen[-1].loss == pytest.approx(record.loss, rel=1e-5)
+    assert seen[-1].accuracy == pytest.approx(record.accuracy, rel=1e-5)
     assert all(0 < e.loss < 10 and 0 <= e.accuracy <= 1 for e in seen)
 
 
@@ -139,7 +141,7 @@ def test_bfloat16_training_keeps_float32_weights_and_a_working_bundle(tmp_path, 
                              "precision": "mixed_bfloat16"})
     training.train(cfg)
     history = bundle.read_history(tmp_path / "m")
-    assert history[-1]["loss"] < history[0]["loss"]  # it learns
+    assert history[-1].loss < history[0].loss  # it learns
     translator = load(tmp_path / "m")
     assert isinstance(translator.translate("Go."), str)
     resumed = training.train(config.load(None, {**cfg.to_dict(), "epochs": 3}), resume=True)
@@ -155,6 +157,6 @@ def test_monitor_val_chrf_picks_the_best_epoch_by_chrf(tmp_path, tiny_corpus):
                              "monitor": "val_chrf"})
     training.train(cfg)
     history = bundle.read_history(tmp_path / "m")
-    assert all(0 <= r["val_chrf"] <= 100 for r in history)
-    best = [r for r in history if r["best"]][-1]
-    assert best["val_chrf"] == max(r["val_chrf"] for r in history)
+    assert all(0 <= r.val_chrf <= 100 for r in history)
+    best = [r for r in history if r.best][-1]
+    assert best.val_chrf == max(r.val_chrf for r in history)

@@ -17,12 +17,13 @@ from typing import Any
 from seqtui import config, events
 from seqtui.config import Config
 from seqtui.decoding import Settings
+from seqtui.records import EpochRecord, RunInfo
 from seqtui.vocab import Vocab
 
-INFO = {"data": "tiny.txt", "train_pairs": 32, "val_pairs": 8, "source_vocab": 46, "target_vocab": 54,
-        "architecture": "seq2seq", "latent_dim": 32, "batch_size": 8, "parameters": 15926,
-        "optimizer": "rmsprop", "backend": "tensorflow", "devices": ["/device:CPU:0"], "replicas": 1,
-        "skipped": "", "prepare_seconds": 0.01, "model_dir": "/srv/seqtui-demo/models"}
+INFO = RunInfo(data="tiny.txt", train_pairs=32, val_pairs=8, source_vocab=46, target_vocab=54,
+               architecture="seq2seq", latent_dim=32, batch_size=8, global_batch_size=8, parameters=15926,
+               optimizer="rmsprop", backend="tensorflow", devices=["/device:CPU:0"], replicas=1, skipped="",
+               prepare_seconds=0.01, model_dir="/srv/seqtui-demo/models")
 LOSSES = [(3.91, 3.70), (3.02, 2.95), (2.41, 2.52), (1.93, 2.31), (1.61, 2.27), (1.40, 2.33)]
 SAMPLES = [("Go.", "Va !", "Va !"), ("I see.", "Je comprends.", "Je compris."),
            ("Thanks.", "Merci.", "Merci."), ("Be calm.", "Sois calme.", "Sois came.")]
@@ -59,15 +60,14 @@ def scripted_trainer(epochs: int = len(LOSSES), batches: int = 4, hold: bool = F
                 listener(events.BatchEnded(epoch, batch, batches, loss, 0.1 * epoch, 0.25 * batch, 2400.0))
             improved = best is None or val_loss < best[1]
             best = (epoch, val_loss) if improved else best
-            record = {"epoch": epoch, "loss": loss, "accuracy": 0.1 * epoch, "val_loss": val_loss,
-                      "val_accuracy": 0.09 * epoch, "seconds": 1.0, "chars_per_second": 2400.0,
-                      "best": improved}
+            record = EpochRecord(epoch=epoch, loss=loss, accuracy=0.1 * epoch, val_loss=val_loss,
+                                 val_accuracy=0.09 * epoch, seconds=1.0, chars_per_second=2400.0, best=improved)
             listener(events.EpochEnded(record, improved, SAMPLES, FakeEngine(f"époque {epoch}")))
         assert best is not None
         while hold and not stop.is_set():
             time.sleep(0.02)
         reason = "stopped" if hold else "finished"
-        ended = events.TrainingEnded(reason, epochs, best[0], best[1], str(cfg.model_dir))
+        ended = events.TrainingEnded(reason, epochs, best[0], "val_loss", best[1], str(cfg.model_dir))
         listener(ended)
         return ended
 

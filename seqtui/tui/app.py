@@ -18,10 +18,9 @@ from textual.binding import Binding
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from seqtui import bundle
 from seqtui.config import Config
 from seqtui.decoding import Settings
-from seqtui.errors import BundleError, SeqtuiError
+from seqtui.errors import SeqtuiError
 from seqtui.events import TrainingEnded
 from seqtui.tui import follow as follow_files
 from seqtui.tui import latency
@@ -80,10 +79,8 @@ class SeqtuiApp(App[None]):
     def run_training(self, target: MessagePump, stop: StopSignal, pause: threading.Event) -> TrainingEnded:
         """Train with the core trainer, reporting to `target`. TensorFlow is first imported here."""
         stop.link(get_current_worker().cancelled_event)  # closing the app also stops (and saves)
-        try:
-            resume = resumable(self.cfg.model_dir)
-            return self.trainer(self.cfg, Relay(target), stop=stop, pause=pause, resume=resume,
-                                fresh=not resume)
+        try:  # t continues whatever the folder holds, by the same policy as `seqtui train --resume`
+            return self.trainer(self.cfg, Relay(target), stop=stop, pause=pause, resume=True)
         finally:
             target.post_message(TrainerExited())
 
@@ -131,20 +128,6 @@ class SeqtuiApp(App[None]):
         else:
             self.notify(f"{type(error).__name__}: {error}", title=f"Unexpected error in {event.worker.name}",
                         severity="error", timeout=15)
-
-
-def resumable(model_dir: Path) -> bool:
-    """Whether `t` resumes (a checkpoint exists) or starts fresh (the folder holds no run).
-
-    Raises:
-        BundleError: a model without a checkpoint: starting fresh would discard it.
-    """
-    if bundle.read_checkpoint(model_dir) is not None:
-        return True
-    if bundle.exists(model_dir):
-        raise BundleError(f"{model_dir} holds a model but no checkpoint to resume; pass another --model-dir, "
-                          "or discard it with `seqtui train --fresh`")
-    return False
 
 
 def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None = None,

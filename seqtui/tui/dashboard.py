@@ -17,11 +17,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from seqtui import bundle, config
+from seqtui import bundle
 from seqtui.config import Config
 from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
-from seqtui.training import RESUME_KEEPS
+from seqtui.records import EpochRecord, Monitor
+from seqtui.rundir import run_config
 from seqtui.tui import follow as follow_files
 from seqtui.tui import latency
 from seqtui.tui.confirm_quit import ConfirmQuit
@@ -50,24 +51,18 @@ ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (the monitore
            "stopped": "Stopped", "complete": "This run is already complete"}
 
 
-def best_record(records: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The last epoch the trainer marked best by its monitor (what it saved as model.keras); for records
-    without the mark, the one with the lowest val_loss."""
-    marked = [r for r in records if r.get("best")]
-    if marked:
-        return marked[-1]
-    scored = [r for r in records if isinstance(r.get("val_loss"), (int, float))]
-    return min(scored, key=lambda r: r["val_loss"], default=None)
+def best_record(records: list[EpochRecord], monitor: str) -> EpochRecord | None:
+    """The last epoch the trainer marked best (what it saved as model.keras); for records without
+    the mark (a run from before the marks), the best by the run's monitor."""
+    marked = [r for r in records if r.best]
+    return marked[-1] if marked else Monitor.of(monitor).best_of(records)
 
 
 def saved_config(saved: dict[str, Any], keep_from: Config | None = None) -> Config | None:
-    """A run's settings from its config.json (None if unusable); with `keep_from`, as resuming uses them."""
-    values = {k: v for k, v in saved.items() if k in config.FIELDS}
-    if keep_from is not None:
-        values.update({k: getattr(keep_from, k) for k in RESUME_KEEPS})
+    """A run's settings from its config.json, or None when this version cannot use them."""
     try:
-        return config.merge(Config(), values) if values else None
-    except SeqtuiError:  # written by another version
+        return run_config(saved, keep_from)
+    except SeqtuiError:
         return None
 
 
@@ -90,7 +85,7 @@ class Dashboard(Screen[None]):
         self.cfg, self.engines, self.settings = cfg, engines, settings
         self.follow_dir = follow
         self.followed_config: dict[str, Any] = {}
-        self.records: list[dict[str, Any]] = []
+        self.records: list[EpochRecord] = []
         self.epochs = cfg.epochs
         self.running = False
         self.quitting = False
@@ -194,7 +189,7 @@ class Dashboard(Screen[None]):
             self.records.clear()
             self.query_one(EpochTable).reset()
             self._draw_curves()
-        self.query_one(RunSettings).show_run(e.info, self.cfg, e.first_epoch, e.epochs, e.resumed)
+        self.query_one(RunSettings).show_run(e.info, e.first_epoch, e.epochs, e.resumed, e.note)
         if not self.pause_signal.is_set() and not self.stop_signal.is_set():
             self._progress().say(f"Training from epoch {e.first_epoch} of {e.epochs}", "bold")
 
@@ -206,21 +201,18 @@ class Dashboard(Screen[None]):
     def epoch_done(self, message: EpochDone) -> None:
         e = message.event
         self._add_record(e.record, e.best)
-        self.query_one(SamplesPanel).show(int(e.record["epoch"]), e.samples)
+        self.query_one(SamplesPanel).show(e.record.epoch, e.samples)
         if e.snapshot is not None:
-            self.engines.use_snapshot(e.snapshot, int(e.record["epoch"]))
+            self.engines.use_snapshot(e.snapshot, e.record.epoch)
 
     @on(TrainingStopped)
     def training_stopped(self, message: TrainingStopped) -> None:
         e = message.event
         self.ended = True
-        best = (f"best epoch {e.best_epoch} (val_loss {e.best_val_loss:.4f})" if e.best_epoch
-                else "no epoch finished")
         if e.reason == "complete":
-            text = f"{ENDINGS['complete']} ({e.epochs_done} epochs): raise --epochs to train further."
+            text = e.note
         else:
-            ending = ENDINGS.get(e.reason, e.reason)
-            text = f"{ending} after {e.epochs_done} epoch(s) · {best} · saved in {e.model_dir}"
+            text = f"{ENDINGS[e.reason]} after {e.epochs_done} epoch(s) · {e.best_text()} · saved in {e.model_dir}"
         self._progress().say(text, "bold green" if e.reason != "stopped" else "bold yellow")
         self.notify(text, title="Training")
 
@@ -260,12 +252,12 @@ class Dashboard(Screen[None]):
         if len(message.records) < len(self.records):  # the run was restarted with --fresh
             self.records.clear()
             self.query_one(EpochTable).reset()
-        known = {r["epoch"] for r in self.records}
-        best = best_record(message.records)
+        known = {r.epoch for r in self.records}
+        best = best_record(list(message.records), str(message.config.get("monitor", "val_loss")))
         for record in message.records:
-            if record["epoch"] not in known:
+            if record.epoch not in known:
                 self._add_record(record, record is best)
-        done = message.records[-1]["epoch"] if message.records else 0
+        done = message.records[-1].epoch if message.records else 0
         ckpt = message.checkpoint or {}
         batch = f", batch {ckpt['batch']} of the next" if ckpt.get("batch") else ""
         state = "trainer running" if message.running else "trainer not running"
@@ -284,23 +276,23 @@ class Dashboard(Screen[None]):
             settings.show_config(self.cfg)
             self._progress().say("Press t to start training.")
             return
-        best = best_record(records)
+        saved = saved_config(follow_files.read_config(self.cfg.model_dir), keep_from=self.cfg)
+        best = best_record(records, (saved or self.cfg).monitor)
         for record in records:
             self._add_record(record, record is best)
-        saved = saved_config(follow_files.read_config(self.cfg.model_dir), keep_from=self.cfg)
         note = f"saved run: {len(records)} epoch(s) in {self.cfg.model_dir}; t resumes it with these settings"
         settings.show_config(saved or self.cfg, note)
         self._progress().say(f"Saved run with {len(records)} epoch(s): press t to resume it.")
 
-    def _add_record(self, record: dict[str, Any], best: bool) -> None:
+    def _add_record(self, record: EpochRecord, best: bool) -> None:
         self.records.append(record)
         self.query_one(EpochTable).add_record(record, best)
         self._draw_curves()
 
     def _draw_curves(self) -> None:
-        epochs = [int(r["epoch"]) for r in self.records]
+        epochs = [r.epoch for r in self.records]
         for plot in self.query(CurvePlot):
-            plot.set_data(epochs, {name: [r.get(name) for r in self.records] for name, _ in plot.series})
+            plot.set_data(epochs, {name: [getattr(r, name) for r in self.records] for name, _ in plot.series})
 
     @property
     def seqtui(self) -> SeqtuiApp:

@@ -8,6 +8,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
+from seqtui.records import EpochRecord
+
 COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "characters per second")
 # Fixed widths: the layout does not shift as numbers grow, and never waits for the table to re-measure.
 WIDTHS = (5, 7, 8, 8, 12, 7, 21)
@@ -32,15 +34,14 @@ class EpochTable(DataTable):
             label = Text(name, justify="left" if name == "epoch" else "right")  # over right-aligned numbers
             self.add_column(label, key=name, width=width)
 
-    def add_record(self, record: dict[str, Any], best: bool) -> None:
+    def add_record(self, record: EpochRecord, best: bool) -> None:
         """Append one epoch; `best` moves the star to it."""
-        epoch = int(record["epoch"])
+        epoch = record.epoch
         key = str(epoch)
         if key in self.rows:  # a resumed run repeats nothing, but a followed file may be re-read
             return
-        cells = [_number(record.get("loss"), 4), _number(record.get("accuracy"), 4),
-                 _number(record.get("val_loss"), 4), _number(record.get("val_accuracy"), 4),
-                 _number(record.get("seconds"), 1), _number(record.get("chars_per_second"), 0)]
+        cells = [_number(record.loss, 4), _number(record.accuracy, 4), _number(record.val_loss, 4),
+                 _number(record.val_accuracy, 4), _number(record.seconds, 1), _number(record.chars_per_second, 0)]
         self.add_row(self._epoch_cell(epoch, False), *(Text(c, justify="right") for c in cells), key=key)
         if best:
             self.mark_best(epoch)

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from seqtui import bundle, lock
+from seqtui.records import EpochRecord
 
 
 @dataclass(frozen=True)
 class RunFiles:
     """A snapshot of a model folder: finished epochs, the run's config, last checkpoint, trainer alive."""
 
-    records: tuple[dict[str, Any], ...]
+    records: tuple[EpochRecord, ...]
     config: dict[str, Any]
     checkpoint: dict[str, Any] | None
     running: bool

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from seqtui.config import Config
+from seqtui.records import RunInfo
 
 
 def _pairs(items: list[tuple[str, Any]]) -> Text:
@@ -41,21 +42,19 @@ class RunSettings(Static):
         """Only a note (the settings are not known yet)."""
         self.update(Text(note, style="italic"))
 
-    def show_run(self, info: dict[str, Any], cfg: Config, first_epoch: int, epochs: int,
-                 resumed: bool) -> None:
-        """The prepared run, as the trainer reported it."""
+    def show_run(self, info: RunInfo, first_epoch: int, epochs: int, resumed: bool, note: str = "") -> None:
+        """The prepared run, as the trainer reported it (`note`: how a resumed run started)."""
         start = f"resumed at epoch {first_epoch}" if resumed else "new run"
         lines = [
-            _pairs([("data", info.get("data", "")), ("pairs", f"{info.get('train_pairs', 0):,} train + "
-                                                               f"{info.get('val_pairs', 0):,} val"),
-                    ("model", info.get("model_dir", cfg.model_dir))]),
-            _pairs([("architecture", info.get("architecture")), ("latent", info.get("latent_dim")),
-                    ("vocab", f"{info.get('source_vocab')}→{info.get('target_vocab')}"),
-                    ("parameters", f"{info.get('parameters', 0):,}")]),
-            _pairs([("batch", info.get("batch_size")), ("epochs", epochs),
-                    ("optimizer", info.get("optimizer")),
-                    ("on", f"{info.get('backend')} {', '.join(info.get('devices', []))}"), ("", start)]),
+            _pairs([("data", info.data), ("pairs", f"{info.train_pairs:,} train + {info.val_pairs:,} val"),
+                    ("model", info.model_dir)]),
+            _pairs([("architecture", info.architecture), ("latent", info.latent_dim),
+                    ("vocab", f"{info.source_vocab}→{info.target_vocab}"), ("parameters", f"{info.parameters:,}")]),
+            _pairs([("batch", info.batch_size), ("epochs", epochs), ("optimizer", info.optimizer),
+                    ("on", f"{info.backend} {', '.join(info.devices)}"), ("", start)]),
         ]
-        if info.get("skipped"):
-            lines.append(Text(str(info["skipped"]), style="yellow"))
+        if info.skipped:
+            lines.append(Text(info.skipped, style="yellow"))
+        if note:
+            lines.append(Text(note, style="italic"))
         self.update(Text("\n").join(lines))

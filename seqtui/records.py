@@ -1,0 +1,118 @@
+"""Typed records that cross module boundaries: an epoch's history line, a run's shape, the monitor.
+
+The history file stays one JSON object per line; these classes are how the code reads and writes it,
+so the trainer, the CLI printer, the dashboard and the benchmarks agree on every field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Reason = Literal["finished", "early_stopped", "stopped", "complete"]
+"""Why training returned: ran its epochs, stopped early on the monitor, was asked to stop, or had
+nothing to do (the run was already complete)."""
+
+Start = Literal["new", "checkpoint", "model"]
+"""How a run began: from scratch, exactly from a checkpoint, or from a saved model's weights."""
+
+
+@dataclass(frozen=True)
+class Monitor:
+    """What picks the best epoch and drives early stopping: a history field and its direction."""
+
+    name: str
+    mode: Literal["min", "max"]
+
+    @classmethod
+    def of(cls, name: str) -> Monitor:
+        """The monitor for a config's `monitor` value (val_loss is lowest-best, val_chrf highest-best)."""
+        return cls(name, "max" if name == "val_chrf" else "min")
+
+    def score(self, record: EpochRecord) -> float | None:
+        value = getattr(record, self.name, None)
+        return float(value) if value is not None and math.isfinite(value) else None
+
+    def better(self, record: EpochRecord, best: EpochRecord | None) -> bool:
+        """Whether `record` beats `best` (a record without a finite score never does)."""
+        value = self.score(record)
+        if value is None:
+            return False
+        held = self.score(best) if best is not None else None
+        if held is None:
+            return True
+        return value < held if self.mode == "min" else value > held
+
+    def best_of(self, history: list[EpochRecord]) -> EpochRecord | None:
+        best = None
+        for record in history:
+            if self.better(record, best):
+                best = record
+        return best
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One finished epoch, as history.jsonl stores it."""
+
+    epoch: int
+    loss: float | None = None
+    accuracy: float | None = None
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+    val_chrf: float | None = None
+    seconds: float = 0.0
+    chars_per_second: float = 0.0
+    best: bool = False
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> EpochRecord:
+        """A record from a history line; unknown keys (from a newer version) are ignored.
+
+        Raises:
+            TypeError, ValueError: the line is not a record.
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in raw.items() if k in names}
+        record = cls(**values)
+        if not isinstance(record.epoch, int) or record.epoch < 1:
+            raise ValueError(f"bad epoch {record.epoch!r}")
+        return record
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        if out["val_chrf"] is None:  # only runs monitored by chrF score it
+            del out["val_chrf"]
+        return out
+
+    def marked(self, best: bool) -> EpochRecord:
+        return dataclasses.replace(self, best=best)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The run's shape, known once data is prepared and the model is built."""
+
+    data: str
+    train_pairs: int
+    val_pairs: int
+    source_vocab: int
+    target_vocab: int
+    architecture: str
+    latent_dim: int
+    batch_size: int
+    global_batch_size: int
+    parameters: int
+    optimizer: str
+    backend: str
+    devices: list[str] = field(default_factory=list)
+    replicas: int = 1
+    distribution: str = ""
+    process: int = 0
+    processes: int = 1
+    skipped: str = ""
+    prepare_seconds: float = 0.0
+    model_dir: str = ""
+    monitor: str = "val_loss"

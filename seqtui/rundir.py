@@ -1,0 +1,288 @@
+"""The one owner of a run's folder: what makes a folder a seqtui bundle, which files are its own, and
+the resume policy that the CLI, the dashboard and the Python API all share.
+
+A folder is a seqtui bundle when it holds the manifest `seqtui.json` (or, for bundles written before
+the manifest existed, a `config.json` and `vocab.json` in seqtui's own format). seqtui writes into a
+folder only when it is empty or a bundle, and then only the bundle's own files; a folder holding
+anything else is refused, naming what it holds. `clear` (for --fresh) deletes only the bundle's own
+files, never a folder or a file it did not write.
+
+The policy (`RunDir.plan`): a checkpoint resumes exactly; a model without a checkpoint continues
+from the model's weights with a new optimizer, saying so; nothing there starts a new run. A run that
+ended (its epochs done, or stopped early and still out of patience) is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seqtui import atomic, bundle, lock
+from seqtui.config import Config
+from seqtui.errors import BundleError, SeqtuiError
+from seqtui.records import EpochRecord, Monitor, Start
+
+MANIFEST = "seqtui.json"
+KIND = "seqtui-run"
+OWN_FILES = frozenset({bundle.MODEL, bundle.VOCAB, bundle.META, bundle.HISTORY, MANIFEST, lock.LOCK_NAME})
+_CKPT_FILE = re.compile(r"ckpt-\d{5}-\d{6}\.keras")
+# What atomic.py leaves behind when killed mid-write: `.<own name>.<random>.tmp|.keras`.
+_TEMP = re.compile(r"\.(?P<name>[^/]+?)\.[^./]+\.(tmp|keras)")
+_PROBE = ".write-test"
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    """Where a training session begins, decided by `RunDir.plan`.
+
+    Attributes:
+        start: new, checkpoint (exact resume) or model (the model's weights, a new optimizer).
+        weights: the .keras file to load (None for a new run).
+        epoch, batch: the epochs done and, for a mid-epoch checkpoint, the batches of the next one done.
+        history: the records of the epochs kept.
+        note: what to tell the user about this start ("" for a plain new run).
+        complete: nothing to train: the run already ended.
+    """
+
+    start: Start
+    weights: Path | None = None
+    epoch: int = 0
+    batch: int = 0
+    history: list[EpochRecord] = field(default_factory=list)
+    note: str = ""
+    complete: bool = False
+
+
+class RunDir:
+    """A model folder, seen as seqtui's bundle or as somebody else's files."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    # -- what is there -------------------------------------------------------------------------------
+
+    def is_bundle(self) -> bool:
+        """Whether the folder carries seqtui's manifest, or is a bundle from before the manifest."""
+        manifest = self.manifest()
+        if manifest.get("kind") == KIND:
+            return True
+        vocab, meta = _json(self.path / bundle.VOCAB), _json(self.path / bundle.META)
+        return isinstance(vocab, dict) and "reserved" in vocab and isinstance(meta, dict) and "format" in meta
+
+    def manifest(self) -> dict[str, Any]:
+        found = _json(self.path / MANIFEST)
+        return found if isinstance(found, dict) else {}
+
+    def foreign(self) -> list[str]:
+        """Names in the folder that are not a bundle's own files (folders end in '/').
+
+        In a folder that is not a bundle every name is foreign, even one that a bundle would use (a
+        user's own config.json), except the lock and the temporaries that only seqtui makes.
+        """
+        if not self.path.is_dir():
+            return []
+        ours = self.is_bundle()
+        out = []
+        for entry in sorted(self.path.iterdir()):
+            if ours and entry.name == bundle.CKPT_DIR and entry.is_dir() and not entry.is_symlink():
+                out += [f"{bundle.CKPT_DIR}/{n}" for n in _foreign_in_checkpoints(entry)]
+            elif not (entry.is_file() and not entry.is_symlink() and _own_name(entry.name, ours)):
+                out.append(entry.name + ("/" if entry.is_dir() else ""))
+        return out
+
+    def has_run(self) -> bool:
+        """Whether there is anything to lose: a model, a checkpoint or a history."""
+        return (bundle.exists(self.path) or (self.path / bundle.CKPT_DIR / bundle.CKPT_POINTER).is_file()
+                or (self.path / bundle.HISTORY).is_file())
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def open_for_writing(self) -> None:
+        """Make sure seqtui may write here: a new or empty folder, or a bundle with nothing else in it.
+
+        Raises:
+            BundleError: a file where the folder should be, files that are not a bundle's, or no write access.
+        """
+        if self.path.exists() and not self.path.is_dir():
+            raise BundleError(f"{self.path}: model_dir is a file, not a folder")
+        self._refuse_foreign()
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            probe = self.path / _PROBE
+            probe.write_text("")
+            probe.unlink()
+        except OSError as e:
+            raise BundleError(f"{self.path}: cannot write to the model folder ({e.strerror or e})") from None
+
+    def _refuse_foreign(self) -> None:
+        others = self.foreign()
+        if not others:
+            return
+        shown = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
+        raise BundleError(f"{self.path} holds files that are not a seqtui model's ({shown}); seqtui writes only "
+                          "into an empty folder or its own bundle: pass another --model-dir, e.g. "
+                          f"{self.path / 'run'}")
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder's training lock (RunLocked if another trainer holds it)."""
+        with lock.hold(self.path):
+            self._refuse_foreign()  # re-checked under the lock: nothing may have appeared since
+            for folder in (self.path, self.path / bundle.CKPT_DIR):
+                atomic.remove_stale(folder)  # no writer is alive: its temporaries are garbage
+            yield
+
+    def claim(self) -> None:
+        """Write the manifest that marks the folder as a seqtui bundle (once, before any other file)."""
+        if self.manifest().get("kind") != KIND:
+            atomic.write_json(self.path / MANIFEST, {"kind": KIND, "format": bundle.FORMAT, "ended": None})
+
+    def mark_ended(self, reason: str | None, epoch: int = 0) -> None:
+        """Record that the run ended (finished or early_stopped), or that it goes on (None)."""
+        ended = {"reason": reason, "epoch": epoch} if reason else None
+        atomic.write_json(self.path / MANIFEST, {**self.manifest(), "kind": KIND, "format": bundle.FORMAT,
+                                                 "ended": ended})
+
+    def clear(self) -> None:
+        """Delete the bundle's own files (for --fresh); anything else stops it before it deletes anything."""
+        if not self.path.is_dir():
+            return
+        self._refuse_foreign()
+        ckpt = self.path / bundle.CKPT_DIR
+        if ckpt.is_dir():
+            for f in ckpt.iterdir():
+                f.unlink()
+            ckpt.rmdir()
+        for name in (bundle.MODEL, bundle.HISTORY, bundle.META, bundle.VOCAB):
+            (self.path / name).unlink(missing_ok=True)
+        self.mark_ended(None)
+
+    # -- the resume policy -----------------------------------------------------------------------------
+
+    def plan(self, cfg: Config, resume: bool, fresh: bool) -> StartPlan:
+        """Where training starts (see the module docstring); `fresh` clears the bundle first.
+
+        Raises:
+            SeqtuiError: a run is there and neither resume nor fresh was asked for.
+        """
+        if fresh:
+            self.clear()
+            return StartPlan("new")
+        checkpoint = bundle.read_checkpoint(self.path)
+        has_model = bundle.exists(self.path)
+        if checkpoint is None and not has_model:
+            note = f"No checkpoint or model in {self.path}: starting a new run." if resume else ""
+            return StartPlan("new", note=note)
+        if not resume:
+            held = " and ".join(n for n, ok in [(bundle.MODEL, has_model), ("a checkpoint", checkpoint)] if ok)
+            raise SeqtuiError(f"{self.path} already holds {held}; pass --resume to continue that run "
+                              "or --fresh to discard it")
+        if checkpoint is not None:
+            path, state = checkpoint
+            history = _records(state.get("history", []), path)
+            plan = StartPlan("checkpoint", path, _int(state, "epoch", path), _int(state, "batch", path), history)
+        else:
+            plan = self._from_model()
+        return self._completed(plan, cfg)
+
+    def _from_model(self) -> StartPlan:
+        history = bundle.read_history(self.path)
+        marked = [r for r in history if r.best]
+        epoch = marked[-1].epoch if marked else 0
+        kept = [r for r in history if r.epoch <= epoch]
+        dropped = len(history) - len(kept)
+        lost = f"; the {dropped} later epoch(s) had no checkpoint and are trained again" if dropped else ""
+        where = f"epoch {epoch}" if epoch else "its weights"
+        note = (f"No checkpoint in {self.path}: continuing from {bundle.MODEL} ({where}) with a new optimizer"
+                f"{lost}.")
+        return StartPlan("model", self.path / bundle.MODEL, epoch, 0, kept, note)
+
+    def _completed(self, plan: StartPlan, cfg: Config) -> StartPlan:
+        """The plan marked complete when the run's epochs are done or early stopping still holds."""
+        ended = self.manifest().get("ended") or {}
+        best = Monitor.of(cfg.monitor).best_of(plan.history)
+        out_of_patience = (ended.get("reason") == "early_stopped" and cfg.patience > 0 and best is not None
+                           and plan.epoch - best.epoch >= cfg.patience)
+        if plan.epoch >= cfg.epochs or out_of_patience:
+            return StartPlan(plan.start, plan.weights, plan.epoch, plan.batch, plan.history, plan.note, True)
+        return plan
+
+
+RESUME_KEEPS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "strategy")
+"""The settings a resumed run takes from now; every other one is the saved run's."""
+
+
+def run_config(saved: Any, keep_from: Config | None = None) -> Config:
+    """A saved run's settings (config.json's `config`), the one reader of them; with `keep_from`, as
+    resuming uses them: the saved settings, but RESUME_KEEPS from `keep_from`.
+
+    Raises:
+        BundleError: no settings, or settings this version cannot use.
+    """
+    from seqtui import config as config_lib
+
+    if not isinstance(saved, dict) or not saved:
+        raise BundleError("config.json records no settings; retrain with `seqtui train --fresh`")
+    values = {k: v for k, v in saved.items() if k in config_lib.FIELDS}
+    if keep_from is not None:
+        values.update({k: getattr(keep_from, k) for k in RESUME_KEEPS})
+    try:
+        return config_lib.merge(keep_from or Config(), values)
+    except SeqtuiError as e:
+        raise BundleError(f"the saved run's config cannot be used: {e}") from None
+
+
+def ended_note(plan: StartPlan, cfg: Config, model_dir: Path) -> str:
+    """Why a complete run has nothing to train, and how to train it further."""
+    if plan.epoch >= cfg.epochs:
+        return (f"The run in {model_dir} is complete ({plan.epoch} epochs); pass a larger --epochs to continue it.")
+    return (f"The run in {model_dir} stopped early at epoch {plan.epoch} ({cfg.monitor} no better for "
+            f"{cfg.patience} epochs); it is complete. Pass a larger --patience (or 0) to train it further.")
+
+
+def _own_name(name: str, in_bundle: bool) -> bool:
+    if name in (lock.LOCK_NAME, _PROBE) or (in_bundle and name in OWN_FILES):
+        return True
+    temp = _TEMP.fullmatch(name)
+    return bool(temp and temp.group("name") in OWN_FILES)
+
+
+def _foreign_in_checkpoints(folder: Path) -> list[str]:
+    out = []
+    for entry in sorted(folder.iterdir()):
+        name = entry.name
+        temp = _TEMP.fullmatch(name)
+        ours = entry.is_file() and not entry.is_symlink() and (
+            name == bundle.CKPT_POINTER or _CKPT_FILE.fullmatch(name)
+            or (temp and (temp.group("name") == bundle.CKPT_POINTER or _CKPT_FILE.fullmatch(temp.group("name")))))
+        if not ours:
+            out.append(name + ("/" if entry.is_dir() else ""))
+    return out
+
+
+def _json(path: Path) -> Any:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(bundle.JSON_LIMIT + 1)
+        return json.loads(raw) if len(raw) <= bundle.JSON_LIMIT else None
+    except (OSError, ValueError):
+        return None
+
+
+def _records(raw: Any, where: Path) -> list[EpochRecord]:
+    try:
+        return [EpochRecord.from_dict(r) for r in raw]
+    except (TypeError, ValueError, AttributeError) as e:
+        raise BundleError(f"{where}: damaged history in the checkpoint ({e}); start again with --fresh") from None
+
+
+def _int(state: dict[str, Any], key: str, where: Path) -> int:
+    value = state.get(key, 0)
+    if not isinstance(value, int) or value < 0:
+        raise BundleError(f"{where}: damaged checkpoint state ({key} = {value!r}); start again with --fresh")
+    return value
