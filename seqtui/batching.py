@@ -35,10 +35,6 @@ class Encoded:
     def __len__(self) -> int:
         return len(self.sources)
 
-    def characters(self) -> int:
-        """Real (unpadded) characters, source and target, as counted for throughput."""
-        return int(sum(len(s) for s in self.sources) + sum(len(t) - 1 for t in self.targets))
-
 
 def _round_up(n: int, to: int) -> int:
     return max(to, -(-n // to) * to)

@@ -19,7 +19,6 @@ import typer
 from seqtui.config import FIELDS
 
 _SKIP = {"metrics"}  # a list: set it in the config file
-_TYPES = {int: int, float: float, str: str, bool: bool}
 
 
 def _flag(name: str) -> inspect.Parameter:

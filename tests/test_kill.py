@@ -34,8 +34,9 @@ def check_loadable(model_dir: Path) -> int:
     history = bundle.read_history(model_dir)
     assert [r.epoch for r in history] == list(range(1, len(history) + 1))
     assert len(history) >= state["epoch"]  # the history file is written before the checkpoint names it
-    if bundle.exists(model_dir):
-        bundle.load(model_dir).engine().translate("Go.")
+    if bundle.exists(model_dir):  # model.keras itself, not engine(), which would fall back to the checkpoint
+        read_keras_file(model_dir / bundle.MODEL)
+        bundle.load(model_dir).engine().translate("Go.")  # and it decodes
     return state["epoch"]
 
 

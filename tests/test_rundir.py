@@ -102,8 +102,9 @@ def test_an_early_stopped_run_is_complete_until_patience_is_raised(tmp_path, tin
 
 
 async def test_the_dashboard_key_uses_the_same_resume_policy(tmp_path):
-    from seqtui.tui.app import make_app
     from tui_fakes import tiny_config
+
+    from seqtui.tui.app import make_app
 
     seen = {}
 

@@ -42,10 +42,6 @@ class EpochDone(Relayed[events.EpochEnded], bubble=False):
     """An epoch finished, with its record, sample translations and a decoding snapshot."""
 
 
-class CheckpointWritten(Relayed[events.CheckpointSaved], bubble=False):
-    """A checkpoint is on disk."""
-
-
 class TrainingStopped(Relayed[events.TrainingEnded], bubble=False):
     """The trainer reported how the run ended (finished, early_stopped, stopped or complete)."""
 

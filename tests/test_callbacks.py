@@ -1,0 +1,189 @@
+"""Each of the trainer's callbacks alone, on a tiny real model and feed, as Keras tests its own."""
+
+import math
+import threading
+
+import numpy as np
+import pytest
+
+from seqtui import bundle, config
+from seqtui.backend import import_keras
+from seqtui.batching import Encoded
+from seqtui.records import EpochRecord, Monitor
+from seqtui.vocab import Vocab
+from tests.conftest import TINY_FLAGS, TINY_PAIRS
+
+keras = import_keras()
+from seqtui import callbacks as cb  # noqa: E402  (needs Keras imported the quiet way first)
+from seqtui import model as model_lib  # noqa: E402
+from seqtui.feeding import BucketedBatches, train_epochs  # noqa: E402
+
+
+@pytest.fixture
+def setup():
+    cfg = config.merge(config.Config(), TINY_FLAGS)
+    src, tgt = Vocab.build(s for s, _ in TINY_PAIRS), Vocab.build(t for _, t in TINY_PAIRS)
+    model = model_lib.build(cfg, len(src), len(tgt))
+    model.jit_compile = False
+    feed = BucketedBatches(Encoded.from_pairs(TINY_PAIRS[:32], src, tgt), 8, 7, round_to=1)
+    val = BucketedBatches(Encoded.from_pairs(TINY_PAIRS[32:], src, tgt), 8, 7, shuffle=False, round_to=1)
+    return model, feed, val
+
+
+def run(model, feed, jobs, epochs=2):
+    clock = next(j for j in jobs if isinstance(j, cb.EpochClock))
+    train_epochs(model, feed, epochs, 0, jobs)
+    return clock
+
+
+class Poison(keras.callbacks.Callback):
+    """Replaces the loss of batch `at` of epoch `epoch` with NaN, as an overflowing step would."""
+
+    def __init__(self, epoch: int, at: int) -> None:
+        super().__init__()
+        self.epoch, self.at, self.now = epoch, at, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.now = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.now, batch) == (self.epoch, self.at):
+            logs["loss"] = math.nan
+
+
+def test_nan_guard_stops_at_the_first_non_finite_loss(setup):
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    run(model, feed, [Poison(1, 1), clock, cb.NanGuard(clock)], epochs=3)
+    assert (clock.epoch, clock.batches_done) == (1, 1)  # stopped right there, in epoch 2
+    assert math.isnan(clock.bad_loss) and not clock.complete
+
+
+def test_pause_waits_and_stop_ends_after_the_current_batch(setup):
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    stop, pause = threading.Event(), threading.Event()
+    seen = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(batch)
+            if batch == 0:
+                pause.set()
+                threading.Timer(0.3, stop.set).start()  # released by stop, not by a resume
+
+    job = cb.PauseStop(clock, stop, pause)
+    run(model, feed, [clock, Watch(), job], epochs=2)
+    assert job.stopped and seen == [0] and clock.batches_done == 1
+
+
+def test_validation_adds_masked_scores_to_the_logs(setup):
+    model, feed, val = setup
+    clock = cb.EpochClock(feed)
+    logs = {}
+
+    class Keep(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, epoch_logs=None):
+            logs.update(epoch_logs)
+
+    run(model, feed, [clock, cb.Validation(clock, val), Keep()], epochs=1)
+    assert 0 < logs["val_loss"] < 10 and 0 <= logs["val_sparse_categorical_accuracy"] <= 1
+
+
+def test_best_saver_saves_only_an_improving_epoch(setup, tmp_path):
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    log = cb.RunLog(Monitor.of("val_loss"))
+    scores = iter([2.0, 3.0, 1.5])
+
+    class Score(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_loss"] = next(scores)
+
+    saves = []
+    real = bundle.save_model
+    bundle.save_model = lambda path, m: saves.append(clock.epoch) or real(path, m)
+    try:
+        run(model, feed, [clock, Score(), cb.BestSaver(clock, log, tmp_path)], epochs=3)
+    finally:
+        bundle.save_model = real
+    assert saves == [0, 2] and [r.best for r in log.records] == [True, False, True]
+    assert log.best.epoch == 3 and log.best.val_loss == 1.5
+
+
+def test_checkpointer_writes_history_then_a_checkpoint_each_epoch(setup, tmp_path):
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    log = cb.RunLog(Monitor.of("val_loss"))
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            log.records.append(EpochRecord(epoch + 1, loss=1.0))
+
+    events = []
+    run(model, feed, [clock, Record(), cb.Checkpointer(clock, log, tmp_path, events.append)], epochs=2)
+    path, state = bundle.read_checkpoint(tmp_path)
+    assert (state["epoch"], state["batch"]) == (2, 0) and path.name == "ckpt-00002-000000.keras"
+    assert [r.epoch for r in bundle.read_history(tmp_path)] == [1, 2]
+    assert [(e.epoch, e.batch) for e in events] == [(1, 0), (2, 0)]
+
+
+def test_every_n_batches_checkpoints_mid_epoch(setup, tmp_path):
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    events = []
+    checkpointer = cb.Checkpointer(clock, cb.RunLog(Monitor.of("val_loss")), tmp_path, events.append)
+    run(model, feed, [clock, cb.EveryNBatches(clock, checkpointer, 2), checkpointer], epochs=1)
+    assert [(e.epoch, e.batch) for e in events][:2] == [(0, 2), (0, 4)]
+
+
+def test_a_checkpoint_is_refused_for_non_finite_weights(setup, tmp_path):
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    checkpointer = cb.Checkpointer(clock, cb.RunLog(Monitor.of("val_loss")), tmp_path, lambda e: None)
+    checkpointer.set_model(model)
+    checkpointer.save(1, 0)
+    bias = model.get_layer("output").bias
+    bias.assign(np.full(bias.shape, np.inf, dtype="float32"))
+    with pytest.raises(cb.NonFiniteWeights):
+        checkpointer.save(2, 0)
+    assert bundle.read_checkpoint(tmp_path)[1]["epoch"] == 1  # the good one stays
+
+
+def test_early_stopping_ends_the_run_after_patience_epochs_without_progress(setup):
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    log = cb.RunLog(Monitor.of("val_chrf"))
+    chrf = iter([10.0, 12.0, 11.0, 11.5, 13.0, 9.0])
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            record = EpochRecord(epoch + 1, val_chrf=next(chrf))
+            best = log.monitor.better(record, log.best)
+            log.records.append(record.marked(best))
+            log.best = record if best else log.best
+
+    run(model, feed, [clock, Record(), cb.EarlyStopping(clock, log, patience=2)], epochs=6)
+    assert log.reason == "early_stopped" and log.epochs_done == 4  # best at 2 (higher chrF is better)
+
+
+def test_sample_probes_report_the_epoch_with_its_translations(setup):
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    log = cb.RunLog(Monitor.of("val_loss"), [EpochRecord(1, best=True)])
+
+    class Engine:
+        def translate_batch(self, texts):
+            return [t.upper() for t in texts]
+
+    events = []
+    job = cb.SampleProbes(clock, log, [("Go.", "Va !")], lambda: Engine(), events.append)
+    run(model, feed, [clock, job], epochs=1)
+    assert events[0].samples == [("Go.", "Va !", "GO.")] and events[0].best and events[0].record.epoch == 1
+
+
+def test_monitor_directions():
+    low, high = EpochRecord(1, val_loss=1.0, val_chrf=10.0), EpochRecord(2, val_loss=2.0, val_chrf=20.0)
+    assert Monitor.of("val_loss").best_of([low, high]) is low
+    assert Monitor.of("val_chrf").best_of([low, high]) is high
+    assert not Monitor.of("val_loss").better(EpochRecord(3, val_loss=math.nan), None)
