@@ -54,7 +54,7 @@ class Bundle:
         `self.warning` says so.
         """
         from seqtui.decoding import Engine
-        from seqtui.weights import read_keras_file
+        from seqtui.weights import check_shapes, read_keras_file
 
         if weights is None:
             try:
@@ -66,6 +66,7 @@ class Bundle:
                 weights = read_keras_file(checkpoint[0])
                 self.warning = (f"{damaged}. Using the last checkpoint ({checkpoint[0].name}) instead; "
                                 "`seqtui train --resume` rewrites model.keras")
+        check_shapes(weights, len(self.source), len(self.target), self.path)  # before decoding indexes them
         return Engine(weights, self.source, self.target, self.max_len)
 
     def history(self) -> list[dict[str, Any]]:
