@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Event, TrainingEnded, TrainingStarted
+from seqtui.safe_text import for_markup
 
 COLUMNS = [("epoch", 5), ("loss", 8), ("accuracy", 8), ("val_loss", 8), ("val_accuracy", 12),
            ("seconds", 8), ("chars/s", 9)]
@@ -56,9 +56,10 @@ class TrainPrinter:
         elif isinstance(event, EpochEnded):
             self._close_bar()
             self.console.print(format_row(event.record), highlight=False)
+            # Corpus text and model output: escaped for the terminal and for markup.
             for src, ref, hyp in event.samples if self.samples else []:
-                self.console.print(f"   [dim]{escape(src)}[/] → {escape(clip(hyp))}  [dim](ref: {escape(ref)})[/]",
-                                   highlight=False)
+                self.console.print(f"   [dim]{for_markup(src)}[/] → {for_markup(clip(hyp))}  "
+                                   f"[dim](ref: {for_markup(ref)})[/]", highlight=False)
         elif isinstance(event, TrainingEnded):
             self._close_bar()
         elif isinstance(event, CheckpointSaved) and event.batch:
@@ -67,12 +68,12 @@ class TrainPrinter:
     def _started(self, e: TrainingStarted) -> None:
         i = e.info
         self.console.print(
-            f"[bold]seqtui train[/]  {i['data']}: {i['train_pairs']:,} training + {i['val_pairs']:,} validation "
-            f"pairs · vocab {i['source_vocab']}→{i['target_vocab']} · {i['architecture']} latent {i['latent_dim']}"
-            f" · {i['parameters']:,} parameters · {i['backend']} on {', '.join(i['devices'])}{_spread(i)}",
-            highlight=False)
+            f"[bold]seqtui train[/]  {for_markup(i['data'])}: {i['train_pairs']:,} training + "
+            f"{i['val_pairs']:,} validation pairs · vocab {i['source_vocab']}→{i['target_vocab']} · "
+            f"{i['architecture']} latent {i['latent_dim']} · {i['parameters']:,} parameters · {i['backend']} on "
+            f"{', '.join(i['devices'])}{_spread(i)}", highlight=False)
         if i.get("skipped"):
-            self.console.print(f"[yellow]{i['skipped']}[/]", highlight=False)
+            self.console.print(f"[yellow]{for_markup(i['skipped'])}[/]", highlight=False)
         if e.resumed:
             self.console.print(f"Resuming at epoch {e.first_epoch} of {e.epochs}.")
         self.console.print("  ".join(n.rjust(w) for n, w in COLUMNS), style="bold", highlight=False)
