@@ -238,21 +238,33 @@ def predict(
 
 
 def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyps: list[str]) -> Path:
+    """Write the results to a new `<stem>_<timestamp>[-N].tsv`: the first name no file has yet.
+
+    `write_new` claims the name atomically, so a run in the same second (another terminal, a script
+    in a loop) never overwrites this one's result, nor this one its.
+    """
     from seqtui import atomic
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target, n = out_dir / f"{stem}_{stamp}.tsv", 1
-    while target.exists():  # never overwrite an earlier result
-        target, n = out_dir / f"{stem}_{stamp}-{n}.tsv", n + 1
+    text = _predictions_tsv(sources, hyps)
+    n = 0
+    while True:
+        target = out_dir / (f"{stem}_{stamp}-{n}.tsv" if n else f"{stem}_{stamp}.tsv")
+        try:
+            atomic.write_new(target, text)
+            return target
+        except FileExistsError:
+            n += 1
+        except OSError as e:
+            raise SeqtuiError(f"{out_dir}: cannot write predictions ({e.strerror or e})") from None
+
+
+def _predictions_tsv(sources: list[data.Source], hyps: list[str]) -> str:
     with_ref = any(s.reference for s in sources)
     head = "source\ttranslation" + ("\treference" if with_ref else "")
     rows = [f"{s.text}\t{h}" + (f"\t{s.reference or ''}" if with_ref else "")
             for s, h in zip(sources, hyps, strict=True)]
-    try:
-        atomic.write_text(target, "\n".join([head, *rows]) + "\n")
-    except OSError as e:
-        raise SeqtuiError(f"{out_dir}: cannot write predictions ({e.strerror or e})") from None
-    return target
+    return "\n".join([head, *rows]) + "\n"
 
 
 @app.command()
