@@ -86,6 +86,16 @@ def test_translate_notes_unknown_characters_escaped(trained_bundle):
     assert RED not in result.stderr
 
 
+def test_error_lines_print_brackets_and_control_characters_literally(tmp_path):
+    """An error quoting data is not markup: `[modle]` in a config error printed as nothing before."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[modle]\nlatent_dim = 8\n", encoding="utf-8")
+    result = runner.invoke(app, ["config", "--config", str(bad)])
+    assert result.exit_code == 1 and "unknown table [modle]" in result.stderr
+    result = runner.invoke(app, ["translate", "--model-dir", str(tmp_path / f"{RED}[bold]m"), "Go."])
+    assert result.exit_code == 1 and f"{SHOWN_RED}[bold]m" in result.stderr and RED not in result.stderr
+
+
 def patch_engine(monkeypatch):
     from seqtui import decoding
 
