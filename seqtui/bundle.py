@@ -60,13 +60,14 @@ class Bundle:
         `self.warning` says so.
         """
         from seqtui.decoding import Engine
-        from seqtui.weights import read_keras_file
+        from seqtui.weights import check_shapes, read_keras_file
 
         if weights is None:
             try:
                 weights = read_keras_file(self.model_file)
             except BundleError as damaged:
                 weights = read_keras_file(self._fallback(damaged))
+        check_shapes(weights, len(self.source), len(self.target), self.path)  # before decoding indexes them
         return Engine(weights, self.source, self.target, self.max_len)
 
     def weights_file(self) -> Path:

@@ -23,6 +23,7 @@ from seqtui import bundle, config, data
 from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
 from seqtui.options import with_config_flags
+from seqtui.safe_text import escape_controls, for_markup
 from seqtui.vocab import describe_unknown
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -54,8 +55,12 @@ ProcessIdOpt = Annotated[int | None, typer.Option(
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one error line to stderr and return the Exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    """Print one error line to stderr and return the Exit to raise.
+
+    The message often quotes data (a path, a key, a class name from someone's model file), so it is
+    escaped for the terminal and printed literally, never as markup.
+    """
+    err.print(f"[bold red]error:[/] {for_markup(message)}", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -89,7 +94,7 @@ def open_translator(cfg_path: Path | None, model_dir: Path | None, settings: dic
     cfg = config.load(cfg_path, {"model_dir": model_dir})
     translator = Translator.open(cfg.model_dir, settings_from(cfg, **settings))
     if translator.warning:
-        err.print(f"[yellow]warning:[/] {translator.warning}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {for_markup(translator.warning)}", soft_wrap=True)
     return translator, cfg
 
 
@@ -173,11 +178,14 @@ def translate(
 
 
 def _stream_line(tr: Any, sentence: str) -> None:
+    """Stream one translation to stdout: escaped on a terminal, where an ESC the model decodes would be
+    obeyed; as decoded into a pipe or file, where it is data."""
     note = describe_unknown(tr.unknown(sentence))
     if note:
-        err.print(f"{note} (in {sentence[:40]!r})")
+        err.print(for_markup(f"{note} (in {sentence[:40]!r})"), soft_wrap=True)
+    shown = escape_controls if sys.stdout.isatty() else str
     for ch in tr.stream(sentence):
-        sys.stdout.write(ch)
+        sys.stdout.write(shown(ch))
         sys.stdout.flush()
     sys.stdout.write("\n")
     sys.stdout.flush()
@@ -223,25 +231,37 @@ def predict(
         target = _write_predictions(out_dir, file.stem, sources, hyps)
         unknown = {u.char for s in sources for u in tr.unknown(s.text)}
         note = f"; unknown characters: {' '.join(sorted(unknown))}" if unknown else ""
-        print(f"{file} → {target} ({len(sources)} sentences{note})")
+        print(escape_controls(f"{file} → {target} ({len(sources)} sentences{note})"))  # the TSV keeps the data
 
 
 def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyps: list[str]) -> Path:
+    """Write the results to a new `<stem>_<timestamp>[-N].tsv`: the first name no file has yet.
+
+    `write_new` claims the name atomically, so a run in the same second (another terminal, a script
+    in a loop) never overwrites this one's result, nor this one its.
+    """
     from seqtui import atomic
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target, n = out_dir / f"{stem}_{stamp}.tsv", 1
-    while target.exists():  # never overwrite an earlier result
-        target, n = out_dir / f"{stem}_{stamp}-{n}.tsv", n + 1
+    text = _predictions_tsv(sources, hyps)
+    n = 0
+    while True:
+        target = out_dir / (f"{stem}_{stamp}-{n}.tsv" if n else f"{stem}_{stamp}.tsv")
+        try:
+            atomic.write_new(target, text)
+            return target
+        except FileExistsError:
+            n += 1
+        except OSError as e:
+            raise SeqtuiError(f"{out_dir}: cannot write predictions ({e.strerror or e})") from None
+
+
+def _predictions_tsv(sources: list[data.Source], hyps: list[str]) -> str:
     with_ref = any(s.reference for s in sources)
     head = "source\ttranslation" + ("\treference" if with_ref else "")
     rows = [f"{s.text}\t{h}" + (f"\t{s.reference or ''}" if with_ref else "")
             for s, h in zip(sources, hyps, strict=True)]
-    try:
-        atomic.write_text(target, "\n".join([head, *rows]) + "\n")
-    except OSError as e:
-        raise SeqtuiError(f"{out_dir}: cannot write predictions ({e.strerror or e})") from None
-    return target
+    return "\n".join([head, *rows]) + "\n"
 
 
 @app.command()
@@ -268,7 +288,7 @@ def evaluate(
     out.print(f"pairs {report.pairs}  chrF {report.chrf:.2f}  BLEU {report.bleu:.2f}  exact {report.exact:.2%}  "
               f"loss {report.loss}  accuracy {report.accuracy}  ({report.seconds:.1f}s)")
     for src, ref, hyp in report.examples:
-        out.print(f"  {src} → {hyp}  [dim](ref: {ref})[/]")
+        out.print(f"  {for_markup(src)} → {for_markup(hyp)}  [dim](ref: {for_markup(ref)})[/]")
 
 
 @app.command()

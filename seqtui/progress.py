@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Event, TrainingEnded, TrainingStarted
 from seqtui.records import EpochRecord, RunInfo
+from seqtui.safe_text import for_markup
 
 COLUMNS = [("epoch", 5), ("loss", 8), ("accuracy", 8), ("val_loss", 8), ("val_accuracy", 12),
            ("seconds", 8), ("chars/s", 9)]
@@ -69,9 +69,10 @@ class TrainPrinter:
         elif isinstance(event, EpochEnded):
             self._close_bar()
             self.console.print(format_row(event.record, self.monitor), highlight=False)
+            # Corpus text and model output: escaped for the terminal and for markup.
             for src, ref, hyp in event.samples if self.samples else []:
-                self.console.print(f"   [dim]{escape(src)}[/] → {escape(clip(hyp))}  [dim](ref: {escape(ref)})[/]",
-                                   highlight=False)
+                self.console.print(f"   [dim]{for_markup(src)}[/] → {for_markup(clip(hyp))}  "
+                                   f"[dim](ref: {for_markup(ref)})[/]", highlight=False)
         elif isinstance(event, TrainingEnded):
             self._close_bar()
         elif isinstance(event, CheckpointSaved) and event.batch:
@@ -81,14 +82,14 @@ class TrainPrinter:
         i = e.info
         self.monitor = i.monitor
         self.console.print(
-            f"[bold]seqtui train[/]  {escape(i.data)}: {i.train_pairs:,} training + {i.val_pairs:,} validation "
+            f"[bold]seqtui train[/]  {for_markup(i.data)}: {i.train_pairs:,} training + {i.val_pairs:,} validation "
             f"pairs · vocab {i.source_vocab}→{i.target_vocab} · {i.architecture} latent {i.latent_dim}"
             f" · {i.parameters:,} parameters · {i.backend} on {', '.join(i.devices)}{_spread(i)}",
             highlight=False)
         if i.skipped:
-            self.console.print(f"[yellow]{escape(i.skipped)}[/]", highlight=False)
+            self.console.print(f"[yellow]{for_markup(i.skipped)}[/]", highlight=False)
         if e.note:
-            self.console.print(escape(e.note), highlight=False)
+            self.console.print(for_markup(e.note), highlight=False)
         if e.resumed:
             self.console.print(f"Resuming at epoch {e.first_epoch} of {e.epochs}.")
         self.console.print("  ".join(n.rjust(w) for n, w in columns(self.monitor)), style="bold", highlight=False)

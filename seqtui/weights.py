@@ -4,6 +4,12 @@ A `.keras` file is a zip of `config.json` (the layer graph) and `model.weights.h
 zipfile and h5py lets `translate` and `repl` start without importing TensorFlow. Keras stores each
 layer's variables under `layers/<class name in snake case>[_N]/...`, numbered in the order of
 `model.layers`, which is also the order of the layers in `config.json`.
+
+A model folder may come from anywhere, so the file is read as data, not trusted: every member and
+every array is read within a size limit (a zip or HDF5 bomb inflates a few kilobytes into gigabytes),
+`config.json` is checked against `seqtui.allowlist` before anything acts on it, only data stored in
+the file itself is read, and the arrays' shapes are checked against the vocabulary before decoding.
+Whatever goes wrong ends in one BundleError line.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +26,30 @@ from typing import Any
 import numpy as np
 
 from seqtui import model as names
+from seqtui.allowlist import check_config
 from seqtui.errors import BundleError
+from seqtui.safe_text import escape_controls
+
+try:
+    from lzma import LZMAError
+except ImportError:  # a Python without liblzma cannot open LZMA members anyway (and we refuse them)
+    LZMAError = zlib.error  # type: ignore[misc, assignment]
+
+CONFIG, WEIGHTS = "config.json", "model.weights.h5"
+# config.json is ~10 kB whatever the model's size. model.weights.h5 holds the optimizer's state too
+# (Adam: twice the weights again), so it grows as 8 x latent_dim^2 x 12 bytes: ~100 MB at latent 1024,
+# 256 MiB near latent 1650, 1 GiB near latent 3300 (the shipped configs use 256). Bigger is not ours.
+MAX_CONFIG_BYTES = 1 << 20
+MAX_WEIGHTS_BYTES = 1 << 30
+_CHUNK = 1 << 20
+# Stored and deflated members inflate at most one chunk per read; bzip2 and LZMA inflate a whole
+# compressed chunk at once, which can be gigabytes, so such members are refused unread.
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+# What zipfile, zlib, json and h5py raise on a damaged or hostile file: truncation (EOFError), bad
+# deflate data (zlib.error), an unknown method (NotImplementedError), a password (RuntimeError),
+# JSON nested past the recursion limit (RecursionError, a RuntimeError), odd HDF5 content.
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, LZMAError, EOFError, NotImplementedError, RuntimeError,
+                KeyError, OSError, ValueError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -55,17 +85,20 @@ def _snake(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _by_layer_name(layer_arrays: dict[str, list[np.ndarray]]) -> Weights:
-    def get(name: str) -> list[np.ndarray]:
+def _by_layer_name(layer_arrays: dict[str, list[np.ndarray]], where: Path | str = "the model") -> Weights:
+    def get(name: str, count: int) -> list[np.ndarray]:
         if name not in layer_arrays:
-            raise BundleError(f"the model has no layer '{name}': not a seqtui model")
+            raise BundleError(f"{where} has no layer '{name}': not a seqtui model")
+        if len(layer_arrays[name]) != count:
+            raise BundleError(f"{where}: the model file is damaged: its layer '{name}' holds "
+                              f"{len(layer_arrays[name])} arrays where seqtui writes {count}; not a seqtui model")
         return [np.asarray(a, dtype=np.float32) for a in layer_arrays[name]]
 
-    (enc_embed,), (dec_embed,) = get(names.ENC_EMBED), get(names.DEC_EMBED)
-    enc_k, enc_r, enc_b = get(names.ENC_LSTM)
-    dec_k, dec_r, dec_b = get(names.DEC_LSTM)
-    out_k, out_b = get(names.OUTPUT)
-    comb = get(names.COMBINE) if names.COMBINE in layer_arrays else [None, None]
+    (enc_embed,), (dec_embed,) = get(names.ENC_EMBED, 1), get(names.DEC_EMBED, 1)
+    enc_k, enc_r, enc_b = get(names.ENC_LSTM, 3)
+    dec_k, dec_r, dec_b = get(names.DEC_LSTM, 3)
+    out_k, out_b = get(names.OUTPUT, 2)
+    comb = get(names.COMBINE, 2) if names.COMBINE in layer_arrays else [None, None]
     return Weights(enc_embed, enc_k, enc_r, enc_b, dec_embed, dec_k, dec_r, dec_b, out_k, out_b, *comb)
 
 
@@ -78,65 +111,184 @@ def read_keras_file(path: Path) -> Weights:
     """The weights in a `.keras` file, read without Keras or TensorFlow.
 
     Raises:
-        BundleError: the file is missing, truncated or damaged, or holds no seqtui model.
+        BundleError: the file is missing, truncated, damaged or too large, holds an object seqtui does
+            not write, or holds no seqtui model.
     """
-    import h5py
-
     try:
         with zipfile.ZipFile(path) as zf:
-            config = json.loads(zf.read("config.json"))
-            blob = zf.read("model.weights.h5")
-        layers = check_layers(path, config)
-        arrays: dict[str, list[np.ndarray]] = {}
-        used: dict[str, int] = {}
-        with h5py.File(io.BytesIO(blob), "r") as h5:
-            for layer in layers:
-                key = _snake(layer["class_name"])
-                used[key] = used.get(key, -1) + 1
-                key = key if used[key] == 0 else f"{key}_{used[key]}"
-                # Operations in the graph (such as the mask's NotEqual) are not layers and own no weights.
-                arrays[layer["config"]["name"]] = _layer_arrays(h5["layers"][key]) if key in h5["layers"] else []
+            layers = check_config(path, json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
+            blob = read_member(zf, WEIGHTS, MAX_WEIGHTS_BYTES, path)
+        return _by_layer_name(_read_arrays(path, blob, layers), path)
     except FileNotFoundError:
         raise BundleError(f"{path}: no such model file") from None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, json.JSONDecodeError) as e:
-        raise BundleError(f"{path}: the model file is damaged ({type(e).__name__}: {e}); "
+    except _READ_ERRORS as e:
+        raise BundleError(f"{path}: the model file is damaged ({_one_line(e)}); "
                           "retrain, or restore it from the last checkpoint with `seqtui train --resume`") from None
-    return _by_layer_name(arrays)
-
-
-# Everything a seqtui model is made of. Anything else (a Lambda, a custom class) could run code when
-# Keras rebuilds it, so such a file is refused before Keras ever sees it.
-SAFE_LAYERS = {**dict.fromkeys(["InputLayer", "Embedding", "LSTM", "Dense", "Dropout", "Attention", "Concatenate"],
-                               "keras.layers"), "NotEqual": "keras.src.ops.numpy"}
-
-
-def check_layers(path: Path, config: dict[str, Any]) -> list[dict[str, Any]]:
-    """The layer list of a `.keras` config, after refusing any layer seqtui does not build itself.
-
-    Raises:
-        BundleError: a Lambda, custom or otherwise foreign layer.
-    """
-    layers = config["config"]["layers"]
-    for layer in layers:
-        kind = layer.get("class_name")
-        if SAFE_LAYERS.get(kind, "") != layer.get("module"):
-            raise BundleError(f"{path}: holds a {kind} layer ({layer.get('module')}), which seqtui refuses to load: "
-                              "it could run code. Only models trained by seqtui can be loaded")
-    return layers
 
 
 def check_keras_file(path: Path) -> None:
-    """Refuse a `.keras` file with foreign layers, or one too damaged to read (BundleError)."""
+    """Refuse a `.keras` file before Keras opens it: foreign objects in its config, a member too large
+    or unreadable (Keras reads every member it finds), or damage (BundleError)."""
     try:
         with zipfile.ZipFile(path) as zf:
-            check_layers(path, json.loads(zf.read("config.json")))
+            for info in zf.infolist():
+                _check_member(info, MAX_WEIGHTS_BYTES if info.filename == WEIGHTS else MAX_CONFIG_BYTES, path)
+            check_config(path, json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
     except FileNotFoundError:
         raise BundleError(f"{path}: no such model file") from None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
-        raise BundleError(f"{path}: the model file is damaged ({type(e).__name__}: {e})") from None
+    except _READ_ERRORS as e:
+        raise BundleError(f"{path}: the model file is damaged ({_one_line(e)})") from None
 
 
-def _layer_arrays(group: Any) -> list[np.ndarray]:
+def read_member(zf: zipfile.ZipFile, name: str, limit: int, path: Path) -> bytes:
+    """The bytes of zip member `name`, refused once they pass `limit`.
+
+    The header's size is checked first (cheap), then the bytes actually inflated are counted: a
+    header is what a zip bomb lies in.
+    """
+    info = zf.getinfo(name)
+    _check_member(info, limit, path)
+    chunks, size = [], 0
+    with zf.open(info) as member:
+        while chunk := member.read(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(path, name, limit)
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check_member(info: zipfile.ZipInfo, limit: int, path: Path) -> None:
+    name = escape_controls(info.filename)
+    if info.file_size > limit:
+        raise _too_large(path, name, limit)
+    if info.flag_bits & 0x1:
+        raise BundleError(f"{path}: {name} is encrypted; seqtui reads only the model files it writes")
+    if info.compress_type not in _METHODS:
+        raise BundleError(f"{path}: {name} is compressed with method {info.compress_type}, which seqtui "
+                          "does not read; keep the file as seqtui wrote it (stored) or deflated")
+
+
+def _too_large(path: Path, name: str, limit: int) -> BundleError:
+    return BundleError(f"{path}: {name} is larger than {limit / (1 << 20):g} MiB, more than any seqtui "
+                       "model holds; refusing to read it")
+
+
+def _one_line(error: BaseException, width: int = 200) -> str:
+    """An exception as a short, single, terminal-safe line (HDF5 messages can span several)."""
+    said = " ".join(str(error).split())
+    text = escape_controls(f"{type(error).__name__}: {said}" if said else type(error).__name__)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _read_arrays(path: Path, blob: bytes, layers: list[dict[str, Any]]) -> dict[str, list[np.ndarray]]:
+    """Each layer's arrays from the weights file, by layer name."""
+    import h5py
+
+    budget = [MAX_WEIGHTS_BYTES]  # what the arrays may still inflate to (HDF5 compresses too)
+    arrays: dict[str, list[np.ndarray]] = {}
+    used: dict[str, int] = {}
+    with h5py.File(io.BytesIO(blob), "r") as h5:
+        root = _child(h5, "layers", h5py.Group)
+        for layer in layers:
+            key = _snake(layer["class_name"])
+            used[key] = used.get(key, -1) + 1
+            key = key if used[key] == 0 else f"{key}_{used[key]}"
+            # Operations in the graph (such as the mask's NotEqual) are not layers and own no weights.
+            group = _child(root, key, h5py.Group) if key in root else None
+            arrays[layer["config"]["name"]] = [] if group is None else _layer_arrays(path, group, budget)
+    return arrays
+
+
+def _layer_arrays(path: Path, group: Any, budget: list[int]) -> list[np.ndarray]:
+    import h5py
+
     # An LSTM keeps its variables in a 'cell' sub-group; other layers in 'vars'.
-    source = group["cell"]["vars"] if "cell" in group else group["vars"]
-    return [source[str(i)][()] for i in range(len(source))]
+    holder = _child(group, "cell", h5py.Group) if "cell" in group else group
+    source = _child(holder, "vars", h5py.Group)
+    return [_array(path, _child(source, str(i), h5py.Dataset), budget) for i in range(len(source))]
+
+
+def _child(group: Any, name: str, kind: type) -> Any:
+    """`group[name]` if it is a `kind` stored in this file (links to other files are not followed)."""
+    import h5py
+
+    if not isinstance(group.get(name, getlink=True), h5py.HardLink) or not isinstance(group[name], kind):
+        raise ValueError(f"{group.name}/{name} is not an HDF5 {kind.__name__.lower()} of this file")
+    return group[name]
+
+
+def _array(path: Path, dataset: Any, budget: list[int]) -> np.ndarray:
+    """A dataset's numbers, if they are numbers stored in this file and fit in what is left of the budget."""
+    if dataset.external or dataset.is_virtual:
+        raise BundleError(f"{path}: {WEIGHTS} keeps {escape_controls(dataset.name)} in files outside the model "
+                          "file, which seqtui refuses to read")
+    if dataset.dtype.kind != "f":
+        raise ValueError(f"{dataset.name} holds {dataset.dtype} values, not floating-point weights")
+    budget[0] -= dataset.size * dataset.dtype.itemsize
+    if budget[0] < 0:
+        raise _too_large(path, f"{WEIGHTS}'s arrays", MAX_WEIGHTS_BYTES)
+    return dataset[()]
+
+
+# Each array's shape in symbols: S and T are the source and target vocabulary sizes (from vocab.json),
+# E and F the embedding widths, H the latent size, C the attention combine layer's width. "4H": LSTM
+# kernels hold the four gates side by side. Without attention the output layer reads H wide.
+_SHAPES = {"enc_embed": "S E", "enc_kernel": "E 4H", "enc_recurrent": "H 4H", "enc_bias": "4H",
+           "dec_embed": "T F", "dec_kernel": "F 4H", "dec_recurrent": "H 4H", "dec_bias": "4H",
+           "combine_kernel": "2H C", "combine_bias": "C", "out_kernel": "C T", "out_bias": "T"}
+_LABELS = {"enc_embed": "encoder embedding", "enc_kernel": "encoder LSTM's kernel",
+           "enc_recurrent": "encoder LSTM's recurrent kernel", "enc_bias": "encoder LSTM's bias",
+           "dec_embed": "decoder embedding", "dec_kernel": "decoder LSTM's kernel",
+           "dec_recurrent": "decoder LSTM's recurrent kernel", "dec_bias": "decoder LSTM's bias",
+           "combine_kernel": "attention combine kernel", "combine_bias": "attention combine bias",
+           "out_kernel": "output layer's kernel", "out_bias": "output layer's bias"}
+
+
+def check_shapes(weights: Weights, source_size: int, target_size: int, where: Path | str = "the model") -> None:
+    """Refuse weights that do not fit the vocabularies or each other, before decoding indexes them.
+
+    A vocab.json from another run would otherwise end in an IndexError mid-translation, and a
+    malformed LSTM in a numpy broadcasting error.
+
+    Raises:
+        BundleError: naming the first array whose shape does not fit.
+    """
+    if (weights.combine_kernel is None) != (weights.combine_bias is None):
+        raise BundleError(f"{where}: the model file is damaged: the attention layer lacks its kernel or bias")
+    specs = _SHAPES if weights.attention else {
+        **{f: s for f, s in _SHAPES.items() if not f.startswith("combine")}, "out_kernel": "H T"}
+    dims = {"S": source_size, "T": target_size}
+    for name, spec in specs.items():
+        shape, symbols = tuple(getattr(weights, name).shape), spec.split()
+        if len(shape) != len(symbols):
+            raise _inconsistent(where, name, shape, symbols, dims)
+        for axis, (dim, symbol) in enumerate(zip(shape, symbols, strict=True)):
+            if not _fits(dim, symbol, dims):
+                if symbol in ("S", "T"):
+                    raise _mismatch(where, name, shape, axis, dims[symbol], symbol)
+                raise _inconsistent(where, name, shape, symbols, dims)
+
+
+def _fits(dim: int, symbol: str, dims: dict[str, int]) -> bool:
+    """Whether `dim` is `symbol` ("4H": four times H), binding the symbol the first time it is seen."""
+    times, base = int(symbol[:-1] or 1), symbol[-1]
+    if dim <= 0 or dim % times:
+        return False
+    dims.setdefault(base, dim // times)
+    return dims[base] * times == dim
+
+
+def _mismatch(where: Path | str, name: str, shape: tuple[int, ...], axis: int, size: int, symbol: str) -> BundleError:
+    unit = "entries" if len(shape) == 1 else ("rows", "columns")[axis]
+    side = "source" if symbol == "S" else "target"
+    return BundleError(f"{where}: model.keras does not match vocab.json: the {_LABELS[name]} has "
+                       f"{shape[axis]} {unit} for a {side} vocabulary of {size} characters; the two come from "
+                       "different runs (retrain with `seqtui train --fresh`)")
+
+
+def _inconsistent(where: Path | str, name: str, shape: tuple[int, ...], symbols: list[str],
+                  dims: dict[str, int]) -> BundleError:
+    fitting = ", ".join(str(int(s[:-1] or 1) * dims[s[-1]]) if s[-1] in dims else s for s in symbols)
+    return BundleError(f"{where}: the model file is damaged: its weights do not fit each other (the {_LABELS[name]} is "
+                       f"{shape}, where the other weights need ({fitting})); not a seqtui model")

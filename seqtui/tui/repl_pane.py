@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
+from seqtui.safe_text import escape_controls
 from seqtui.tui import repl_commands
 from seqtui.tui.engines import EngineSource
 from seqtui.tui.messages import (
@@ -189,9 +190,9 @@ class ReplPane(Vertical):
             self._show_preview(message.reason)
 
     def _show_preview(self, note: str = "") -> None:
-        text = Text("→ ", style="dim").append(self._preview_text, style="green")
+        text = Text("→ ", style="dim").append(escape_controls(self._preview_text), style="green")
         if note:
-            text.append(f"  {note}", style="red")
+            text.append(f"  {escape_controls(note)}", style="red")
         self.query_one("#preview", Static).update(text)
 
     def _show_status(self) -> None:

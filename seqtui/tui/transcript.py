@@ -1,4 +1,9 @@
-"""The REPL's scrolling history: each sentence, its unknown characters, and its translation as it streams."""
+"""The REPL's scrolling history: each sentence, its unknown characters, and its translation as it streams.
+
+Sentences, translations and error notes are shown through `escape_controls`: an ESC that the model
+decodes or that a pasted line holds would otherwise reach the terminal. Text is appended to Rich
+`Text` objects, never parsed as markup, so `[bold]` in a sentence stays literal.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from seqtui.safe_text import escape_controls
 from seqtui.vocab import Unknown, describe_unknown
 
 
@@ -16,7 +22,7 @@ def source_text(text: str, unknown: list[Unknown]) -> Text:
     out = Text("› ", style="bold")
     flagged = {u.position for u in unknown}
     for i, ch in enumerate(text):
-        out.append(ch, style="bold reverse red" if i in flagged else "bold")
+        out.append(escape_controls(ch), style="bold reverse red" if i in flagged else "bold")
     return out
 
 
@@ -36,11 +42,11 @@ class _Entry:
         if self.unknown:
             text.append(f"\n  {describe_unknown(self.unknown)}", style="red")
         text.append("\n  ")
-        text.append(self.output, style="green")
+        text.append(escape_controls(self.output), style="green")
         if self.streaming:
             text.append("▌", style="dim")
         if self.note:
-            text.append(f"\n  {self.note}", style=self.note_style)
+            text.append(f"\n  {escape_controls(self.note)}", style=self.note_style)
         return text
 
 
@@ -100,7 +106,7 @@ class Transcript(VerticalScroll):
 
     def note(self, message: str, style: str = "dim") -> None:
         """A line that is not a translation: command feedback, help, why nothing can be translated."""
-        self.mount(Static(Text(message, style=style)))
+        self.mount(Static(Text(escape_controls(message, keep="\n"), style=style)))
 
     def clear(self) -> None:
         self._entries.clear()

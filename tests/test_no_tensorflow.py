@@ -1,0 +1,60 @@
+"""Translating never imports TensorFlow (nor Keras): the API, `translate`, `repl --plain`, `predict` and
+`--help` start in a second or two instead of the several seconds TensorFlow takes to import.
+
+Each case runs in a fresh interpreter, since this test process has long imported TensorFlow itself.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("tensorflow", "keras", "jax")
+
+API = """
+import json, sys
+import seqtui
+tr = seqtui.load(sys.argv[1])
+tr.translate("Go."), tr.translate_many(["Go.", "Help!"]), list(tr.stream("Hi."))
+print(json.dumps(sorted(m for m in {heavy!r} + ("textual",) if m in sys.modules)))
+"""
+
+# Runs the CLI as `python -m seqtui` does, and says at exit (after typer's SystemExit) what got imported.
+CLI = """
+import atexit, json, runpy, sys
+atexit.register(lambda: print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.stderr))
+sys.argv = ["seqtui", *sys.argv[1:]]
+runpy.run_module("seqtui", run_name="__main__")
+"""
+
+
+def run(script: str, args: list[str], stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", script.format(heavy=HEAVY), *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_the_api_translates_without_tensorflow_keras_or_the_ui(trained_bundle):
+    done = run(API, [str(trained_bundle)])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize("args, stdin", [
+    (["translate", "Go.", "Help!"], ""),
+    (["repl", "--plain"], "Go.\nHelp!\n"),
+    (["predict"], ""),
+    (["--help"], ""),
+])
+def test_the_cli_translates_without_tensorflow_or_keras(trained_bundle, tmp_path, args, stdin):
+    if args == ["predict"]:
+        (tmp_path / "in.txt").write_text("Go.\nHelp!\n", encoding="utf-8")
+        args = [*args, "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "out")]
+    if args != ["--help"]:
+        args = [*args, "--model-dir", str(trained_bundle)]
+    done = run(CLI, args, stdin)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stderr.splitlines()[-1]) == []
