@@ -55,6 +55,36 @@ def _stderr_silenced() -> Any:
         os.close(devnull)
 
 
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def precision(setting: str) -> str:
+    """The Keras dtype policy for the config's `precision`: `auto` is mixed_bfloat16 where the hardware
+    computes bfloat16 natively (a CPU with AVX512-BF16 or AMX, or a GPU), else float32, since emulated
+    bfloat16 is slower than float32."""
+    if setting != "auto":
+        return setting
+    if any(flag in cpu_flags() for flag in BF16_CPU_FLAGS):
+        return "mixed_bfloat16"
+    keras = import_keras()
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return "mixed_bfloat16" if any(d.platform == "gpu" for d in jax.devices()) else "float32"
+    import tensorflow as tf
+
+    return "mixed_bfloat16" if tf.config.list_physical_devices("GPU") else "float32"
+
+
+def cpu_flags() -> list[str]:
+    """The CPU's feature flags as Linux reports them ([] elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:
+        return []
+
+
 def name() -> str:
     """The Keras backend in use."""
     return import_keras().backend.backend()

@@ -138,17 +138,27 @@ def save_model(path: Path, model: Any) -> None:
     atomic.write_with(Path(path), lambda tmp: model.save(tmp), suffix=".keras")
 
 
-def load_keras_model(path: Path) -> Any:
-    """Load a `.keras` file with Keras, in safe mode, after refusing foreign layers (BundleError)."""
+def load_keras_model(path: Path, compile_with: Any = None) -> Any:
+    """Load a `.keras` file with Keras, in safe mode, after refusing foreign layers (BundleError).
+
+    A weights-only file (a shipped model) comes back uncompiled; it is compiled with `compile_with`
+    (a Config; the defaults when None), so it can be trained or scored at once.
+    """
     from seqtui.backend import import_keras
     from seqtui.weights import check_keras_file
 
     check_keras_file(path)
     keras = import_keras()
     try:
-        return keras.saving.load_model(path, safe_mode=True)
+        model = keras.saving.load_model(path, safe_mode=True)
     except Exception as e:  # Keras raises many kinds for a damaged file; all mean the same to a user
         raise BundleError(f"{path}: the model file is damaged ({type(e).__name__}); retrain with --fresh") from None
+    if getattr(model, "optimizer", None) is None:
+        from seqtui import model as model_lib
+        from seqtui.config import Config
+
+        model_lib.compile_model(model, compile_with or Config())
+    return model
 
 
 def read_history(model_dir: Path) -> list[EpochRecord]:

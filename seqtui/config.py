@@ -23,7 +23,7 @@ LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
 METRICS = ("accuracy",)
 SAMPLINGS = ("first", "random")
 STRATEGIES = ("auto", "mirrored", "none")
-PRECISIONS = ("float32", "mixed_bfloat16")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 MONITORS = ("val_loss", "val_chrf")
 
 
@@ -80,8 +80,9 @@ class Config:
     jit_compile: str = _key("training", "Compile training steps with XLA: true, false, or auto (on for the JAX "
                             "backend, off for TensorFlow, where it measured slower).", "auto",
                             choices=("auto", "true", "false"))
-    precision: str = _key("training", "float32, or mixed_bfloat16: compute in bfloat16 with float32 weights "
-                          "(faster where the CPU or GPU has bfloat16 arithmetic; the softmax stays float32).",
+    precision: str = _key("training", "float32; mixed_bfloat16: compute in bfloat16 with float32 weights (the "
+                          "softmax stays float32); auto: mixed_bfloat16 where the CPU (AVX512-BF16, AMX) or a GPU "
+                          "has bfloat16 arithmetic, else float32.",
                           "float32", choices=PRECISIONS)
     checkpoint_every: int = _key("training", "Also checkpoint every N batches (0: at epoch ends only).", 0,
                                  min=0)

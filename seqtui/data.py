@@ -15,6 +15,7 @@ from pathlib import Path
 from seqtui.errors import CorpusError
 
 CORPUS_SUFFIXES = (".txt", ".tsv")
+SAMPLE_NAME = "en-fr.tsv"  # the 947 pairs shipped in training_files/, enough to try seqtui, not to learn French
 MAX_SIDE_CHARS = 1000  # a longer "sentence" is junk for a character model, and would blow up a batch
 
 Pair = tuple[str, str]
@@ -176,6 +177,14 @@ def read_sources(path: Path) -> list[Source]:
         ref = cols[1].strip() if len(cols) > 1 and cols[1].strip() else None
         sources.append(Source(cols[0].strip(), ref))
     return sources
+
+
+def sample_only(train_dir: Path) -> bool:
+    """Whether train_dir holds nothing but the shipped sample corpus."""
+    try:
+        return [f.name for f in corpus_files(train_dir)] == [SAMPLE_NAME]
+    except CorpusError:
+        return False
 
 
 def fingerprint(files: list[Path], train: list[Pair], val: list[Pair]) -> dict[str, object]:

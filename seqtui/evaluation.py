@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seqtui import bundle, data
+from seqtui import bundle, catalog, data
 from seqtui.batching import Encoded
 from seqtui.decoding import Settings
+from seqtui.errors import BundleError
 from seqtui.rundir import run_config
 
 
@@ -37,6 +38,9 @@ def eval_pairs(b: bundle.Bundle, data_path: Path | None) -> tuple[list[data.Pair
     """The pairs to score (a given file, or the bundle's recorded validation split) and every
     reference the corpus has for each source sentence."""
     cfg = run_config(b.meta.get("config"))
+    if data_path is None and catalog.is_shipped(b.path):
+        raise BundleError(f"{b.path} is the shipped model: its validation pairs (Tatoeba) are not on this machine; "
+                          "pass --data FILE (pairs to score it on)")
     if data_path is not None:
         pairs = data.select(data.read_corpus(data_path).pairs, 0, reverse=cfg.reverse)
         corpus_pairs = pairs
@@ -80,7 +84,7 @@ def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings 
 def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float]:
     from seqtui.feeding import BucketedBatches, masked_scores, rounding
 
-    model = bundle.load_keras_model(b.weights_file())
+    model = bundle.load_keras_model(b.weights_file(), run_config(b.meta.get("config")))
     loss, accuracy = masked_scores(model, BucketedBatches(Encoded.from_pairs(pairs, b.source, b.target), 64, 0,
                                                           shuffle=False, round_to=rounding(model)))
     return round(loss, 6), round(accuracy, 6)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seqtui.backend import precision
 from seqtui.config import Config
 
 # Layer names: the decoding engine finds the trained weights by these.
@@ -32,7 +33,7 @@ def build(cfg: Config, source_size: int, target_size: int) -> Any:
     attention = cfg.architecture == "attention"
     # Every layer computes in the config's precision (weights stay float32 either way), except the
     # softmax and so the loss, which stay float32 as Keras' mixed-precision guide advises.
-    dt = cfg.precision
+    dt = precision(cfg.precision)
     enc_ids = keras.Input((None,), dtype="int32", name=ENC_INPUT)
     x = layers.Embedding(source_size, cfg.embedding_dim, mask_zero=True, name=ENC_EMBED, dtype=dt)(enc_ids)
     x = _dropout(cfg, x, "encoder_dropout")
@@ -74,4 +75,4 @@ def compile_model(model: Any, cfg: Config) -> None:
 def _dropout(cfg: Config, x: Any, name: str) -> Any:
     from keras import layers
 
-    return layers.Dropout(cfg.dropout, name=name, dtype=cfg.precision)(x) if cfg.dropout > 0 else x
+    return layers.Dropout(cfg.dropout, name=name, dtype=precision(cfg.precision))(x) if cfg.dropout > 0 else x

@@ -15,8 +15,9 @@ Reason = Literal["finished", "early_stopped", "stopped", "complete"]
 """Why training returned: ran its epochs, stopped early on the monitor, was asked to stop, or had
 nothing to do (the run was already complete)."""
 
-Start = Literal["new", "checkpoint", "model"]
-"""How a run began: from scratch, exactly from a checkpoint, or from a saved model's weights."""
+Start = Literal["new", "checkpoint", "model", "init"]
+"""How a run began: from scratch, exactly from a checkpoint, from its saved model's weights, or from
+another bundle's weights and vocabulary (`--init-from`, fine-tuning)."""
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,9 @@ class RunDir:
         """
         if self.path.exists() and not self.path.is_dir():
             raise BundleError(f"{self.path}: model_dir is a file, not a folder")
+        if self.manifest().get("shipped"):
+            raise BundleError(f"{self.path} is a model shipped with seqtui: training never writes into it. Train "
+                              f"into another --model-dir; `--init-from {self.path}` starts from its weights")
         self._refuse_foreign()
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -164,12 +167,15 @@ class RunDir:
 
     # -- the resume policy -----------------------------------------------------------------------------
 
-    def plan(self, cfg: Config, resume: bool, fresh: bool) -> StartPlan:
+    def plan(self, cfg: Config, resume: bool, fresh: bool, init_from: Path | None = None) -> StartPlan:
         """Where training starts (see the module docstring); `fresh` clears the bundle first.
+        `init_from` starts a new run from that bundle's weights (it needs an empty folder, or --fresh).
 
         Raises:
-            SeqtuiError: a run is there and neither resume nor fresh was asked for.
+            SeqtuiError: a run is there and neither resume nor fresh was asked for, or init_from with resume.
         """
+        if init_from is not None:
+            return self._init_plan(Path(init_from), resume, fresh)
         if fresh:
             self.clear()
             return StartPlan("new")
@@ -189,6 +195,20 @@ class RunDir:
         else:
             plan = self._from_model()
         return self._completed(plan, cfg)
+
+    def _init_plan(self, init_from: Path, resume: bool, fresh: bool) -> StartPlan:
+        if resume:
+            raise SeqtuiError("--init-from starts a new run from another model; it cannot --resume one")
+        if not bundle.exists(init_from):
+            raise BundleError(f"{init_from}: no model to start from (looked for {bundle.MODEL})")
+        if init_from.resolve() == self.path.resolve():
+            raise SeqtuiError(f"--init-from {init_from} is the model folder itself; train into another --model-dir")
+        if fresh:
+            self.clear()
+        elif self.has_run():
+            raise SeqtuiError(f"{self.path} already holds a run; pass --fresh to replace it with one started from "
+                              f"{init_from}, or another --model-dir")
+        return StartPlan("init", init_from / bundle.MODEL, note=f"Starting from the weights of {init_from}.")
 
     def _from_model(self) -> StartPlan:
         history = bundle.read_history(self.path)

@@ -8,6 +8,7 @@ events (see `seqtui.events`) and stops or pauses through `threading.Event`s.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
@@ -98,7 +99,8 @@ def check_same_data(meta: dict[str, Any], prep: Prepared, model_dir: Path, split
 
 
 def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None = None,
-          pause: threading.Event | None = None, resume: bool = False, fresh: bool = False) -> TrainingEnded:
+          pause: threading.Event | None = None, resume: bool = False, fresh: bool = False,
+          init_from: Path | None = None) -> TrainingEnded:
     """Train a model into cfg.model_dir, reporting events to `listener`.
 
     Args:
@@ -109,6 +111,8 @@ def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None
         resume: continue the run in model_dir: exactly from its checkpoint, else from its model's weights
             with a new optimizer, else a new run (see `seqtui.rundir`).
         fresh: discard the run in model_dir first (only its own files).
+        init_from: start a new run from this bundle's weights and vocabularies (fine-tuning); its
+            architecture settings are taken with them, characters it does not know are reported.
 
     Raises:
         SeqtuiError: bad config or data, a busy, foreign or occupied model folder, changed data, or
@@ -117,7 +121,7 @@ def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None
     run = RunDir(cfg.model_dir)
     run.open_for_writing()
     with run.lock():
-        plan = run.plan(cfg, resume, fresh)
+        plan = run.plan(cfg, resume, fresh, init_from)
         return _Run(cfg, run, listener, stop or threading.Event(), pause or threading.Event()).start(plan)
 
 
@@ -134,16 +138,22 @@ class _Run:
 
     def start(self, plan: StartPlan) -> TrainingEnded:
         vocabs = None
-        if plan.start != "new":
+        if plan.start in ("checkpoint", "model"):
             saved = bundle.load_meta(self.dir)
             self.cfg = run_config(saved.meta.get("config"), keep_from=self.cfg)
             vocabs = (saved.source, saved.target)
+        elif plan.start == "init":
+            origin = bundle.load(plan.weights.parent)  # type: ignore[union-attr]
+            self.cfg = _shaped_like(origin, self.cfg)
+            vocabs = (origin.source, origin.target)
         if plan.complete:
             return self._ended("complete", plan.history, note=ended_note(plan, self.cfg, self.dir))
         prep = prepare(self.cfg, vocabs)
-        if plan.start != "new":
+        if plan.start in ("checkpoint", "model"):
             check_same_data(saved.meta, prep, self.dir)
         else:
+            if plan.start == "init":
+                plan = dataclasses.replace(plan, note=" ".join(filter(None, [plan.note, unknown_note(prep)])))
             self.run.claim()
             bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
         self.run.mark_ended(None)
@@ -187,8 +197,8 @@ class _Run:
         if plan.weights is None:
             model = model_lib.build(self.cfg, len(prep.source), len(prep.target))
         else:
-            model = bundle.load_keras_model(plan.weights)
-            if plan.start == "model":  # weights only: a new optimizer, whatever the file holds
+            model = bundle.load_keras_model(plan.weights, self.cfg)
+            if plan.start in ("model", "init"):  # weights only: a new optimizer, whatever the file holds
                 model_lib.compile_model(model, self.cfg)
         if not xla:  # e.g. under a MirroredStrategy, whose compiled step cannot reach the other replicas
             model.jit_compile = False
@@ -280,6 +290,36 @@ class _Run:
                        self.cfg.batch_size, self.cfg.batch_size * place.replicas, int(model.count_params()),
                        self.cfg.optimizer, name(), list(place.devices), place.replicas, place.engine, place.process,
                        place.processes, prep.skipped, round(prep.seconds, 3), str(self.dir), self.cfg.monitor)
+
+
+ARCHITECTURE_KEYS = ("architecture", "latent_dim", "embedding_dim", "dropout", "precision")
+"""The settings that shape the weights: a run started from another bundle takes them from it."""
+
+
+def _shaped_like(origin: bundle.Bundle, cfg: Config) -> Config:
+    from seqtui import config as config_lib
+
+    saved = origin.meta.get("config") or {}
+    return config_lib.merge(cfg, {k: saved[k] for k in ARCHITECTURE_KEYS if k in saved})
+
+
+def unknown_note(prep: Prepared) -> str:
+    """Which characters of the corpus the (borrowed) vocabularies do not know, as translate reports them."""
+    notes = []
+    for side, vocab, texts in (("source", prep.source, [s for s, _ in prep.train_pairs + prep.val_pairs]),
+                               ("target", prep.target, [t for _, t in prep.train_pairs + prep.val_pairs])):
+        counts: dict[str, int] = {}
+        for text in texts:
+            for u in vocab.unknown(text):
+                counts[u.char] = counts.get(u.char, 0) + 1
+        if counts:
+            shown = ", ".join(f"{c!r} ×{n}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1])[:8])
+            more = f" and {len(counts) - 8} more" if len(counts) > 8 else ""
+            notes.append(f"{side} {shown}{more}")
+    if not notes:
+        return ""
+    return ("Characters the model's vocabulary does not know are read as <unk> (target ones it cannot write): "
+            + "; ".join(notes) + ".")
 
 
 def _finite(model: Any) -> bool:

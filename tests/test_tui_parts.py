@@ -54,9 +54,9 @@ def test_engine_source_prefers_the_snapshot_and_rereads_a_changed_model(tmp_path
 
     (tmp_path / bundle.MODEL).write_bytes(b"v1")
     engines = EngineSource(tmp_path, load)
-    assert engines.get()[1] == "saved model" and engines.get()[0].reply == "load 1"
+    assert engines.get()[1] == f"your model in {tmp_path}" and engines.get()[0].reply == "load 1"
     engines.use_snapshot(FakeEngine("snap"), 3)
-    assert engines.get()[1] == "epoch 3 snapshot"
+    assert engines.get()[1] == "the epoch 3 snapshot"
     engines.training_over()
     (tmp_path / bundle.MODEL).write_bytes(b"version 2")  # a new best epoch was saved
     assert engines.get()[0].reply == "load 2" and len(loads) == 2

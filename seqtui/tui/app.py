@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from seqtui.catalog import Request
 from seqtui.config import Config
 from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
@@ -26,7 +27,7 @@ from seqtui.tui import follow as follow_files
 from seqtui.tui import latency
 from seqtui.tui.dashboard import Dashboard
 from seqtui.tui.engines import EngineLoader, EngineSource, load_saved
-from seqtui.tui.messages import FollowUpdate, ModelReady, TrainerExited
+from seqtui.tui.messages import FetchDone, FetchProgress, FollowUpdate, ModelReady, TrainerExited
 from seqtui.tui.relay import Relay, StopSignal
 from seqtui.tui.repl_pane import stream_translation
 from seqtui.tui.repl_screen import ReplScreen
@@ -76,11 +77,17 @@ class SeqtuiApp(App[None]):
     # -- workers -----------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="train")
-    def run_training(self, target: MessagePump, stop: StopSignal, pause: threading.Event) -> TrainingEnded:
-        """Train with the core trainer, reporting to `target`. TensorFlow is first imported here."""
+    def run_training(self, target: MessagePump, stop: StopSignal, pause: threading.Event,
+                     init_from: Path | None = None) -> TrainingEnded:
+        """Train with the core trainer, reporting to `target`. TensorFlow is first imported here.
+
+        Without `init_from` it continues whatever the folder holds, by the same policy as
+        `seqtui train --resume`; with it, a new run starts from that model (`--init-from`).
+        """
         stop.link(get_current_worker().cancelled_event)  # closing the app also stops (and saves)
-        try:  # t continues whatever the folder holds, by the same policy as `seqtui train --resume`
-            return self.trainer(self.cfg, Relay(target), stop=stop, pause=pause, resume=True)
+        start = {"init_from": init_from} if init_from is not None else {"resume": True}
+        try:
+            return self.trainer(self.cfg, Relay(target), stop=stop, pause=pause, **start)
         finally:
             target.post_message(TrainerExited())
 
@@ -104,6 +111,18 @@ class SeqtuiApp(App[None]):
         else:
             target.post_message(ModelReady(label))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="fetch")
+    def fetch_corpus(self, target: MessagePump, folder: Path) -> None:
+        """`seqtui data fetch` into `folder`, its progress posted to `target`."""
+        from seqtui.fetch import fetch
+
+        try:
+            got = fetch(folder, progress=lambda done, total: target.post_message(FetchProgress(done, total)))
+        except SeqtuiError as e:
+            target.post_message(FetchDone(problem=str(e)))
+            return
+        target.post_message(FetchDone(f"{got.path.name}: {got.size:,} bytes unpacked into {got.path.parent}"))
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="follow")
     def watch_run(self, target: MessagePump, model_dir: Path) -> None:
         """Poll a headless run's files and post what changed, until the app closes."""
@@ -124,15 +143,16 @@ class SeqtuiApp(App[None]):
             return
         error = event.worker.error
         if isinstance(error, SeqtuiError):
-            self.notify(str(error), title=error.title, severity="error", timeout=15)
+            self.notify(str(error), title=error.title, severity="error", timeout=15, markup=False)
         else:
             self.notify(f"{type(error).__name__}: {error}", title=f"Unexpected error in {event.worker.name}",
-                        severity="error", timeout=15)
+                        severity="error", timeout=15, markup=False)
 
 
 def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None = None,
              follow: Path | None = None, trainer: Trainer = core_trainer,
-             load_engine: EngineLoader = load_saved, driver_class: type[Any] | None = None) -> SeqtuiApp:
+             load_engine: EngineLoader = load_saved, driver_class: type[Any] | None = None,
+             model: Request | None = None) -> SeqtuiApp:
     """Build the app.
 
     Args:
@@ -143,19 +163,21 @@ def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None
         trainer: the training function (`training.train`'s signature); tests pass scripted ones.
         load_engine: reads a decoding engine from a model folder; tests may pass a fake one.
         driver_class: the Textual driver (None: Textual's choice).
+        model: which saved model the REPL uses (default: the user's in model_dir, else the shipped one).
     """
     settings = settings or Settings(beam=cfg.beam, temperature=cfg.temperature, max_len=cfg.max_output_len)
-    engines = EngineSource(follow or cfg.model_dir, load_engine)
+    engines = EngineSource(follow or cfg.model_dir, load_engine,
+                           Request(explicit_dir=True) if follow else model or Request())
     return SeqtuiApp(cfg, mode, settings, trainer, engines, follow, driver_class)
 
 
-def run_dashboard(cfg: Config, follow: Path | None = None) -> None:
+def run_dashboard(cfg: Config, follow: Path | None = None, model: str | None = None) -> None:
     """`seqtui dashboard`: the training view on a real terminal."""
     with private_terminal() as driver:
-        make_app(cfg, follow=follow, driver_class=driver).run()
+        make_app(cfg, follow=follow, driver_class=driver, model=Request(model)).run()
 
 
-def run_repl(cfg: Config, settings: Settings) -> None:
+def run_repl(cfg: Config, settings: Settings, model: Request | None = None) -> None:
     """`seqtui repl`: the REPL full screen on the saved model."""
     with private_terminal() as driver:
-        make_app(cfg, mode="repl", settings=settings, driver_class=driver).run()
+        make_app(cfg, mode="repl", settings=settings, driver_class=driver, model=model).run()

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from seqtui import bundle
+from seqtui import bundle, catalog, data
 from seqtui.config import Config
 from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
@@ -33,6 +33,8 @@ from seqtui.tui.epoch_table import EpochTable
 from seqtui.tui.messages import (
     BatchDone,
     EpochDone,
+    FetchDone,
+    FetchProgress,
     FollowUpdate,
     TrainerExited,
     TrainingBegan,
@@ -66,11 +68,22 @@ def saved_config(saved: dict[str, Any], keep_from: Config | None = None) -> Conf
         return None
 
 
+def _first_steps(cfg: Config) -> str:
+    """The first screen's advice: what t, i and d do here."""
+    if not data.sample_only(cfg.train_dir):
+        return "Press t to start training (i: start from the shipped en-fr model)."
+    return (f"{cfg.train_dir} holds only the 947-pair sample: enough to try seqtui, too little to learn French. "
+            "d downloads the Tatoeba corpus (seqtui data fetch); i fine-tunes the shipped en-fr model on the "
+            "sample; t trains on the sample from scratch.")
+
+
 class Dashboard(Screen[None]):
     """Watch a model learn and talk to it while it does."""
 
     BINDINGS = [
         Binding("t", "train", "Train/resume"),
+        Binding("i", "fine_tune", "Fine-tune en-fr"),
+        Binding("d", "fetch", "Download corpus"),
         Binding("p", "pause", "Pause/resume"),
         Binding("s", "stop", "Stop & save"),
         Binding("q", "request_quit", "Quit"),
@@ -88,6 +101,7 @@ class Dashboard(Screen[None]):
         self.records: list[EpochRecord] = []
         self.epochs = cfg.epochs
         self.running = False
+        self.fetching = False
         self.quitting = False
         self.ended = False
         self.stop_signal = StopSignal()
@@ -119,19 +133,49 @@ class Dashboard(Screen[None]):
 
     # -- keys --------------------------------------------------------------------------------------
 
-    def action_train(self) -> None:
+    def action_train(self, init_from: Path | None = None) -> None:
         if self.follow_dir is not None:
             self.notify("This dashboard follows a headless run; control it from its own terminal.",
                         severity="warning")
             return
-        if self.running:
-            self.notify("Training is already running.")
+        if self.running or self.fetching:
+            self.notify("Training is already running." if self.running else "Wait for the download to end.")
             return
         self.running, self.ended = True, False
         self.stop_signal, self.pause_signal = StopSignal(), threading.Event()
         self._progress().paused = False
         self._progress().say("Preparing the data and loading TensorFlow…", "italic")
-        self.seqtui.run_training(self, self.stop_signal, self.pause_signal)
+        self.seqtui.run_training(self, self.stop_signal, self.pause_signal, init_from)
+
+    def action_fine_tune(self) -> None:
+        """i: a new run in model_dir that starts from the shipped model (`seqtui train --init-from en-fr`)."""
+        shipped = catalog.shipped().get(catalog.DEFAULT)
+        if shipped is None:
+            self.notify("No shipped model in this installation.", severity="warning")
+            return
+        self.action_train(init_from=shipped)
+
+    def action_fetch(self) -> None:
+        """d: `seqtui data fetch` into train_dir, with its progress bar here."""
+        if self.running or self.fetching or self.follow_dir is not None:
+            self.notify("Not while training runs." if self.running else "A download is already running.")
+            return
+        self.fetching = True
+        self._progress().say(f"Downloading the Tatoeba English-French corpus into {self.cfg.train_dir}…", "italic")
+        self.seqtui.fetch_corpus(self, self.cfg.train_dir)
+
+    @on(FetchProgress)
+    def fetch_progress(self, message: FetchProgress) -> None:
+        self._progress().show_download(message.done, message.total)
+
+    @on(FetchDone)
+    def fetch_done(self, message: FetchDone) -> None:
+        self.fetching = False
+        if message.problem:
+            self._progress().say(f"Download failed: {message.problem}", "bold red")
+        else:
+            self._progress().say(f"Downloaded {message.summary}. t trains on every corpus file in train_dir "
+                                 "(num_samples picks how many pairs).", "bold green")
 
     def action_pause(self) -> None:
         if not self.running:
@@ -274,7 +318,7 @@ class Dashboard(Screen[None]):
             records = []
         if not records:
             settings.show_config(self.cfg)
-            self._progress().say("Press t to start training.")
+            self._progress().say(_first_steps(self.cfg))
             return
         saved = saved_config(follow_files.read_config(self.cfg.model_dir), keep_from=self.cfg)
         best = best_record(records, (saved or self.cfg).monitor)

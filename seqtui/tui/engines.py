@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from seqtui import bundle
+from seqtui.catalog import ModelChoice, Request
 
 EngineLoader = Callable[[Path], Any]
 
@@ -24,17 +25,18 @@ def load_saved(model_dir: Path) -> Any:
 class EngineSource:
     """Hands out the engine the REPL should use now, with a short label saying which it is."""
 
-    def __init__(self, model_dir: Path, load: EngineLoader = load_saved) -> None:
+    def __init__(self, model_dir: Path, load: EngineLoader = load_saved, request: Request | None = None) -> None:
         self.model_dir = Path(model_dir)
+        self.request = request or Request()
         self._load = load
         self._lock = threading.Lock()
         self._snapshot: tuple[Any, str] | None = None
-        self._saved: tuple[Any, tuple[int, int]] | None = None
+        self._saved: tuple[Any, tuple[Any, ...]] | None = None
 
     def use_snapshot(self, engine: Any, epoch: int) -> None:
         """Decode with this epoch's weights until training ends."""
         with self._lock:
-            self._snapshot = (engine, f"epoch {epoch} snapshot")
+            self._snapshot = (engine, f"the epoch {epoch} snapshot")
 
     def training_over(self) -> None:
         """Go back to the saved model (the best epoch, which training just wrote)."""
@@ -50,14 +52,20 @@ class EngineSource:
         with self._lock:
             if self._snapshot is not None:
                 return self._snapshot
-            stamp = self._stamp()
+            choice = self.choice()
+            stamp = (choice.path, *self._stamp(choice.path))
             if self._saved is None or self._saved[1] != stamp:
-                self._saved = (self._load(self.model_dir), stamp)
-            return self._saved[0], "saved model"
+                self._saved = (self._load(choice.path), stamp)
+            return self._saved[0], choice.label
 
-    def _stamp(self) -> tuple[int, int]:
+    def choice(self) -> ModelChoice:
+        """Which saved model answers now: the user's in model_dir once there is one, else the shipped one."""
+        return self.request.choose(self.model_dir)
+
+    @staticmethod
+    def _stamp(path: Path) -> tuple[int, int]:
         try:
-            st = (self.model_dir / bundle.MODEL).stat()
+            st = (path / bundle.MODEL).stat()
         except OSError:
             return (0, 0)
         return (st.st_mtime_ns, st.st_size)

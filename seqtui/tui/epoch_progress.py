@@ -48,6 +48,15 @@ class EpochProgress(Static):
         if now - self._drawn_at >= 1 / REDRAW_HZ or event.batch == event.batches:
             self._draw()
 
+    def show_download(self, done: int, total: int | None) -> None:
+        """The corpus download's bar (a count alone while the size is unknown)."""
+        line = Text("download  ")
+        if total:
+            line.append(bar(done, total)).append(f"  {done / 2**20:,.1f} of {total / 2**20:,.1f} MB")
+        else:
+            line.append(f"{done / 2**20:,.1f} MB")
+        self.update(Text("\n").join([self.headline, line]))
+
     def forget_batch(self) -> None:
         self.last_batch = None
         self._draw()

@@ -50,6 +50,27 @@ class TrainerExited(Message, bubble=False):
     """The training thread is done, whether it ended well or raised: a new run may start."""
 
 
+class FetchProgress(Message, bubble=False):
+    """Bytes of the corpus archive downloaded so far (`total` None while the size is unknown)."""
+
+    def __init__(self, done: int, total: int | None) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FetchProgress)  # only the newest count matters
+
+
+class FetchDone(Message, bubble=False):
+    """The download ended: `summary` says what was unpacked where, or `problem` why it failed."""
+
+    def __init__(self, summary: str = "", problem: str = "") -> None:
+        super().__init__()
+        self.summary = summary
+        self.problem = problem
+
+
 class FollowUpdate(Message, bubble=False):
     """New state read from a headless run's files (`--follow`)."""
 

@@ -153,8 +153,8 @@ class ReplPane(Vertical):
             return
         self.engine_label = message.label
         self._show_status()
-        transcript.note(f"Ready: the {message.label} in {self.engines.model_dir}. Type an English sentence "
-                        "and press Enter; :help lists the commands.")
+        transcript.note(f"Ready: {message.label}. Type an English sentence and press Enter; :help lists the "
+                        "commands.")
 
     @on(TranslationBegan)
     def began(self, message: TranslationBegan) -> None:
@@ -196,5 +196,5 @@ class ReplPane(Vertical):
         self.query_one("#preview", Static).update(text)
 
     def _show_status(self) -> None:
-        parts = [self.state.describe()] + ([f"on the {self.engine_label}"] if self.engine_label else [])
+        parts = [self.state.describe()] + ([f"on {self.engine_label}"] if self.engine_label else [])
         self.query_one("#repl-status", Static).update(Text(" · ".join(parts), style="dim"))

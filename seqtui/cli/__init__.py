@@ -6,12 +6,10 @@ Exit codes: 0 ok, 1 user error (one line on stderr), 2 usage, 130 interrupted.
 
 from __future__ import annotations
 
-import functools
 import json
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,8 +17,27 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from seqtui import bundle, config, data
-from seqtui.decoding import Settings
+from seqtui import bundle, catalog, config, data
+from seqtui.cli.common import (
+    BeamOpt,
+    ConfigOpt,
+    CoordinatorOpt,
+    MaxLenOpt,
+    ModelDirOpt,
+    ModelOpt,
+    NumProcessesOpt,
+    ProcessIdOpt,
+    SeedOpt,
+    TempOpt,
+    choose_model,
+    err,
+    fail,
+    handled,
+    model_request,
+    open_translator,
+    settings_from,
+)
+from seqtui.cli.corpus import data_app
 from seqtui.errors import SeqtuiError
 from seqtui.options import with_config_flags
 from seqtui.safe_text import escape_controls, for_markup
@@ -29,75 +46,6 @@ from seqtui.vocab import describe_unknown
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Train and talk to a character-level English→French translator.",
                   context_settings={"help_option_names": ["-h", "--help"]})
-err = Console(stderr=True, highlight=False)
-
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default: ./sequencer.toml).",
-                                                 exists=True, dir_okay=False)]
-ModelDirOpt = Annotated[Path | None, typer.Option("--model-dir", help="Model folder (default: the config's model_dir).",
-                                                   show_default=False)]
-BeamOpt = Annotated[int | None, typer.Option("--beam", min=1, help="Beam width (1: greedy).", show_default=False)]
-TempOpt = Annotated[float | None, typer.Option("--temperature", min=0.0, help="Sample at this temperature.",
-                                               show_default=False)]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for sampling.")]
-MaxLenOpt = Annotated[int | None, typer.Option("--max-len", min=1, help="Longest translation in characters.",
-                                               show_default=False)]
-# Several processes (JAX backend): the same flags in every process, or Keras' own environment variables.
-_PROCESSES = "Several processes (KERAS_BACKEND=jax)"
-CoordinatorOpt = Annotated[str | None, typer.Option(
-    "--coordinator", envvar="KERAS_DISTRIBUTION_JOB_ADDRESSES", show_default=False, rich_help_panel=_PROCESSES,
-    help="host:port where process 0 coordinates a run spread over several processes or machines.")]
-NumProcessesOpt = Annotated[int | None, typer.Option(
-    "--num-processes", envvar="KERAS_DISTRIBUTION_NUM_PROCESSES", min=1, show_default=False,
-    rich_help_panel=_PROCESSES, help="How many processes train together.")]
-ProcessIdOpt = Annotated[int | None, typer.Option(
-    "--process-id", envvar="KERAS_DISTRIBUTION_PROCESS_ID", min=0, show_default=False,
-    rich_help_panel=_PROCESSES, help="This process's number, 0 to --num-processes - 1 (0 coordinates).")]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one error line to stderr and return the Exit to raise.
-
-    The message often quotes data (a path, a key, a class name from someone's model file), so it is
-    escaped for the terminal and printed literally, never as markup.
-    """
-    err.print(f"[bold red]error:[/] {for_markup(message)}", soft_wrap=True)
-    return typer.Exit(code)
-
-
-def handled(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn SeqtuiErrors into one line and exit 1, and Ctrl-C into exit 130."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except SeqtuiError as e:
-            raise fail(str(e)) from None
-        except KeyboardInterrupt:
-            err.print("interrupted")
-            raise typer.Exit(130) from None
-        except BrokenPipeError:
-            raise typer.Exit(0) from None
-
-    return wrapper
-
-
-def settings_from(cfg: config.Config, beam: int | None, temperature: float | None, seed: int | None,
-                  max_len: int | None) -> Settings:
-    return Settings(beam=beam or cfg.beam, temperature=cfg.temperature if temperature is None else temperature,
-                    seed=seed, max_len=max_len or cfg.max_output_len)
-
-
-def open_translator(cfg_path: Path | None, model_dir: Path | None, settings: dict[str, Any]) -> Any:
-    from seqtui.api import Translator
-
-    cfg = config.load(cfg_path, {"model_dir": model_dir})
-    translator = Translator.open(cfg.model_dir, settings_from(cfg, **settings))
-    if translator.warning:
-        err.print(f"[yellow]warning:[/] {for_markup(translator.warning)}", soft_wrap=True)
-    return translator, cfg
-
-
 @app.command()
 @handled
 @with_config_flags
@@ -108,6 +56,9 @@ def train(
                                          "checkpoint, else from its model's weights with a new optimizer.")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run saved in model_dir (only seqtui's own "
                                         "files).")] = False,
+    init_from: Annotated[str | None, typer.Option(
+        "--init-from", show_default=False, help="Start from another model's weights and vocabulary (a folder, or "
+        "a name such as en-fr, the shipped model): fine-tuning on your corpus.")] = None,
     samples: Annotated[bool, typer.Option(help="Print sample translations after each epoch.")] = True,
     coordinator: CoordinatorOpt = None, num_processes: NumProcessesOpt = None, process_id: ProcessIdOpt = None,
 ) -> None:
@@ -126,7 +77,9 @@ def train(
     stop = threading.Event()
     signals = _stop_on_signals(stop)
     try:
-        ended = training.train(cfg, TrainPrinter(out, samples), stop=stop, resume=resume, fresh=fresh)
+        origin = catalog.choose(cfg.model_dir, init_from).path if init_from is not None else None
+        ended = training.train(cfg, TrainPrinter(out, samples), stop=stop, resume=resume, fresh=fresh,
+                               init_from=origin)
     finally:
         _restore_signals(signals)
     if ended.reason == "complete":
@@ -167,12 +120,12 @@ def _restore_signals(saved: dict[int, Any]) -> None:
 @handled
 def translate(
     text: Annotated[list[str], typer.Argument(help="Sentences to translate, one per argument.")],
-    config_path: ConfigOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
+    config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
 ) -> None:
-    """Translate each argument, printing the translation as it is decoded."""
-    tr, _ = open_translator(config_path, model_dir, dict(beam=beam, temperature=temperature, seed=seed,
-                                                         max_len=max_len))
+    """Translate each argument, printing the translation as it is decoded (stderr says which model answers)."""
+    tr, _ = open_translator(config_path, model, model_dir, dict(beam=beam, temperature=temperature, seed=seed,
+                                                                max_len=max_len), announce=True)
     for sentence in text:
         _stream_line(tr, sentence)
 
@@ -195,18 +148,18 @@ def _stream_line(tr: Any, sentence: str) -> None:
 @handled
 def repl(
     plain: Annotated[bool, typer.Option("--plain", help="Line mode: read stdin, stream each translation.")] = False,
-    config_path: ConfigOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
+    config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
 ) -> None:
-    """Translate as you type: full screen, or --plain for pipes and scripts."""
+    """Translate as you type: full screen, or --plain for pipes and scripts (stderr says which model answers)."""
     settings = dict(beam=beam, temperature=temperature, seed=seed, max_len=max_len)
     if not plain:
         from seqtui.tui.app import run_repl
 
-        cfg = config.load(config_path, {"model_dir": model_dir})
-        run_repl(cfg, settings_from(cfg, **settings))
+        cfg, requested = model_request(config_path, model, model_dir)
+        run_repl(cfg, settings_from(cfg, **settings), requested)
         return
-    tr, _ = open_translator(config_path, model_dir, settings)
+    tr, _ = open_translator(config_path, model, model_dir, settings, announce=True)
     for line in sys.stdin:
         _stream_line(tr, line.rstrip("\r\n"))
 
@@ -218,12 +171,12 @@ def predict(
                                                     "(default: the config's predict_in).", show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the TSV results "
                                                 "(default: the config's predict_out).", show_default=False)] = None,
-    config_path: ConfigOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
+    config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
 ) -> None:
     """Translate files of sentences into predict_output/<stem>_<timestamp>.tsv."""
-    tr, cfg = open_translator(config_path, model_dir, dict(beam=beam, temperature=temperature, seed=seed,
-                                                           max_len=max_len))
+    tr, cfg = open_translator(config_path, model, model_dir, dict(beam=beam, temperature=temperature, seed=seed,
+                                                                  max_len=max_len))
     out_dir = output or cfg.predict_out
     for file in data.corpus_files(input_path or cfg.predict_in):
         sources = data.read_sources(file)
@@ -271,14 +224,14 @@ def evaluate(
                                                    "validation split).", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Score only the first N pairs (0: all).")] = 0,
-    config_path: ConfigOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
+    config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     max_len: MaxLenOpt = None,
 ) -> None:
     """Score the model: chrF, BLEU, exact matches, masked loss and accuracy."""
     from seqtui.evaluation import evaluate as run_eval
 
-    cfg = config.load(config_path, {"model_dir": model_dir})
-    report = run_eval(cfg.model_dir, data_path, settings_from(cfg, beam, 0.0, None, max_len), limit=limit)
+    cfg, choice = choose_model(config_path, model, model_dir)
+    report = run_eval(choice.path, data_path, settings_from(cfg, beam, 0.0, None, max_len), limit=limit)
     if report.warning:
         err.print(f"[yellow]warning:[/] {report.warning}", soft_wrap=True)
     if as_json:
@@ -299,12 +252,13 @@ def dashboard(
     config_path: ConfigOpt = None,
     follow: Annotated[Path | None, typer.Option("--follow", help="Watch a headless `seqtui train` writing "
                                                 "into this model folder.", show_default=False)] = None,
+    model: ModelOpt = None,
 ) -> None:
     """The live training dashboard with a streaming REPL pane."""
     from seqtui.tui.app import run_dashboard
 
     cfg = config.load(config_path, overrides)
-    run_dashboard(cfg, follow=follow)
+    run_dashboard(cfg, follow=follow, model=model)
 
 
 @app.command("config")
@@ -315,8 +269,6 @@ def show_config(config_path: ConfigOpt = None) -> None:
     for section, key, default, doc in config.describe():
         print(f"[{section}] {key} = {getattr(cfg, key)!s}    # {doc} (default {default})")
 
-
-from seqtui.cli_data import data_app  # noqa: E402  (it borrows `handled` and the options above)
 
 app.add_typer(data_app, name="data")
 

@@ -1,8 +1,7 @@
 """`seqtui data fetch` and `seqtui data stats`: a thin layer over seqtui.fetch and seqtui.stats that draws
 the download bar, the tables and the length histogram with rich.
 
-It borrows `handled` and the shared options from seqtui.cli, which registers this sub-app; import it
-through seqtui.cli, not on its own.
+It takes `handled` and the shared options from seqtui.cli.common; seqtui.cli registers this sub-app.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import typer
 from rich.console import Console
 
 from seqtui import config, data
-from seqtui.cli import ConfigOpt, err, handled
+from seqtui.cli.common import ConfigOpt, err, handled
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -1,0 +1,109 @@
+"""What every `seqtui` command shares: the error console, the one-line error and exit-code handling,
+the options several commands take, and opening a translator. `seqtui.cli` and `seqtui.cli.corpus` both
+import it, so neither imports the other.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from seqtui import config
+from seqtui.catalog import Request
+from seqtui.decoding import Settings
+from seqtui.errors import SeqtuiError
+from seqtui.safe_text import for_markup
+
+err = Console(stderr=True, highlight=False)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default: ./sequencer.toml).",
+                                                 exists=True, dir_okay=False)]
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", "-m", show_default=False, help="The model to use: a folder, or a name: en-fr (the shipped model) or "
+    "a run beside model_dir. Default: your model in model_dir once you have trained one, else en-fr.")]
+ModelDirOpt = Annotated[Path | None, typer.Option("--model-dir", help="Model folder (default: the config's model_dir).",
+                                                   show_default=False)]
+BeamOpt = Annotated[int | None, typer.Option("--beam", min=1, help="Beam width (1: greedy).", show_default=False)]
+TempOpt = Annotated[float | None, typer.Option("--temperature", min=0.0, help="Sample at this temperature.",
+                                               show_default=False)]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for sampling.")]
+MaxLenOpt = Annotated[int | None, typer.Option("--max-len", min=1, help="Longest translation in characters.",
+                                               show_default=False)]
+# Several processes (JAX backend): the same flags in every process, or Keras' own environment variables.
+_PROCESSES = "Several processes (KERAS_BACKEND=jax)"
+CoordinatorOpt = Annotated[str | None, typer.Option(
+    "--coordinator", envvar="KERAS_DISTRIBUTION_JOB_ADDRESSES", show_default=False, rich_help_panel=_PROCESSES,
+    help="host:port where process 0 coordinates a run spread over several processes or machines.")]
+NumProcessesOpt = Annotated[int | None, typer.Option(
+    "--num-processes", envvar="KERAS_DISTRIBUTION_NUM_PROCESSES", min=1, show_default=False,
+    rich_help_panel=_PROCESSES, help="How many processes train together.")]
+ProcessIdOpt = Annotated[int | None, typer.Option(
+    "--process-id", envvar="KERAS_DISTRIBUTION_PROCESS_ID", min=0, show_default=False,
+    rich_help_panel=_PROCESSES, help="This process's number, 0 to --num-processes - 1 (0 coordinates).")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one error line to stderr and return the Exit to raise.
+
+    The message often quotes data (a path, a key, a class name from someone's model file), so it is
+    escaped for the terminal and printed literally, never as markup.
+    """
+    err.print(f"[bold red]error:[/] {for_markup(message)}", soft_wrap=True)
+    return typer.Exit(code)
+
+
+def handled(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn SeqtuiErrors into one line and exit 1, and Ctrl-C into exit 130."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SeqtuiError as e:
+            raise fail(str(e)) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+
+    return wrapper
+
+
+def settings_from(cfg: config.Config, beam: int | None, temperature: float | None, seed: int | None,
+                  max_len: int | None) -> Settings:
+    return Settings(beam=beam or cfg.beam, temperature=cfg.temperature if temperature is None else temperature,
+                    seed=seed, max_len=max_len or cfg.max_output_len)
+
+
+def model_request(cfg_path: Path | None, model: str | None, model_dir: Path | None) -> tuple[config.Config, Request]:
+    """The config, and which model was asked for: `--model`, `--model-dir` (never falls back), or neither."""
+    if model is not None and model_dir is not None:
+        raise typer.BadParameter("pass --model or --model-dir, not both")
+    cfg = config.load(cfg_path, {"model_dir": model_dir})
+    return cfg, Request(model, explicit_dir=model_dir is not None)
+
+
+def choose_model(cfg_path: Path | None, model: str | None, model_dir: Path | None) -> tuple[config.Config, Any]:
+    """The config and the model that answers (see `seqtui.catalog.choose`)."""
+    cfg, requested = model_request(cfg_path, model, model_dir)
+    return cfg, requested.choose(cfg.model_dir)
+
+
+def open_translator(cfg_path: Path | None, model: str | None, model_dir: Path | None, settings: dict[str, Any],
+                    announce: bool = False) -> Any:
+    """The translator for a command's model options; with `announce`, stderr says which model answers."""
+    from seqtui.api import Translator
+
+    cfg, choice = choose_model(cfg_path, model, model_dir)
+    translator = Translator.open(choice.path, settings_from(cfg, **settings))
+    if announce:
+        err.print(f"[dim]model: {for_markup(choice.label)}[/]", soft_wrap=True)
+    if translator.warning:
+        err.print(f"[yellow]warning:[/] {for_markup(translator.warning)}", soft_wrap=True)
+    return translator, cfg
