@@ -77,8 +77,8 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, tiny_corpus
     good = bundle.read_checkpoint(tmp_path / "m")
     load = bundle.load_keras_model
 
-    def exploding(path):  # the fault: weights that have gone NaN, as after a numerical blow-up
-        model = load(path)
+    def exploding(path, compile_with=None):  # the fault: weights that have gone NaN, as after a blow-up
+        model = load(path, compile_with)
         kernel = model.get_layer("output").kernel
         kernel.assign(np.full(kernel.shape, np.nan, dtype="float32"))
         return model

@@ -10,6 +10,7 @@ from tui_fakes import tiny_config
 from tui_pilot import until
 
 from seqtui import bundle, training
+from seqtui.records import EpochRecord
 from seqtui.tui.app import make_app
 from seqtui.tui.dashboard import Dashboard
 from seqtui.tui.epoch_progress import EpochProgress
@@ -18,9 +19,9 @@ from seqtui.tui.epoch_table import EpochTable
 SIZE = (120, 40)
 
 
-def record(epoch: int, val_loss: float, best: bool = True) -> dict:
-    return {"epoch": epoch, "loss": 3.0 / epoch, "accuracy": 0.1 * epoch, "val_loss": val_loss,
-            "val_accuracy": 0.1 * epoch, "seconds": 1.5, "chars_per_second": 900.0, "best": best}
+def record(epoch: int, val_loss: float, best: bool = True) -> EpochRecord:
+    return EpochRecord(epoch=epoch, loss=3.0 / epoch, accuracy=0.1 * epoch, val_loss=val_loss,
+                       val_accuracy=0.1 * epoch, seconds=1.5, chars_per_second=900.0, best=best)
 
 
 async def test_follow_shows_new_epochs_as_the_files_change(tmp_path: Path) -> None:

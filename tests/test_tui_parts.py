@@ -11,6 +11,7 @@ from tui_fakes import FakeEngine
 
 from seqtui import bundle, lock
 from seqtui.decoding import Settings
+from seqtui.records import EpochRecord
 from seqtui.tui import follow, repl_commands
 from seqtui.tui.curve_plot import CurvePlot
 from seqtui.tui.engines import EngineSource
@@ -65,14 +66,16 @@ def test_engine_source_prefers_the_snapshot_and_rereads_a_changed_model(tmp_path
 def test_follow_reads_an_empty_folder_and_a_live_run(tmp_path: Path) -> None:
     assert follow.read(tmp_path / "absent") == follow.RunFiles((), {}, None, False)
     (tmp_path / bundle.META).write_text(json.dumps({"config": {"epochs": 7}}))
-    bundle.write_history(tmp_path, [{"epoch": 1, "val_loss": 2.0}])
+    bundle.write_history(tmp_path, [EpochRecord(1, val_loss=2.0)])
     (tmp_path / bundle.CKPT_DIR).mkdir()
     (tmp_path / bundle.CKPT_DIR / bundle.CKPT_POINTER).write_text(
         json.dumps({"epoch": 1, "batch": 5, "history": [], "file": "x"}))
-    (tmp_path / lock.LOCK_NAME).write_text(f"{os.getpid()}\n")
-    files = follow.read(tmp_path)
+    assert not follow.read(tmp_path).running
+    with lock.hold(tmp_path):  # a trainer holds the folder's lock while it runs
+        files = follow.read(tmp_path)
     assert files.epochs == 7 and len(files.records) == 1 and files.running
     assert files.checkpoint == {"epoch": 1, "batch": 5, "file": "x"}
+    assert not follow.read(tmp_path).running  # and lets go of it however it ends
 
 
 def test_clock_formats_remaining_time() -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Input
 from tui_fakes import FakeEngine, demo_config, scripted_trainer
 from tui_pilot import type_line, until
 
+from seqtui.catalog import Request
 from seqtui.tui.app import SeqtuiApp, make_app
 from seqtui.tui.dashboard import Dashboard
 from seqtui.tui.transcript import Transcript
@@ -17,12 +18,17 @@ from seqtui.tui.transcript import Transcript
 SIZE = (120, 40)
 
 
+# The demo model folder, never the shipped fallback: the label on screen stays the same whatever is installed.
+DEMO_MODEL = Request(explicit_dir=True)
+
+
 def dashboard(hold: bool = False) -> SeqtuiApp:
-    return make_app(demo_config(), trainer=scripted_trainer(hold=hold), load_engine=lambda _: FakeEngine())
+    return make_app(demo_config(), trainer=scripted_trainer(hold=hold), load_engine=lambda _: FakeEngine(),
+                    model=DEMO_MODEL)
 
 
 def repl() -> SeqtuiApp:
-    return make_app(demo_config(), mode="repl", load_engine=lambda _: FakeEngine())
+    return make_app(demo_config(), mode="repl", load_engine=lambda _: FakeEngine(), model=DEMO_MODEL)
 
 
 async def translate(pilot: Pilot, text: str, entry: int = 1) -> None:

@@ -82,8 +82,8 @@ class Dashboard(Screen[None]):
 
     BINDINGS = [
         Binding("t", "train", "Train/resume"),
-        Binding("i", "fine_tune", "Fine-tune en-fr"),
-        Binding("d", "fetch", "Download corpus"),
+        Binding("i", "fine_tune", "Fine-tune"),
+        Binding("d", "fetch", "Get data"),
         Binding("p", "pause", "Pause/resume"),
         Binding("s", "stop", "Stop & save"),
         Binding("q", "request_quit", "Quit"),

@@ -1,0 +1,147 @@
+"""The shipped model: make it, score it, and measure what a new user gets from it.
+
+    python bench/shipped.py make   [--epochs 30] [--work DIR] [--from-run DIR]
+        Train the shipped en-fr model exactly as committed (regime b of bench/train.py: every line of
+        ../shared/data/fra-eng/fra.txt but 8,001-11,000; the kept epoch chosen by chrF on 10,001-11,000),
+        export it weights-only in float16 to seqtui/shipped/en-fr, and score it greedy and beam 4 on the
+        test pairs, lines 8,001-10,000. `--from-run DIR` exports and scores a run already trained so.
+    python bench/shipped.py measure [--epochs 50]
+        `seqtui translate "I'm hungry."` whole process (median of 5); and on the shipped sample
+        (training_files/en-fr.tsv), `seqtui train --epochs 50` with sequencer.toml from scratch, the
+        same --init-from en-fr, and configs/original.toml: wall time and chrF on the sample's validation split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import FRA, ROOT, machine, require_shared, table  # noqa: E402
+
+SEQTUI = [sys.executable, "-m", "seqtui"]
+SHIPPED = ROOT / "seqtui" / "shipped" / "en-fr"
+CREDIT = ("Trained by seqtui (bench/shipped.py make) on the Tatoeba Project's English-French pairs "
+          "(tatoeba.org, CC-BY 2.0), as packaged by www.manythings.org/anki")
+RECIPE = ["--num-samples", "0", "--architecture", "attention", "--latent-dim", "256", "--embedding-dim", "64",
+          "--batch-size", "128", "--optimizer", "adam", "--learning-rate", "0.002", "--monitor", "val_chrf",
+          "--patience", "5", "--precision", "float32", "--seed", "1337", "--no-samples"]
+
+
+def split(work: Path) -> tuple[Path, Path, Path]:
+    """(train, validation, test) files of regime b, cut from the shared corpus."""
+    lines = FRA.read_text(encoding="utf-8").splitlines(keepends=True)
+    parts = {"train.txt": lines[:8000] + lines[11000:], "val.txt": lines[10000:11000], "test.txt": lines[8000:10000]}
+    for name, chosen in parts.items():
+        (work / name).write_text("".join(chosen), encoding="utf-8")
+    return work / "train.txt", work / "val.txt", work / "test.txt"
+
+
+def score(model: Path, test: Path, beam: int) -> dict:
+    out = subprocess.run([*SEQTUI, "evaluate", "--model-dir", str(model), "--data", str(test), "--json",
+                          "--beam", str(beam)], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout)
+
+
+def make(a: argparse.Namespace) -> None:
+    from seqtui.export import export_bundle
+
+    work = Path(a.work or tempfile.mkdtemp(prefix="seqtui-shipped-"))
+    work.mkdir(parents=True, exist_ok=True)
+    train, val, test = split(work)
+    run = Path(a.from_run) if a.from_run else work / "model"
+    wall = None
+    if not a.from_run:
+        t0 = time.perf_counter()
+        subprocess.run([*SEQTUI, "train", "--train-dir", str(train), "--val-data", str(val), "--model-dir", str(run),
+                        "--epochs", str(a.epochs), *RECIPE], check=True, cwd=ROOT)
+        wall = time.perf_counter() - t0
+    size = export_bundle(run, SHIPPED, "en-fr", CREDIT)
+    greedy, beam = score(SHIPPED, test, 1), score(SHIPPED, test, 4)
+    print(json.dumps({"wall_s": wall and round(wall), "model_bytes": size, "greedy": _short(greedy),
+                      "beam4": _short(beam), "machine": machine()}, ensure_ascii=False))
+
+
+def _short(report: dict) -> dict:
+    return {k: report[k] for k in ("chrf", "bleu", "exact", "pairs")}
+
+
+def median_process(args: list[str], repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True, cwd=ROOT)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def sample_run(label: str, extra: list[str], epochs: int, work: Path) -> tuple[str, ...]:
+    model = work / label.replace(" ", "-")
+    t0 = time.perf_counter()
+    subprocess.run([*SEQTUI, "train", "--model-dir", str(model), "--epochs", str(epochs), "--no-samples", *extra],
+                   check=True, capture_output=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    greedy, beam = (json.loads(subprocess.run([*SEQTUI, "evaluate", "--model-dir", str(model), "--json", "--beam",
+                                               str(k)], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+                    for k in (1, 4))
+    history = [json.loads(line) for line in (model / "history.jsonl").read_text().splitlines()]
+    return (label, str(len(history)), f"{wall:.0f}", f"{greedy['chrf']:.2f} / {greedy['bleu']:.2f}",
+            f"{beam['chrf']:.2f} / {beam['bleu']:.2f}", str(greedy["pairs"]))
+
+
+def measure(a: argparse.Namespace) -> None:
+    env_note = "offline" if not os.environ.get("http_proxy") else ""
+    translate_s = median_process([*SEQTUI, "translate", "--model", "en-fr", "I'm hungry."])
+    print(f"`seqtui translate \"I'm hungry.\"` with the shipped model, whole process, median of 5: "
+          f"{translate_s:.2f} s ({machine()}) {env_note}")
+    work = Path(tempfile.mkdtemp(prefix="seqtui-sample-"))
+    rows = [sample_run("sequencer.toml from scratch", [], a.epochs, work),
+            sample_run("sequencer.toml --init-from en-fr", ["--init-from", "en-fr"], a.epochs, work),
+            sample_run("configs/original.toml", ["--config", "configs/original.toml"], 100, work)]
+    print(f"\nThe shipped sample, {machine()}; chrF / BLEU on the run's own validation split\n")
+    print(table(rows, ("run", "epochs", "wall s", "greedy chrF / BLEU", "beam 4 chrF / BLEU", "pairs")))
+    print(f"\n{overlap()}")
+
+
+def overlap() -> str:
+    """How many of the sample's validation sources the shipped model saw in training (Tatoeba has many)."""
+    from seqtui import config, training
+
+    prep = training.prepare(config.load(ROOT / "sequencer.toml"))
+    if not FRA.is_file():
+        return "(../shared absent: overlap with the shipped model's training data not measured)"
+    lines = FRA.read_text(encoding="utf-8").splitlines()
+    seen = {line.split("\t")[0] for line in lines[:8000] + lines[11000:]}
+    hits = sum(s in seen for s, _ in prep.val_pairs)
+    return (f"{hits} of the sample's {len(prep.val_pairs)} validation sentences occur in the shipped model's "
+            "training data")
+
+
+def main() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("make")
+    m.add_argument("--epochs", type=int, default=30)
+    m.add_argument("--work", help="folder for the split files and the run")
+    m.add_argument("--from-run", help="export and score this run instead of training one")
+    s = sub.add_parser("measure")
+    s.add_argument("--epochs", type=int, default=50)
+    a = p.parse_args()
+    if a.cmd == "make":
+        require_shared()
+        make(a)
+    else:
+        measure(a)
+
+
+if __name__ == "__main__":
+    main()
