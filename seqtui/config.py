@@ -62,9 +62,11 @@ class Config:
     optimizer: str = _key("training", "Keras optimizer name.", "rmsprop", choices=OPTIMIZERS)
     learning_rate: float = _key("training", "Optimizer learning rate (0: the optimizer's default).", 0.0,
                                 min=0.0)
-    loss: str = _key("training", "categorical_crossentropy, computed on character ids.",
+    loss: str = _key("training", "categorical_crossentropy or sparse_categorical_crossentropy: both name the one "
+                     "loss seqtui computes, on character ids (the same values, no one-hot arrays).",
                      "categorical_crossentropy", choices=LOSSES)
-    metrics: list[str] = _key("training", "Metrics reported each epoch.", ["accuracy"], choices=METRICS)
+    metrics: list[str] = _key("training", "[\"accuracy\"] reports per-character accuracy each epoch (the only "
+                              "metric); [] turns it off.", ["accuracy"], choices=METRICS)
     batch_size: int = _key("training", "Pairs per batch (per replica under a distribution strategy).", 64,
                            min=1)
     epochs: int = _key("training", "Epochs to train (a resumed run counts the ones already done).", 100,

@@ -78,7 +78,7 @@ class BucketedBatches(keras.utils.PyDataset):
 def rounding(model: Any) -> int:
     """How to round batch lengths for `model`: to `ROUND` where its step is compiled per shape (XLA),
     else not at all, since TensorFlow's graphs take any length and rounding only adds padded steps
-    (at 10k pairs, 38.9 padded steps a pair rounded against 33.4 not)."""
+    (README, Benchmarks)."""
     return ROUND if getattr(model, "jit_compile", False) else 1
 
 
@@ -120,8 +120,7 @@ def masked_scores(model: Any, feed: BucketedBatches) -> tuple[float, float]:
     """(loss, accuracy) over every real target character of `feed`, batch by batch.
 
     Not `fit(validation_data=...)` nor `evaluate`: on TensorFlow their tf.data pipelines left the next
-    training epoch intermittently twice as slow (10.3 s against 5.1 s at 10k pairs, measured here);
-    plain `test_on_batch` calls do not.
+    training epoch intermittently twice as slow (README, Benchmarks); plain `test_on_batch` calls do not.
     """
     total_loss = total_acc = weight = 0.0
     for index in range(len(feed)):

@@ -62,8 +62,8 @@ def compile_model(model: Any, cfg: Config) -> None:
     if cfg.learning_rate:
         opt.learning_rate = cfg.learning_rate
     # "auto": on for JAX, whose eager mode is slow and whose jit is its normal path; off for TensorFlow,
-    # where XLA compiled a shape per bucket (first epoch 22-24 s against 7.6-7.9 s at 10k pairs) and
-    # later epochs were no faster than TensorFlow's own graphs (bench/train.py, README).
+    # where XLA compiles a shape per bucket and its epochs were no faster than TensorFlow's own graphs
+    # (bench/train.py; the figures are in the README).
     jit = cfg.jit_compile == "true" or (cfg.jit_compile == "auto" and keras.backend.backend() == "jax")
     # "categorical_crossentropy" in the config means the same loss computed on ids: identical values,
     # without the one-hot targets.

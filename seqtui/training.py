@@ -17,13 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from seqtui import bundle, data
+from seqtui import config as config_lib
+from seqtui import model as model_lib
+from seqtui.backend import every_process, import_keras, name, strategy_scope
 from seqtui.batching import Encoded
 from seqtui.config import Config
+from seqtui.decoding import Engine
 from seqtui.errors import SeqtuiError, TrainingFailed
 from seqtui.events import Listener, TrainingEnded, TrainingStarted, ignore
 from seqtui.records import EpochRecord, Monitor, Reason, RunInfo
 from seqtui.rundir import RunDir, StartPlan, ended_note, run_config
 from seqtui.vocab import Vocab
+from seqtui.weights import from_model
 
 SAMPLE_COUNT = 4
 
@@ -160,8 +165,6 @@ class _Run:
         return self._fit(prep, plan)
 
     def _fit(self, prep: Prepared, plan: StartPlan) -> TrainingEnded:
-        from seqtui.backend import import_keras, strategy_scope
-
         import_keras()  # before the Keras-facing modules, which subclass Keras classes
         from seqtui import callbacks as cb
 
@@ -192,8 +195,6 @@ class _Run:
         return self._ended(reason, log.records, log.best)
 
     def _model(self, prep: Prepared, plan: StartPlan, xla: bool) -> Any:
-        from seqtui import model as model_lib
-
         if plan.weights is None:
             model = model_lib.build(self.cfg, len(prep.source), len(prep.target))
         else:
@@ -260,9 +261,6 @@ class _Run:
                 BucketedBatches(prep.val, VAL_BATCHES * size, self.cfg.seed, shuffle=False, **split))
 
     def _snapshot(self, model: Any, prep: Prepared) -> Any:
-        from seqtui.decoding import Engine
-        from seqtui.weights import from_model
-
         max_len = self.cfg.max_output_len or 2 * prep.max_target_len
         return Engine(from_model(model), prep.source, prep.target, max_len)
 
@@ -283,8 +281,6 @@ class _Run:
                           "sample": self.cfg.sample, "reverse": self.cfg.reverse}}
 
     def _info(self, prep: Prepared, place: Any, model: Any) -> RunInfo:
-        from seqtui.backend import name
-
         return RunInfo(", ".join(f.name for f in prep.files), len(prep.train_pairs), len(prep.val_pairs),
                        len(prep.source), len(prep.target), self.cfg.architecture, self.cfg.latent_dim,
                        self.cfg.batch_size, self.cfg.batch_size * place.replicas, int(model.count_params()),
@@ -297,8 +293,6 @@ ARCHITECTURE_KEYS = ("architecture", "latent_dim", "embedding_dim", "dropout", "
 
 
 def _shaped_like(origin: bundle.Bundle, cfg: Config) -> Config:
-    from seqtui import config as config_lib
-
     saved = origin.meta.get("config") or {}
     return config_lib.merge(cfg, {k: saved[k] for k in ARCHITECTURE_KEYS if k in saved})
 
@@ -335,8 +329,6 @@ def _probes(val_pairs: list[data.Pair]) -> list[data.Pair]:
 
 def _same_start(place: Any, epoch: int, batch: int) -> None:
     """Processes that train together must start from the same point: each resumes from its own model_dir."""
-    from seqtui.backend import every_process
-
     if place.processes == 1:
         return
     starts = every_process(epoch, batch)

@@ -1,8 +1,8 @@
 """Keep keys answered within a tenth of a second while TensorFlow loads and trains in this process.
 
 CPython's full (generation 2) collections hold the GIL while they walk every tracked object. With
-TensorFlow and a Keras model loaded that is ~400k objects, 100-350 ms a collection, and no key is
-handled meanwhile (measured: 337 ms on the UI thread, 120-180 ms several times during the import).
+TensorFlow and a Keras model loaded that is hundreds of thousands of objects, a tenth of a second or
+more a collection, and no key is handled meanwhile.
 So the import runs with collection paused, and what is loaded once (modules, the built model) is
 frozen: full collections then skip it. Frozen objects are never freed, which suits things that
 live as long as the app.

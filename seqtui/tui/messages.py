@@ -116,11 +116,9 @@ class TranslationChar(Message, bubble=False):
 class TranslationEnded(Message, bubble=False):
     """A translation finished (or was cut short by a newer one)."""
 
-    def __init__(self, entry: int, chars: int, cut_short: bool) -> None:
+    def __init__(self, entry: int) -> None:
         super().__init__()
         self.entry = entry
-        self.chars = chars
-        self.cut_short = cut_short
 
 
 class TranslationFailed(Message, bubble=False):

@@ -49,13 +49,11 @@ def stream_translation(target: MessagePump, engines: EngineSource, entry: int, t
         target.post_message(TranslationFailed(entry, text, str(e)))
         return
     target.post_message(TranslationBegan(entry, text, engine.source.unknown(text), label))
-    count = 0
     for char in engine.decode_stream(text, settings):
         if worker.is_cancelled:  # a newer translation replaced this one
             break
         target.post_message(TranslationChar(entry, char))
-        count += 1
-    target.post_message(TranslationEnded(entry, count, worker.is_cancelled))
+    target.post_message(TranslationEnded(entry))
 
 
 class ReplPane(Vertical):
