@@ -70,7 +70,8 @@ def test_translate_without_model_names_the_folder(tmp_path):
 
 
 def test_repl_plain_streams_each_line(trained_bundle):
-    result = runner.invoke(app, ["repl", "--plain", "--beam", "1", "--model-dir", str(trained_bundle)], input="Go.\nHelp!\n")
+    result = runner.invoke(app, ["repl", "--plain", "--beam", "1", "--model-dir", str(trained_bundle)],
+                           input="Go.\nHelp!\n")
     assert result.exit_code == 0
     engine = bundle.load(trained_bundle).engine()
     assert result.stdout == engine.translate("Go.").text + "\n" + engine.translate("Help!").text + "\n"
