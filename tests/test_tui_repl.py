@@ -9,6 +9,7 @@ from tui_fakes import FakeEngine, scripted_trainer, tiny_config
 from tui_pilot import type_line, until
 
 from seqtui.api import Translator
+from seqtui.catalog import Request
 from seqtui.decoding import Settings
 from seqtui.tui.app import make_app
 from seqtui.tui.epoch_table import EpochTable
@@ -81,9 +82,9 @@ async def test_translate_as_you_type_fills_the_preview() -> None:
 
 
 async def test_repl_without_a_model_says_so_and_stays_up(tmp_path: Path) -> None:
-    """`seqtui repl` on an empty folder explains what to do instead of crashing."""
+    """`seqtui repl --model-dir` on an empty folder explains what to do instead of crashing."""
     messages: list = []
-    app = make_app(tiny_config(model_dir=tmp_path), mode="repl")
+    app = make_app(tiny_config(model_dir=tmp_path), mode="repl", model=Request(explicit_dir=True))
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         transcript = app.screen.query_one(Transcript)
         await until(pilot, lambda: len(transcript.children) == 1, what="the model note")
@@ -92,6 +93,15 @@ async def test_repl_without_a_model_says_so_and_stays_up(tmp_path: Path) -> None
         await until(pilot, lambda: any(isinstance(m, TranslationFailed) for m in messages), what="a failure")
         assert "no trained model" in str(transcript.query(Static).last().render())
         assert app.is_running
+
+
+async def test_repl_on_a_folder_without_a_model_uses_the_shipped_one(tmp_path: Path) -> None:
+    """Until the user trains a model, the shipped en-fr model answers, and the REPL says so."""
+    app = make_app(tiny_config(model_dir=tmp_path / "my-run"), mode="repl")
+    async with app.run_test(size=SIZE) as pilot:
+        transcript = app.screen.query_one(Transcript)
+        await until(pilot, lambda: len(transcript.children) == 1, what="the model note")
+        assert "Ready: the shipped en-fr model" in str(transcript.query(Static).first().render())
 
 
 async def test_r_tab_and_escape_move_between_the_views() -> None:

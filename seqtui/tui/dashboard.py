@@ -118,7 +118,8 @@ class Dashboard(Screen[None]):
         with Horizontal(id="bottom"):
             yield SamplesPanel(id="samples")
             yield ReplPane(self.engines, self.settings, id="repl", intro="Translations use the last finished "
-                           "epoch while training, else the saved model.")
+                           "epoch while training, else your saved model (the shipped en-fr model until you have "
+                           "trained one).")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -129,6 +130,7 @@ class Dashboard(Screen[None]):
             self._start_following(self.follow_dir)
         else:
             self._show_saved_run()
+        self.seqtui.load_model(self.query_one(ReplPane))  # says which model answers, before the first line
         self.query_one(EpochTable).focus()
 
     # -- keys --------------------------------------------------------------------------------------

@@ -116,9 +116,10 @@ class TranslationChar(Message, bubble=False):
 class TranslationEnded(Message, bubble=False):
     """A translation finished (or was cut short by a newer one)."""
 
-    def __init__(self, entry: int) -> None:
+    def __init__(self, entry: int, cut_short: bool) -> None:
         super().__init__()
         self.entry = entry
+        self.cut_short = cut_short
 
 
 class TranslationFailed(Message, bubble=False):

@@ -53,7 +53,7 @@ def stream_translation(target: MessagePump, engines: EngineSource, entry: int, t
         if worker.is_cancelled:  # a newer translation replaced this one
             break
         target.post_message(TranslationChar(entry, char))
-    target.post_message(TranslationEnded(entry))
+    target.post_message(TranslationEnded(entry, worker.is_cancelled))
 
 
 class ReplPane(Vertical):
