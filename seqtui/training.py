@@ -177,7 +177,8 @@ class _Run:
             clock = cb.EpochClock(feed)
             jobs = self._callbacks(cb, clock, log, prep, val_feed)
             self.listener(TrainingStarted(self._info(prep, place, model), plan.epoch + 1, self.cfg.epochs,
-                                          len(feed), resumed=plan.start != "new", start=plan.start, note=plan.note))
+                                          len(feed), resumed=plan.start in ("checkpoint", "model"), start=plan.start,
+                                          note=plan.note))
             try:
                 self._run_fit(model, feed, plan.epoch, jobs, place.replicas, clock)
             except cb.NonFiniteWeights as e:

@@ -159,6 +159,7 @@ def test_init_from_starts_from_the_models_weights_and_reports_unknown_characters
     training.train(cfg, events.append, init_from=shipped_root / "en-fr")
     started = next(e for e in events if isinstance(e, TrainingStarted))
     assert started.start == "init" and "'ß'" in started.note and "source" in started.note
+    assert not started.resumed and started.first_epoch == 1  # a new run, numbered from 1
     assert json.loads((tmp_path / "ft" / "vocab.json").read_text()) == \
         json.loads((shipped_root / "en-fr" / "vocab.json").read_text())  # the model's ids, not new ones
     first = next(e for e in events if isinstance(e, BatchEnded))
