@@ -3,8 +3,9 @@
     python bench/shipped.py make   [--epochs 40] [--low-epochs 6] [--work DIR] [--from-run DIR]
         Train the shipped en-fr model exactly as committed (regime b of bench/train.py: every line of
         ../shared/data/fra-eng/fra.txt but 8,001-11,000; the kept epoch chosen by chrF on 10,001-11,000):
-        up to `--epochs` at Adam 0.002 (early stopping ends it), then `--low-epochs` more from the best of those at 0.0005 (a second
-        run, `--init-from` the first: a step decay of the learning rate); export the result weights-only
+        up to `--epochs` at Adam 0.002 (early stopping ends it), then `--low-epochs` more from the best
+        of those at 0.0005 (a second run, `--init-from` the first: a step decay of the learning rate);
+        export the result weights-only
         in float16 to seqtui/shipped/en-fr, and score it greedy and beam 4 on the test pairs, lines
         8,001-10,000. `--from-run DIR` exports and scores a run already trained so.
     python bench/shipped.py measure [--epochs 50]
