@@ -21,6 +21,11 @@ SIZE = (120, 40)
 NO_MODEL = tiny_config(model_dir=Path("/nonexistent/models"))
 
 
+async def model_noted(pilot) -> None:
+    transcript = pilot.app.screen.query_one(Transcript)
+    await until(pilot, lambda: len(transcript.children) >= 1, what="the model note")
+
+
 def ended(messages: list, n: int = 1) -> bool:
     return sum(isinstance(m, TranslationEnded) for m in messages) >= n
 
@@ -45,6 +50,7 @@ async def test_unknown_characters_are_flagged_inline() -> None:
     app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine())
     messages: list = []
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await model_noted(pilot)  # the "Ready" note first, so the entry below is the last line
         app.screen.query_one(Input).value = "Go €5"  # Pilot cannot type €: its key is named euro_sign
         await pilot.press("enter")
         await until(pilot, lambda: ended(messages), what="the translation")
@@ -58,6 +64,7 @@ async def test_commands_change_beam_temperature_and_greedy() -> None:
     """:beam, :temp and :greedy change the decoding settings shown in the pane; bad commands explain."""
     app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine())
     async with app.run_test(size=SIZE) as pilot:
+        await model_noted(pilot)
         pane = app.screen.query_one(ReplPane)
         status = pane.query_one("#repl-status", Static)
         await type_line(pilot, ":beam 4")
