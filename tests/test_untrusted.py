@@ -330,4 +330,6 @@ def test_a_trained_bundle_and_its_checkpoint_are_accepted(trained_bundle):
     for path in (trained_bundle / bundle.MODEL, checkpoint):
         weights.check_keras_file(path)
         weights.read_keras_file(path)
-    assert bundle.load_keras_model(checkpoint) is not None
+    model = bundle.load_keras_model(checkpoint)  # Keras accepts what the checks accepted, with its optimizer
+    assert model.get_layer("output").kernel.shape[-1] == len(bundle.load(trained_bundle).target)
+    assert model.optimizer is not None and model.optimizer.iterations.numpy() > 0
