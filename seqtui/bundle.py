@@ -110,7 +110,7 @@ def load(model_dir: Path) -> Bundle:
 def load_meta(model_dir: Path) -> Bundle:
     """Read a bundle's vocabularies and metadata, whether or not model.keras exists yet (BundleError)."""
     try:
-        vocab, meta = _read_json(model_dir / VOCAB), _read_json(model_dir / META)
+        vocab, meta = read_json(model_dir / VOCAB), read_json(model_dir / META)
         return Bundle(model_dir, Vocab(vocab["source"]), Vocab(vocab["target"]), meta)
     except FileNotFoundError as e:
         raise BundleError(f"{e.filename}: missing from the model folder; retrain with `seqtui train --fresh`") from None
@@ -118,7 +118,8 @@ def load_meta(model_dir: Path) -> Bundle:
         raise BundleError(f"{model_dir}: damaged bundle metadata ({e}); retrain with `seqtui train --fresh`") from None
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """A JSON file of at most JSON_LIMIT bytes (OSError, or ValueError when too big or not JSON)."""
     with open(path, "rb") as f:
         raw = f.read(JSON_LIMIT + 1)
     if len(raw) > JSON_LIMIT:
@@ -207,7 +208,7 @@ def read_checkpoint(model_dir: Path) -> tuple[Path, dict[str, Any]] | None:
     if not pointer.is_file():
         return None
     try:
-        state = _read_json(pointer)
+        state = read_json(pointer)
         name = state["file"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise BundleError(f"{pointer}: damaged checkpoint pointer ({e}); start again with --fresh") from None

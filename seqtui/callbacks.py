@@ -171,9 +171,14 @@ class NonFiniteWeights(Exception):
     """Raised instead of saving weights that hold inf or NaN; the trainer turns it into TrainingFailed."""
 
 
+def finite(model: Any) -> bool:
+    """Whether every weight of `model` is finite."""
+    return all(bool(np.isfinite(w).all()) for w in model.get_weights())
+
+
 def require_finite(model: Any, what: str) -> None:
     """Refuse to save weights that are not all finite (an overflow can leave the loss finite)."""
-    if not all(bool(np.isfinite(w).all()) for w in model.get_weights()):
+    if not finite(model):
         raise NonFiniteWeights(what)
 
 

@@ -15,7 +15,6 @@ ended (its epochs done, or stopped early and still out of patience) is complete.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -287,9 +286,7 @@ def _foreign_in_checkpoints(folder: Path) -> list[str]:
 
 def _json(path: Path) -> Any:
     try:
-        with open(path, "rb") as f:
-            raw = f.read(bundle.JSON_LIMIT + 1)
-        return json.loads(raw) if len(raw) <= bundle.JSON_LIMIT else None
+        return bundle.read_json(path)
     except (OSError, ValueError):
         return None
 

@@ -219,7 +219,7 @@ class _Run:
                 cb.EarlyStopping(clock, log, self.cfg.patience)]
 
     def _run_fit(self, model: Any, feed: Any, first_epoch: int, jobs: list[Any], replicas: int, clock: Any) -> None:
-        from seqtui.callbacks import NonFiniteWeights
+        from seqtui.callbacks import NonFiniteWeights, finite
         from seqtui.feeding import train_epochs
 
         try:
@@ -231,7 +231,7 @@ class _Run:
             raise
         except Exception as e:
             # With NaN weights TensorFlow's sparse optimizer updates can fail before a loss is reported.
-            if not _finite(model):
+            if not finite(model):
                 raise NonFiniteWeights("the next checkpoint") from None
             first_line = (str(e).strip().splitlines() or [""])[0]
             raise TrainingFailed(f"{type(e).__name__} in epoch {clock.epoch + 1}: {first_line}. "
@@ -315,12 +315,6 @@ def unknown_note(prep: Prepared) -> str:
         return ""
     return ("Characters the model's vocabulary does not know are read as <unk> (target ones it cannot write): "
             + "; ".join(notes) + ".")
-
-
-def _finite(model: Any) -> bool:
-    import numpy as np
-
-    return all(bool(np.isfinite(w).all()) for w in model.get_weights())
 
 
 def _probes(val_pairs: list[data.Pair]) -> list[data.Pair]:
