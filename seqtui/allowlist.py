@@ -30,6 +30,8 @@ SAFE_NESTED = frozenset({
     *(("keras.optimizers", name) for name in ("RMSprop", "Adam", "AdamW", "SGD", "Adagrad", "Adadelta",
                                               "Adamax", "Nadam", "Lion")),
 })
+# The one class of seqtui's own a model may name (the label-smoothed loss), as Keras registers it.
+SAFE_REGISTERED = frozenset({("seqtui.losses", "SmoothedSparseCrossentropy", "seqtui>SmoothedSparseCrossentropy")})
 # A reference to another layer's output inside `inbound_nodes`: no module, no code.
 KERAS_TENSOR = "__keras_tensor__"
 
@@ -75,6 +77,8 @@ def _check_object(path: Path, node: dict[str, Any], where: str, kind: str) -> No
         ok = name in SAFE_LAYERS and SAFE_LAYERS[name] == module
     elif kind == "root":
         ok = (module, name) == SAFE_ROOT
+    elif (module, name, registered) in SAFE_REGISTERED:
+        return
     else:
         ok = (module, name) in SAFE_NESTED or (module, name, registered) == (None, KERAS_TENSOR, None)
     # Keras writes its own classes' names here (or nothing); anything else names a custom class.

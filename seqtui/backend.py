@@ -55,6 +55,14 @@ def _stderr_silenced() -> Any:
         os.close(devnull)
 
 
+def sync_state(model: Any) -> None:
+    """Let a callback change a variable mid-epoch: JAX's fit carries the variables in its own state between
+    batches and writes them back only at the epoch's end, unless asked (a no-op on TensorFlow)."""
+    sync = getattr(model, "jax_state_sync", None)
+    if sync is not None:
+        sync()
+
+
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 
 

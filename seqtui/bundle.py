@@ -150,6 +150,8 @@ def load_keras_model(path: Path, compile_with: Any = None) -> Any:
 
     check_keras_file(path)
     keras = import_keras()
+    import seqtui.losses  # noqa: F401  (registers the label-smoothed loss a model may have been compiled with)
+
     try:
         model = keras.saving.load_model(path, safe_mode=True)
     except Exception as e:  # Keras raises many kinds for a damaged file; all mean the same to a user
@@ -188,16 +190,21 @@ def write_history(model_dir: Path, records: list[EpochRecord]) -> None:
 # -- checkpoints ---------------------------------------------------------------------------------
 
 
-def write_checkpoint(model_dir: Path, model: Any, state: dict[str, Any]) -> Path:
-    """Save weights and optimizer state, then point latest.json at them, then drop older ones."""
+def checkpoint_name(epoch: int, batch: int) -> str:
+    """The file name of the checkpoint after `epoch` epochs and `batch` batches of the next."""
+    return f"ckpt-{epoch:05d}-{batch:06d}.keras"
+
+
+def write_checkpoint(model_dir: Path, model: Any, state: dict[str, Any], keep: frozenset[str] = frozenset()) -> Path:
+    """Save weights and optimizer state, then point latest.json at them, then drop older ones but `keep`."""
     folder = Path(model_dir) / CKPT_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"ckpt-{state['epoch']:05d}-{state['batch']:06d}.keras"
+    name = checkpoint_name(state["epoch"], state["batch"])
     save_model(folder / name, model)
     atomic.write_json(folder / CKPT_POINTER, {**state, "history": [r.to_dict() for r in state["history"]],
                                              "file": name})
     for old in folder.glob("ckpt-*.keras"):
-        if old.name != name:
+        if old.name != name and old.name not in keep:
             old.unlink(missing_ok=True)
     return folder / name
 

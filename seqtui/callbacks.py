@@ -187,10 +187,12 @@ def _record(epoch: int, logs: dict[str, Any], seconds: float, chars: int) -> Epo
         value = logs.get(key)
         return None if value is None else round(float(value), 6)
 
+    lr = logs.get("learning_rate")
     return EpochRecord(epoch + 1, num("loss"), num("sparse_categorical_accuracy"), num("val_loss"),
                        num("val_sparse_categorical_accuracy"),
                        round(float(logs["val_chrf"]), 3) if "val_chrf" in logs else None,
-                       round(seconds, 3), round(chars / seconds, 1) if seconds > 0 else 0.0)
+                       round(seconds, 3), round(chars / seconds, 1) if seconds > 0 else 0.0,
+                       lr=None if lr is None else float(f"{float(lr):.6g}"))
 
 
 class BestSaver(keras.callbacks.Callback):
@@ -214,11 +216,15 @@ class BestSaver(keras.callbacks.Callback):
 
 
 class Checkpointer(keras.callbacks.Callback):
-    """Writes the history and a checkpoint at each epoch end; `save` also serves mid-epoch checkpoints."""
+    """Writes the history and a checkpoint at each epoch end; `save` also serves mid-epoch checkpoints.
 
-    def __init__(self, clock: EpochClock, log: RunLog, model_dir: Any, listener: Listener) -> None:
+    `keep(epochs_done)` names older checkpoints to keep beside the new one (what last-k averaging reads).
+    """
+
+    def __init__(self, clock: EpochClock, log: RunLog, model_dir: Any, listener: Listener,
+                 keep: Callable[[int], frozenset[str]] = lambda _: frozenset()) -> None:
         super().__init__()
-        self.clock, self.log, self.model_dir, self.listener = clock, log, model_dir, listener
+        self.clock, self.log, self.model_dir, self.listener, self.keep = clock, log, model_dir, listener, keep
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         if self.clock.complete:
@@ -230,7 +236,7 @@ class Checkpointer(keras.callbacks.Callback):
         require_finite(self.model, "a checkpoint")
         state = {"epoch": epoch, "batch": batch, "history": self.log.records,
                  "best_epoch": self.log.best.epoch if self.log.best else None}
-        path = bundle.write_checkpoint(self.model_dir, self.model, state)
+        path = bundle.write_checkpoint(self.model_dir, self.model, state, self.keep(epoch))
         if not bundle.exists(self.model_dir):  # before the first epoch ends: let translate work already
             bundle.save_model(self.model_dir / bundle.MODEL, self.model)
         self.listener(CheckpointSaved(str(path), epoch, batch))

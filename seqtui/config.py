@@ -25,6 +25,8 @@ SAMPLINGS = ("first", "random")
 STRATEGIES = ("auto", "mirrored", "none")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 MONITORS = ("val_loss", "val_chrf")
+LR_SCHEDULES = ("constant", "decay", "plateau")
+AVERAGINGS = ("none", "ema", "last-k")
 
 
 def _key(section: str, doc: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
@@ -65,6 +67,28 @@ class Config:
     loss: str = _key("training", "categorical_crossentropy or sparse_categorical_crossentropy: both name the one "
                      "loss seqtui computes, on character ids (the same values, no one-hot arrays).",
                      "categorical_crossentropy", choices=LOSSES)
+    label_smoothing: float = _key("training", "Label smoothing of the loss (0: off): the target character gets "
+                                  "1 - e + e/V of the probability mass, every character e/V, as Keras' "
+                                  "CategoricalCrossentropy(label_smoothing=e) does.", 0.0, min=0.0,
+                                  max_exclusive=1.0)
+    lr_schedule: str = _key("training", "constant; decay: the learning rate times decay_rate after every epoch; "
+                            "plateau: times plateau_factor once the monitor has not improved for plateau_patience "
+                            "epochs.", "constant", choices=LR_SCHEDULES)
+    warmup_steps: int = _key("training", "Linear learning-rate warm-up over the first N optimizer steps (0: off); "
+                             "step s runs at (s+1)/N of the scheduled rate.", 0, min=0)
+    decay_rate: float = _key("training", "lr_schedule = decay: the factor applied after every epoch.", 0.9,
+                             min_exclusive=0.0, max=1.0)
+    plateau_factor: float = _key("training", "lr_schedule = plateau: the factor applied at each plateau.", 0.5,
+                                 min_exclusive=0.0, max_exclusive=1.0)
+    plateau_patience: int = _key("training", "lr_schedule = plateau: epochs without a better monitor score "
+                                 "before the rate is cut.", 2, min=1)
+    weight_averaging: str = _key("training", "none; ema: an exponential moving average of the weights after every "
+                                 "step; last-k: the mean of the weights at the ends of the last average_last "
+                                 "epochs. The average is what val_loss and val_chrf score and what model.keras "
+                                 "holds; checkpoints keep the raw weights too.", "none", choices=AVERAGINGS)
+    ema_decay: float = _key("training", "weight_averaging = ema: average = d * average + (1 - d) * weights, "
+                            "after every step.", 0.999, min=0.0, max_exclusive=1.0)
+    average_last: int = _key("training", "weight_averaging = last-k: how many epoch ends to average.", 5, min=1)
     metrics: list[str] = _key("training", "[\"accuracy\"] reports per-character accuracy each epoch (the only "
                               "metric); [] turns it off.", ["accuracy"], choices=METRICS)
     batch_size: int = _key("training", "Pairs per batch (per replica under a distribution strategy).", 64,
@@ -227,6 +251,8 @@ def _check_range(where: str, value: Any, meta: Any) -> None:
         raise ConfigError(f"{where}: must be at least {meta['min']}, got {value}")
     if "min_exclusive" in meta and value <= meta["min_exclusive"]:
         raise ConfigError(f"{where}: must be greater than {meta['min_exclusive']}, got {value}")
+    if "max" in meta and value > meta["max"]:
+        raise ConfigError(f"{where}: must be at most {meta['max']}, got {value}")
     if "max_exclusive" in meta and value >= meta["max_exclusive"]:
         raise ConfigError(f"{where}: must be less than {meta['max_exclusive']}, got {value}")
 

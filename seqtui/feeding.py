@@ -100,6 +100,7 @@ def train_epochs(model: Any, feed: BucketedBatches, epochs: int, initial_epoch: 
         logs: dict[str, float] = {}
         for index in range(len(feed)):
             x, y = feed[index]
+            hooks.on_train_batch_begin(index)
             scores = model.train_on_batch(x, y, return_dict=True)
             # As fit counts them: the loss per row (every batch has batch_size rows), accuracy per character.
             for key, weight in (("loss", float(len(y))), ("sparse_categorical_accuracy", float((y != PAD).sum()))):

@@ -55,10 +55,15 @@ def build(cfg: Config, source_size: int, target_size: int) -> Any:
 
 
 def compile_model(model: Any, cfg: Config) -> None:
-    """Compile with the config's optimizer; the loss works on ids (sparse), whatever its name says."""
+    """Compile with the config's optimizer; the loss works on ids (sparse), whatever its name says.
+
+    `weight_averaging = "ema"` uses the optimizer's own moving average (Keras' `use_ema`), which lives
+    among the optimizer's variables, so every checkpoint holds it beside the raw weights.
+    """
     import keras
 
-    opt = keras.optimizers.get(cfg.optimizer)
+    opt = keras.optimizers.get(cfg.optimizer if cfg.weight_averaging != "ema" else {
+        "class_name": cfg.optimizer, "config": {"use_ema": True, "ema_momentum": cfg.ema_decay}})
     if cfg.learning_rate:
         opt.learning_rate = cfg.learning_rate
     # "auto": on for JAX, whose eager mode is slow and whose jit is its normal path; off for TensorFlow,
@@ -67,9 +72,23 @@ def compile_model(model: Any, cfg: Config) -> None:
     jit = cfg.jit_compile == "true" or (cfg.jit_compile == "auto" and keras.backend.backend() == "jax")
     # "categorical_crossentropy" in the config means the same loss computed on ids: identical values,
     # without the one-hot targets.
-    model.compile(optimizer=opt, loss="sparse_categorical_crossentropy",
+    loss: Any = "sparse_categorical_crossentropy"
+    if cfg.label_smoothing:
+        from seqtui.losses import SmoothedSparseCrossentropy
+
+        loss = SmoothedSparseCrossentropy(cfg.label_smoothing)
+    model.compile(optimizer=opt, loss=loss,
                   weighted_metrics=["sparse_categorical_accuracy"] if cfg.metrics else [],
                   jit_compile=jit)
+
+
+def base_learning_rate(cfg: Config) -> float:
+    """The rate the schedule scales: the config's, or the optimizer's default when it says 0."""
+    import keras
+
+    if cfg.learning_rate:
+        return cfg.learning_rate
+    return float(keras.ops.convert_to_numpy(keras.optimizers.get(cfg.optimizer).learning_rate))
 
 
 def _dropout(cfg: Config, x: Any, name: str) -> Any:

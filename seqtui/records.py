@@ -67,6 +67,7 @@ class EpochRecord:
     seconds: float = 0.0
     chars_per_second: float = 0.0
     best: bool = False
+    lr: float | None = None  # the learning rate of the epoch's last step (runs from before it was kept: None)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> EpochRecord:
@@ -84,8 +85,9 @@ class EpochRecord:
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        if out["val_chrf"] is None:  # only runs monitored by chrF score it
-            del out["val_chrf"]
+        for key in ("val_chrf", "lr"):  # only runs monitored by chrF score it; older runs kept no lr
+            if out[key] is None:
+                del out[key]
         return out
 
     def marked(self, best: bool) -> EpochRecord:

@@ -175,7 +175,7 @@ class _Run:
             model = self._model(prep, plan, place.xla)
             feed, val_feed = self._feeds(prep, place, plan.epoch, model)
             clock = cb.EpochClock(feed)
-            jobs = self._callbacks(cb, clock, log, prep, val_feed)
+            jobs = self._callbacks(cb, clock, log, prep, val_feed, plan.epoch)
             self.listener(TrainingStarted(self._info(prep, place, model), plan.epoch + 1, self.cfg.epochs,
                                           len(feed), resumed=plan.start in ("checkpoint", "model"), start=plan.start,
                                           note=plan.note))
@@ -206,15 +206,23 @@ class _Run:
             model.jit_compile = False
         return model
 
-    def _callbacks(self, cb: Any, clock: Any, log: Any, prep: Prepared, val_feed: Any) -> list[Any]:
+    def _callbacks(self, cb: Any, clock: Any, log: Any, prep: Prepared, val_feed: Any, epochs_done: int) -> list[Any]:
         """The session's jobs in the order they run at each batch end and each epoch end."""
+        from seqtui import craft
+
         snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
-        checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener)
+        checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener,
+                                       keep=lambda done: craft.kept_for_average(self.cfg, done))
         chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots)] if self.cfg.monitor == "val_chrf" else []
-        return [clock, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
+        # Between AverageIn and AverageOut the model holds the averaged weights: what is scored and kept.
+        average_in = [craft.AverageIn(clock, self.cfg, self.dir, epochs_done, snapshots)] \
+            if self.cfg.weight_averaging != "none" else []
+        average_out = [craft.AverageOut(average_in[0])] if average_in else []
+        rate = craft.LearningRate(self.cfg, model_lib.base_learning_rate(self.cfg), log.records)
+        return [clock, rate, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
                 cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
-                cb.PauseStop(clock, self.stop, self.pause), snapshots, cb.Validation(clock, val_feed), *chrf,
-                cb.BestSaver(clock, log, self.dir), checkpointer,
+                cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in, cb.Validation(clock, val_feed),
+                *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer,
                 cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self.listener),
                 cb.EarlyStopping(clock, log, self.cfg.patience)]
 

@@ -115,15 +115,32 @@ def read_keras_file(path: Path) -> Weights:
             not write, or holds no seqtui model.
     """
     try:
-        with zipfile.ZipFile(path) as zf:
-            layers = check_config(path, json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
-            blob = read_member(zf, WEIGHTS, MAX_WEIGHTS_BYTES, path)
-        return _by_layer_name(_read_arrays(path, blob, layers), path)
+        return _by_layer_name(_file_arrays(path), path)
     except FileNotFoundError:
         raise BundleError(f"{path}: no such model file") from None
     except _READ_ERRORS as e:
         raise BundleError(f"{path}: the model file is damaged ({_one_line(e)}); "
                           "retrain, or restore it from the last checkpoint with `seqtui train --resume`") from None
+
+
+def layer_arrays(path: Path) -> dict[str, list[np.ndarray]]:
+    """Every layer's arrays in a `.keras` file, by layer name, in `layer.get_weights()` order (float32).
+
+    Read with the same limits and checks as `read_keras_file` (BundleError).
+    """
+    try:
+        return {name: [np.asarray(a, np.float32) for a in arrays] for name, arrays in _file_arrays(path).items()}
+    except FileNotFoundError:
+        raise BundleError(f"{path}: no such model file") from None
+    except _READ_ERRORS as e:
+        raise BundleError(f"{path}: the model file is damaged ({_one_line(e)})") from None
+
+
+def _file_arrays(path: Path) -> dict[str, list[np.ndarray]]:
+    with zipfile.ZipFile(path) as zf:
+        layers = check_config(path, json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
+        blob = read_member(zf, WEIGHTS, MAX_WEIGHTS_BYTES, path)
+    return _read_arrays(path, blob, layers)
 
 
 def check_keras_file(path: Path) -> None:
