@@ -1,10 +1,14 @@
 """Decoding benchmark: seqtui's numpy engine against the reference's per-character `model.predict`.
 
-Trains (or reuses) a latent-256 model on the first --num-samples pairs (at most 8,000, so the held-out
-test lines 8,001-10,000 stay unseen) of ../shared/data/fra-eng/fra.txt,
-runs the reference implementation in the same run for its per-character cost, and prints a Markdown table.
+Trains a fresh latent-256 model (sequencer.toml's settings, with the architecture flags given here) on
+the first 8,000 pairs of ../shared/data/fra-eng/fra.txt, of which the last 20% validate: it trains on
+lines 1-6,400, validates on 6,401-8,000, and the held-out test lines 8,001-10,000 stay unseen. With
+--model-dir DIR holding a model, that model is measured instead (and the table's header says what it
+was trained on, read from its config.json). Runs the reference implementation in the same run for its
+per-character cost, and prints a Markdown table.
 
-usage: python bench/decode.py [--model-dir DIR] [--num-samples 10000] [--epochs 3] [--repeats 5]
+usage: python bench/decode.py [--model-dir DIR] [--epochs 3] [--repeats 5] [--architecture A] [--encoder E]
+                              [--layers N] [--residual]
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,17 +26,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import FRA, machine, median_time, require_shared, run_reference, table  # noqa: E402
 
+TRAIN_PAIRS = 8000  # lines 1-8,000: 6,400 trained, 1,600 validated; 8,001-10,000 are the test block
 
-def train_model(model_dir: Path, num_samples: int, epochs: int) -> None:
-    from seqtui import bundle, config, training
 
-    if bundle.exists(model_dir):
-        return
-    num_samples = min(num_samples, 8000)
-    cfg = config.load(None, {"train_dir": FRA, "model_dir": model_dir, "num_samples": num_samples,
-                             "epochs": epochs, "latent_dim": 256, "batch_size": 64, "patience": 0})
-    print(f"training a latent-256 model on {num_samples} pairs for {epochs} epochs…", file=sys.stderr)
+def train_model(model_dir: Path, epochs: int, shape: dict[str, object]) -> None:
+    from seqtui import config, training
+
+    cfg = config.load(None, {"train_dir": FRA, "model_dir": model_dir, "num_samples": TRAIN_PAIRS, "sample": "first",
+                             "val_split": 0.2, "epochs": epochs, "latent_dim": 256, "batch_size": 64, "patience": 0,
+                             **shape})
+    print(f"training a latent-256 {cfg.architecture} model on lines 1-6,400 for {epochs} epochs…", file=sys.stderr)
     training.train(cfg, fresh=True)
+
+
+def described(meta: dict) -> str:
+    """What the measured model is and what it was trained on, from its own config.json."""
+    cfg, split = meta.get("config", {}), meta.get("split", {})
+    shape = f"{cfg.get('architecture', '?')}, encoder {cfg.get('encoder', 'lstm')}, {cfg.get('layers', 1)} layer(s)"
+    shape += ", residual" if cfg.get("residual") else ""
+    return (f"model: {shape}, latent {cfg.get('latent_dim', '?')}, trained on {split.get('train_pairs', '?')} pairs "
+            f"({'all' if not split.get('num_samples') else 'the first ' + str(split['num_samples'])} pairs of "
+            f"{', '.join(Path(f).name for f in split.get('files', []))}, the last {split.get('val_split', '?')} "
+            "validating)")
 
 
 def cli(*args: str, stdin: str | None = None) -> float:
@@ -43,16 +59,24 @@ def cli(*args: str, stdin: str | None = None) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model-dir", type=Path, default=Path("/tmp/seqtui-bench-decode"))
-    p.add_argument("--num-samples", type=int, default=10000)
+    p.add_argument("--model-dir", type=Path, help="measure the model already in DIR (default: train a fresh one)")
     p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--architecture", choices=["seq2seq", "attention"])
+    p.add_argument("--encoder", choices=["lstm", "bilstm"])
+    p.add_argument("--layers", type=int)
+    p.add_argument("--residual", action="store_true", default=None)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--sentences", type=int, default=200)
     a = p.parse_args()
     require_shared()
-    train_model(a.model_dir, a.num_samples, a.epochs)
-
     from seqtui import bundle
+
+    reused = a.model_dir is not None and bundle.exists(a.model_dir)
+    if not reused:
+        a.model_dir = a.model_dir or Path(tempfile.mkdtemp(prefix="seqtui-bench-decode-"))
+        shape = {k: v for k, v in vars(a).items() if k in ("architecture", "encoder", "layers", "residual") and v}
+        train_model(a.model_dir, a.epochs, shape)
+
     from seqtui.data import read_corpus
     from seqtui.decoding import Settings
 
@@ -83,8 +107,8 @@ def main() -> None:
     repl_s = statistics.median(cli("repl", "--plain", *md, stdin=piped) for _ in range(3))
     repl_ms = 1000 * (repl_s - startup) / chars
 
-    print(f"running the reference (1 epoch on {a.num_samples} pairs, 20 sentences decoded)…", file=sys.stderr)
-    ref = run_reference("--num-samples", str(a.num_samples), "--epochs", "1", "--decode", "20")
+    print(f"running the reference (1 epoch on {TRAIN_PAIRS} pairs, 20 sentences decoded)…", file=sys.stderr)
+    ref = run_reference("--num-samples", str(TRAIN_PAIRS), "--epochs", "1", "--decode", "20")
     ref_ms = ref["ms_per_char"]
     rows = [
         ("streaming greedy, ms per character", f"{stream_ms:.3f}", f"{ref_ms:.1f}", f"{ref_ms / stream_ms:,.0f}×"),
@@ -96,10 +120,8 @@ def main() -> None:
         ("`seqtui repl --plain`, ms per character after start-up", f"{repl_ms:.3f}", f"{ref_ms:.1f}",
          f"{ref_ms / repl_ms:,.0f}×"),
     ]
-    trained_on = b.meta.get("split", {}).get("train_pairs", "?")
-    print(f"\nDecoding, {machine()}; model latent {engine.w.latent_dim} trained on {trained_on} pairs; "
-          f"medians of {a.repeats} repeats; "
-          f"{chars} characters over {len(sents)} held-out sentences\n")
+    print(f"\nDecoding, {machine()}; {described(b.meta)}{' (reused from ' + str(a.model_dir) + ')' if reused else ''};"
+          f" medians of {a.repeats} repeats; {chars} characters over {len(sents)} held-out sentences\n")
     print(table(rows, ("measure", "seqtui", "reference", "speed-up")))
 
 
