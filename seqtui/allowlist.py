@@ -4,7 +4,8 @@ Keras rebuilds every object in that tree that names a class (`module` + `class_n
 a Lambda carries Python bytecode, a custom class (`registered_name` such as "MyPkg>MyLayer") runs its
 package's code, and a "function" object imports any attribute of any module. So the whole tree is
 checked, not only the top-level layers, against the exact pairs `seqtui.model.build` writes: both
-architectures, with and without dropout, float32 and mixed_bfloat16, every optimizer seqtui offers.
+architectures, both encoders, stacked and residual layers, with and without dropout, float32 and
+mixed_bfloat16, every optimizer seqtui offers, and seqtui's own label-smoothed loss.
 A model file is refused before Keras (or our own reader) acts on anything in it.
 """
 
@@ -17,15 +18,15 @@ from seqtui.errors import BundleError
 from seqtui.safe_text import escape_controls
 
 # The model's layers: config["config"]["layers"]. NotEqual is the mask's comparison, an operation node.
-SAFE_LAYERS = {**dict.fromkeys(["InputLayer", "Embedding", "LSTM", "Dense", "Dropout", "Attention", "Concatenate"],
-                               "keras.layers"), "NotEqual": "keras.src.ops.numpy"}
+SAFE_LAYERS = {**dict.fromkeys(["InputLayer", "Embedding", "LSTM", "Bidirectional", "Dense", "Dropout", "Attention",
+                                "Concatenate", "Add"], "keras.layers"), "NotEqual": "keras.src.ops.numpy"}
 # The root object: a functional model, never a subclassed or sequential one.
 SAFE_ROOT = ("keras.src.models.functional", "Functional")
-# Everything nested inside: dtype policies, the initializers of Embedding, LSTM and Dense, and the
-# optimizer in compile_config (one per name in `seqtui.config.OPTIMIZERS`). Losses and metrics are
-# saved as plain names, activations too.
+# Everything nested inside: dtype policies, the initializers of Embedding, LSTM and Dense, the two
+# LSTMs inside a Bidirectional layer, and the optimizer in compile_config (one per name in
+# `seqtui.config.OPTIMIZERS`). Built-in losses and metrics are saved as plain names, activations too.
 SAFE_NESTED = frozenset({
-    ("keras", "DTypePolicy"),
+    ("keras", "DTypePolicy"), ("keras.layers", "LSTM"),
     *(("keras.initializers", name) for name in ("GlorotUniform", "Orthogonal", "RandomUniform", "Zeros")),
     *(("keras.optimizers", name) for name in ("RMSprop", "Adam", "AdamW", "SGD", "Adagrad", "Adadelta",
                                               "Adamax", "Nadam", "Lion")),

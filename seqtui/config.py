@@ -25,6 +25,7 @@ SAMPLINGS = ("first", "random")
 STRATEGIES = ("auto", "mirrored", "none")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 MONITORS = ("val_loss", "val_chrf")
+ENCODERS = ("lstm", "bilstm")
 LR_SCHEDULES = ("constant", "decay", "plateau")
 AVERAGINGS = ("none", "ema", "last-k")
 
@@ -54,8 +55,14 @@ class Config:
     latent_dim: int = _key("model", "Size of the LSTM states.", 256, min=1)
     embedding_dim: int = _key("model", "Size of the learned character vectors that replace one-hot input.",
                               64, min=1)
-    dropout: float = _key("model", "Dropout rate on the embeddings and the decoder's output.", 0.0,
-                          min=0.0, max_exclusive=1.0)
+    dropout: float = _key("model", "Dropout rate on the embeddings, between stacked layers and on the decoder's "
+                          "output.", 0.0, min=0.0, max_exclusive=1.0)
+    encoder: str = _key("model", "lstm, or bilstm: a bidirectional encoder, latent_dim/2 units each way, whose "
+                        "concatenated states seed the decoder (latent_dim must be even).", "lstm", choices=ENCODERS)
+    layers: int = _key("model", "Stacked LSTM layers in the encoder and in the decoder; encoder layer k's final "
+                       "state seeds decoder layer k.", 1, min=1)
+    residual: bool = _key("model", "Add each stacked layer's input to its output (from the second layer on).",
+                          False)
 
     num_samples: int = _key("training", "Pairs taken from the corpus (0: all).", 10000, min=0)
     sample: str = _key("training", "first: the first num_samples pairs in file order; random: a seeded "
@@ -200,7 +207,11 @@ def _build(values: dict[str, Any], base: Path, source: str) -> Config:
     # Default paths resolve against the config's folder just as written ones do.
     defaults = {n: f.default for n, f in FIELDS.items() if isinstance(f.default, Path)}
     checked = {name: _check(name, value, base, source) for name, value in {**defaults, **values}.items()}
-    return Config(**checked)
+    cfg = Config(**checked)
+    if cfg.encoder == "bilstm" and cfg.latent_dim % 2:
+        raise ConfigError(f"{source}: encoder: bilstm splits latent_dim between its two directions, so latent_dim "
+                          f"must be even, got {cfg.latent_dim}")
+    return cfg
 
 
 def _check(name: str, value: Any, base: Path, source: str) -> Any:

@@ -7,6 +7,12 @@ and id 0 (padding) is masked, so padding changes neither the states nor the loss
 With `architecture = "attention"`, each decoder output also attends (Luong dot-product) over the
 encoder's outputs; the context and the decoder output are combined by a tanh layer before the softmax.
 
+`layers = N` stacks N LSTMs on each side; encoder layer k's final state seeds decoder layer k, and
+attention reads the top layers. With `residual = true` each layer from the second on adds its input to
+its output. `encoder = "bilstm"` runs each encoder layer both ways with latent_dim/2 units per
+direction and concatenates them (forward first), so its outputs and states are latent_dim wide as a
+one-way encoder's are: they seed the decoder and feed attention with no projection layer to learn.
+
 Only Keras 3 APIs are used, so the model trains on the TensorFlow and the JAX backend alike.
 """
 
@@ -17,11 +23,18 @@ from typing import Any
 from seqtui.backend import precision
 from seqtui.config import Config
 
-# Layer names: the decoding engine finds the trained weights by these.
+# Layer names: the decoding engine finds the trained weights by these. Stacked layers after the first
+# are named with their 1-based number (`encoder_lstm_2`), so one-layer models keep their old names.
 ENC_INPUT, DEC_INPUT = "encoder_ids", "decoder_ids"
 ENC_EMBED, DEC_EMBED = "encoder_embedding", "decoder_embedding"
 ENC_LSTM, DEC_LSTM = "encoder_lstm", "decoder_lstm"
+ENC_RESIDUAL, DEC_RESIDUAL = "encoder_residual", "decoder_residual"
 ATTENTION, COMBINE, OUTPUT = "attention", "attention_combine", "output"
+
+
+def numbered(name: str, layer: int) -> str:
+    """The name of stacked layer `layer` (0-based): the plain name for the first, `name_2` on."""
+    return name if layer == 0 else f"{name}_{layer + 1}"
 
 
 def build(cfg: Config, source_size: int, target_size: int) -> Any:
@@ -37,12 +50,16 @@ def build(cfg: Config, source_size: int, target_size: int) -> Any:
     enc_ids = keras.Input((None,), dtype="int32", name=ENC_INPUT)
     x = layers.Embedding(source_size, cfg.embedding_dim, mask_zero=True, name=ENC_EMBED, dtype=dt)(enc_ids)
     x = _dropout(cfg, x, "encoder_dropout")
-    enc_out, h, c = layers.LSTM(cfg.latent_dim, return_state=True, return_sequences=attention,
-                                name=ENC_LSTM, dtype=dt)(x)
+    enc_out, states = _encoder(cfg, x, attention, dt)
     dec_ids = keras.Input((None,), dtype="int32", name=DEC_INPUT)
     y = layers.Embedding(target_size, cfg.embedding_dim, mask_zero=True, name=DEC_EMBED, dtype=dt)(dec_ids)
     y = _dropout(cfg, y, "decoder_dropout")
-    y = layers.LSTM(cfg.latent_dim, return_sequences=True, name=DEC_LSTM, dtype=dt)(y, initial_state=[h, c])
+    for k in range(cfg.layers):
+        if k:
+            y = _dropout(cfg, y, numbered("decoder_layer_dropout", k))
+        out = layers.LSTM(cfg.latent_dim, return_sequences=True, name=numbered(DEC_LSTM, k),
+                          dtype=dt)(y, initial_state=states[k])
+        y = layers.Add(name=numbered(DEC_RESIDUAL, k), dtype=dt)([y, out]) if cfg.residual and k else out
     if attention:
         context = layers.Attention(name=ATTENTION, dtype=dt)([y, enc_out])
         y = layers.Concatenate(name="attention_concat", dtype=dt)([y, context])
@@ -52,6 +69,30 @@ def build(cfg: Config, source_size: int, target_size: int) -> Any:
     model = keras.Model([enc_ids, dec_ids], probs, name=f"seqtui_{cfg.architecture}")
     compile_model(model, cfg)
     return model
+
+
+def _encoder(cfg: Config, x: Any, attention: bool, dt: str) -> tuple[Any, list[list[Any]]]:
+    """The stacked encoder: its top layer's outputs (None unless attention reads them) and each layer's [h, c]."""
+    from keras import layers
+
+    states = []
+    for k in range(cfg.layers):
+        if k:
+            x = _dropout(cfg, x, numbered("encoder_layer_dropout", k))
+        sequences = attention or k < cfg.layers - 1  # the top layer's outputs only feed attention
+        if cfg.encoder == "bilstm":
+            cell = layers.LSTM(cfg.latent_dim // 2, return_sequences=sequences, return_state=True, dtype=dt)
+            out, h_fwd, c_fwd, h_bwd, c_bwd = layers.Bidirectional(cell, name=numbered(ENC_LSTM, k), dtype=dt)(x)
+            h = layers.Concatenate(name=numbered("encoder_h", k), dtype=dt)([h_fwd, h_bwd])
+            c = layers.Concatenate(name=numbered("encoder_c", k), dtype=dt)([c_fwd, c_bwd])
+        else:
+            out, h, c = layers.LSTM(cfg.latent_dim, return_sequences=sequences, return_state=True,
+                                    name=numbered(ENC_LSTM, k), dtype=dt)(x)
+        if cfg.residual and k and sequences:
+            out = layers.Add(name=numbered(ENC_RESIDUAL, k), dtype=dt)([x, out])
+        states.append([h, c])
+        x = out
+    return (x if attention else None), states
 
 
 def compile_model(model: Any, cfg: Config) -> None:

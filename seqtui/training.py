@@ -297,7 +297,8 @@ class _Run:
                        place.processes, prep.skipped, round(prep.seconds, 3), str(self.dir), self.cfg.monitor)
 
 
-ARCHITECTURE_KEYS = ("architecture", "latent_dim", "embedding_dim", "dropout", "precision")
+ARCHITECTURE_KEYS = ("architecture", "latent_dim", "embedding_dim", "dropout", "precision", "encoder", "layers",
+                     "residual")
 """The settings that shape the weights: a run started from another bundle takes them from it."""
 
 

@@ -53,29 +53,61 @@ _READ_ERRORS = (zipfile.BadZipFile, zlib.error, LZMAError, EOFError, NotImplemen
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One LSTM's arrays. Gates are in Keras' order: input, forget, cell, output."""
+
+    kernel: np.ndarray
+    recurrent: np.ndarray
+    bias: np.ndarray
+
+    @property
+    def units(self) -> int:
+        return int(self.recurrent.shape[0])
+
+
+@dataclass(frozen=True)
 class Weights:
-    """Every array the decoder needs. LSTM gates are in Keras' order: input, forget, cell, output."""
+    """Every array the decoder needs.
+
+    `encoder` holds one tuple per stacked layer: (forward,) or, for a bidirectional layer, (forward,
+    backward), whose outputs are concatenated in that order. `decoder` holds one cell per layer.
+    `residual`: layers from the second on add their input to their output.
+    """
 
     enc_embed: np.ndarray
-    enc_kernel: np.ndarray
-    enc_recurrent: np.ndarray
-    enc_bias: np.ndarray
+    encoder: tuple[tuple[Cell, ...], ...]
     dec_embed: np.ndarray
-    dec_kernel: np.ndarray
-    dec_recurrent: np.ndarray
-    dec_bias: np.ndarray
+    decoder: tuple[Cell, ...]
     out_kernel: np.ndarray
     out_bias: np.ndarray
     combine_kernel: np.ndarray | None = None
     combine_bias: np.ndarray | None = None
+    residual: bool = False
 
     @property
     def attention(self) -> bool:
         return self.combine_kernel is not None
 
     @property
+    def bidirectional(self) -> bool:
+        return len(self.encoder[0]) == 2
+
+    @property
+    def layers(self) -> int:
+        return len(self.decoder)
+
+    @property
     def latent_dim(self) -> int:
-        return int(self.enc_recurrent.shape[0])
+        """The decoder's state width (a bidirectional encoder's two directions together)."""
+        return self.decoder[0].units
+
+    # The first layers' arrays under their one-layer names, which the engine reads until it loops over layers.
+    enc_kernel = property(lambda self: self.encoder[0][0].kernel)
+    enc_recurrent = property(lambda self: self.encoder[0][0].recurrent)
+    enc_bias = property(lambda self: self.encoder[0][0].bias)
+    dec_kernel = property(lambda self: self.decoder[0].kernel)
+    dec_recurrent = property(lambda self: self.decoder[0].recurrent)
+    dec_bias = property(lambda self: self.decoder[0].bias)
 
 
 def _snake(name: str) -> str:
@@ -86,20 +118,29 @@ def _snake(name: str) -> str:
 
 
 def _by_layer_name(layer_arrays: dict[str, list[np.ndarray]], where: Path | str = "the model") -> Weights:
-    def get(name: str, count: int) -> list[np.ndarray]:
+    def get(name: str, *counts: int) -> list[np.ndarray]:
         if name not in layer_arrays:
             raise BundleError(f"{where} has no layer '{name}': not a seqtui model")
-        if len(layer_arrays[name]) != count:
+        if len(layer_arrays[name]) not in counts:
             raise BundleError(f"{where}: the model file is damaged: its layer '{name}' holds "
-                              f"{len(layer_arrays[name])} arrays where seqtui writes {count}; not a seqtui model")
+                              f"{len(layer_arrays[name])} arrays where seqtui writes "
+                              f"{' or '.join(map(str, counts))}; not a seqtui model")
         return [np.asarray(a, dtype=np.float32) for a in layer_arrays[name]]
 
+    def cells(arrays: list[np.ndarray]) -> tuple[Cell, ...]:
+        return tuple(Cell(*arrays[i:i + 3]) for i in range(0, len(arrays), 3))
+
     (enc_embed,), (dec_embed,) = get(names.ENC_EMBED, 1), get(names.DEC_EMBED, 1)
-    enc_k, enc_r, enc_b = get(names.ENC_LSTM, 3)
-    dec_k, dec_r, dec_b = get(names.DEC_LSTM, 3)
+    depth = 1
+    while names.numbered(names.DEC_LSTM, depth) in layer_arrays:
+        depth += 1
+    # A bidirectional layer holds its forward LSTM's three arrays, then its backward one's.
+    encoder = tuple(cells(get(names.numbered(names.ENC_LSTM, k), 3, 6)) for k in range(depth))
+    decoder = tuple(cells(get(names.numbered(names.DEC_LSTM, k), 3))[0] for k in range(depth))
     out_k, out_b = get(names.OUTPUT, 2)
     comb = get(names.COMBINE, 2) if names.COMBINE in layer_arrays else [None, None]
-    return Weights(enc_embed, enc_k, enc_r, enc_b, dec_embed, dec_k, dec_r, dec_b, out_k, out_b, *comb)
+    residual = names.numbered(names.DEC_RESIDUAL, 1) in layer_arrays
+    return Weights(enc_embed, encoder, dec_embed, decoder, out_k, out_b, *comb, residual=residual)
 
 
 def from_model(model: Any) -> Weights:
@@ -220,6 +261,10 @@ def _read_arrays(path: Path, blob: bytes, layers: list[dict[str, Any]]) -> dict[
 def _layer_arrays(path: Path, group: Any, budget: list[int]) -> list[np.ndarray]:
     import h5py
 
+    # A Bidirectional layer keeps its two LSTMs in sub-groups, forward first as get_weights() lists them.
+    if "forward_layer" in group:
+        return [a for side in ("forward_layer", "backward_layer")
+                for a in _layer_arrays(path, _child(group, side, h5py.Group), budget)]
     # An LSTM keeps its variables in a 'cell' sub-group; other layers in 'vars'.
     holder = _child(group, "cell", h5py.Group) if "cell" in group else group
     source = _child(holder, "vars", h5py.Group)
@@ -249,17 +294,34 @@ def _array(path: Path, dataset: Any, budget: list[int]) -> np.ndarray:
 
 
 # Each array's shape in symbols: S and T are the source and target vocabulary sizes (from vocab.json),
-# E and F the embedding widths, H the latent size, C the attention combine layer's width. "4H": LSTM
-# kernels hold the four gates side by side. Without attention the output layer reads H wide.
-_SHAPES = {"enc_embed": "S E", "enc_kernel": "E 4H", "enc_recurrent": "H 4H", "enc_bias": "4H",
-           "dec_embed": "T F", "dec_kernel": "F 4H", "dec_recurrent": "H 4H", "dec_bias": "4H",
-           "combine_kernel": "2H C", "combine_bias": "C", "out_kernel": "C T", "out_bias": "T"}
-_LABELS = {"enc_embed": "encoder embedding", "enc_kernel": "encoder LSTM's kernel",
-           "enc_recurrent": "encoder LSTM's recurrent kernel", "enc_bias": "encoder LSTM's bias",
-           "dec_embed": "decoder embedding", "dec_kernel": "decoder LSTM's kernel",
-           "dec_recurrent": "decoder LSTM's recurrent kernel", "dec_bias": "decoder LSTM's bias",
-           "combine_kernel": "attention combine kernel", "combine_bias": "attention combine bias",
-           "out_kernel": "output layer's kernel", "out_bias": "output layer's bias"}
+# E and F the embedding widths, H the decoder's latent size, U an encoder LSTM's width (H, or H/2 each
+# way when bidirectional), C the attention combine layer's width. "4H": LSTM kernels hold the four
+# gates side by side. Without attention the output layer reads H wide.
+def _specs(weights: Weights) -> list[tuple[str, np.ndarray, str]]:
+    """(what, array, shape in symbols) for every array, the label as an error message names it."""
+    out = [("encoder embedding", weights.enc_embed, "S E")]
+    enc_width = "2U" if weights.bidirectional else "U"  # what an encoder layer outputs
+    for k, layer in enumerate(weights.encoder):
+        for side, cell in zip(("", "backward "), layer, strict=False):
+            what = f"{side}encoder LSTM{f' {k + 1}' if k else ''}"
+            out += [(f"{what}'s kernel", cell.kernel, f"{'E' if k == 0 else enc_width} 4U"),
+                    (f"{what}'s recurrent kernel", cell.recurrent, "U 4U"), (f"{what}'s bias", cell.bias, "4U")]
+    # The decoder is as wide as the encoder's output; attention's combine layer reads both side by side.
+    hidden, gates, both = ("2U", "8U", "4U") if weights.bidirectional else ("U", "4U", "2U")
+    out.append(("decoder embedding", weights.dec_embed, "T F"))
+    for k, cell in enumerate(weights.decoder):
+        what = f"decoder LSTM{f' {k + 1}' if k else ''}"
+        out += [(f"{what}'s kernel", cell.kernel, f"{'F' if k == 0 else hidden} {gates}"),
+                (f"{what}'s recurrent kernel", cell.recurrent, f"{hidden} {gates}"),
+                (f"{what}'s bias", cell.bias, gates)]
+    if weights.attention:
+        out += [("attention combine kernel", weights.combine_kernel, f"{both} C"),
+                ("attention combine bias", weights.combine_bias, "C"),
+                ("output layer's kernel", weights.out_kernel, "C T")]
+    else:
+        out.append(("output layer's kernel", weights.out_kernel, f"{hidden} T"))
+    out.append(("output layer's bias", weights.out_bias, "T"))
+    return out  # type: ignore[return-value]
 
 
 def check_shapes(weights: Weights, source_size: int, target_size: int, where: Path | str = "the model") -> None:
@@ -273,18 +335,19 @@ def check_shapes(weights: Weights, source_size: int, target_size: int, where: Pa
     """
     if (weights.combine_kernel is None) != (weights.combine_bias is None):
         raise BundleError(f"{where}: the model file is damaged: the attention layer lacks its kernel or bias")
-    specs = _SHAPES if weights.attention else {
-        **{f: s for f, s in _SHAPES.items() if not f.startswith("combine")}, "out_kernel": "H T"}
+    if any(len(layer) != len(weights.encoder[0]) for layer in weights.encoder):
+        raise BundleError(f"{where}: the model file is damaged: its encoder layers are not all one-way or all "
+                          "bidirectional; not a seqtui model")
     dims = {"S": source_size, "T": target_size}
-    for name, spec in specs.items():
-        shape, symbols = tuple(getattr(weights, name).shape), spec.split()
+    for label, array, spec in _specs(weights):
+        shape, symbols = tuple(array.shape), spec.split()
         if len(shape) != len(symbols):
-            raise _inconsistent(where, name, shape, symbols, dims)
+            raise _inconsistent(where, label, shape, symbols, dims)
         for axis, (dim, symbol) in enumerate(zip(shape, symbols, strict=True)):
             if not _fits(dim, symbol, dims):
                 if symbol in ("S", "T"):
-                    raise _mismatch(where, name, shape, axis, dims[symbol], symbol)
-                raise _inconsistent(where, name, shape, symbols, dims)
+                    raise _mismatch(where, label, shape, axis, dims[symbol], symbol)
+                raise _inconsistent(where, label, shape, symbols, dims)
 
 
 def _fits(dim: int, symbol: str, dims: dict[str, int]) -> bool:
@@ -296,16 +359,16 @@ def _fits(dim: int, symbol: str, dims: dict[str, int]) -> bool:
     return dims[base] * times == dim
 
 
-def _mismatch(where: Path | str, name: str, shape: tuple[int, ...], axis: int, size: int, symbol: str) -> BundleError:
+def _mismatch(where: Path | str, label: str, shape: tuple[int, ...], axis: int, size: int, symbol: str) -> BundleError:
     unit = "entries" if len(shape) == 1 else ("rows", "columns")[axis]
     side = "source" if symbol == "S" else "target"
-    return BundleError(f"{where}: model.keras does not match vocab.json: the {_LABELS[name]} has "
+    return BundleError(f"{where}: model.keras does not match vocab.json: the {label} has "
                        f"{shape[axis]} {unit} for a {side} vocabulary of {size} characters; the two come from "
                        "different runs (retrain with `seqtui train --fresh`)")
 
 
-def _inconsistent(where: Path | str, name: str, shape: tuple[int, ...], symbols: list[str],
+def _inconsistent(where: Path | str, label: str, shape: tuple[int, ...], symbols: list[str],
                   dims: dict[str, int]) -> BundleError:
     fitting = ", ".join(str(int(s[:-1] or 1) * dims[s[-1]]) if s[-1] in dims else s for s in symbols)
-    return BundleError(f"{where}: the model file is damaged: its weights do not fit each other (the {_LABELS[name]} is "
+    return BundleError(f"{where}: the model file is damaged: its weights do not fit each other (the {label} is "
                        f"{shape}, where the other weights need ({fitting})); not a seqtui model")

@@ -302,12 +302,14 @@ def test_a_config_nested_too_deep_is_one_line(trained_bundle, tmp_path):
 
 @pytest.mark.parametrize("architecture", ["seq2seq", "attention"])
 @pytest.mark.parametrize("dropout, precision", [(0.0, "float32"), (0.2, "mixed_bfloat16")])
-def test_every_model_seqtui_saves_is_accepted(tmp_path, architecture, dropout, precision):
+@pytest.mark.parametrize("shape", [{}, {"encoder": "bilstm", "layers": 2, "residual": True, "label_smoothing": 0.1,
+                                        "weight_averaging": "ema"}], ids=["plain", "stacked"])
+def test_every_model_seqtui_saves_is_accepted(tmp_path, architecture, dropout, precision, shape):
     """The allow-list is tight, but never refuses what seqtui itself writes."""
     from seqtui import model
 
     cfg = config.merge(config.Config(), {"architecture": architecture, "dropout": dropout, "precision": precision,
-                                         "latent_dim": 8, "embedding_dim": 4})
+                                         "latent_dim": 8, "embedding_dim": 4, **shape})
     path = tmp_path / "model.keras"
     bundle.save_model(path, model.build(cfg, 10, 12))
     weights.check_keras_file(path)
