@@ -386,6 +386,20 @@ def _pieces(h: Hypothesis) -> Iterator[Piece]:
         yield Piece(char, prob, None if h.attention is None else h.attention[k])
 
 
+PREFIX_MARK = "=>"
+
+
+def split_prefix(line: str) -> tuple[str, str]:
+    """`"I'm hungry. => J'ai"` → ("I'm hungry.", "J'ai"): the REPL's way of forcing a prefix.
+
+    The last `=>` splits the line; one space on each side of it belongs to the syntax.
+    """
+    sentence, mark, prefix = line.rpartition(PREFIX_MARK)
+    if not mark:
+        return line, ""
+    return sentence.removesuffix(" "), prefix.removeprefix(" ")
+
+
 def to_json(result: Result, *, nbest: bool = False, align: bool = False) -> dict[str, Any]:
     """The machine-readable form of a decode (`translate --json`, `repl --plain --json`)."""
     best = result.best

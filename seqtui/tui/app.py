@@ -165,7 +165,8 @@ def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None
         driver_class: the Textual driver (None: Textual's choice).
         model: which saved model the REPL uses (default: the user's in model_dir, else the shipped one).
     """
-    settings = settings or Settings(beam=cfg.beam, temperature=cfg.temperature, max_len=cfg.max_output_len)
+    settings = settings or Settings(beam=cfg.beam, temperature=cfg.temperature, max_len=cfg.max_output_len,
+                                    length_penalty=cfg.length_penalty)
     engines = EngineSource(follow or cfg.model_dir, load_engine,
                            Request(explicit_dir=True) if follow else model or Request())
     return SeqtuiApp(cfg, mode, settings, trainer, engines, follow, driver_class)
