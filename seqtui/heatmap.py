@@ -17,10 +17,11 @@ from seqtui.decoding import Hypothesis
 from seqtui.safe_text import escape_controls, is_unsafe
 
 # Confidence bands for shaded output: (lowest probability, style, legend label).
-CONFIDENCE = [(0.9, "bold green", "≥90%"), (0.6, "green", "≥60%"), (0.3, "yellow", "≥30%"), (0.0, "bold red", "<30%")]
+CONFIDENCE = [(0.9, "bold green3", "≥90%"), (0.6, "yellow3", "≥60%"), (0.3, "dark_orange", "≥30%"),
+              (0.0, "bold red", "<30%")]
 # Attention shades: a block glyph and a colour per quarter of weight.
 SHADES = [(0.75, "█", "bright_yellow"), (0.5, "▓", "yellow"), (0.25, "▒", "dark_orange3"), (0.05, "░", "grey50"),
-          (0.0, "·", "grey23")]
+          (0.0, "·", "grey42")]
 ARGMAX = ("●", "bold bright_red")
 END_LABEL = "∎"
 LABEL_WIDTH = 3  # the output character's column: " x "
@@ -100,13 +101,14 @@ def attention_legend(per: int = 1) -> Text:
     return out
 
 
-def nbest_lines(nbest: list[Hypothesis]) -> Text:
+def nbest_lines(nbest: list[Hypothesis], indent: str = "") -> Text:
     """The n-best list, one hypothesis a line, with its total and normalised log-probability."""
     out = Text()
     for k, h in enumerate(nbest, 1):
         if k > 1:
             out.append("\n")
-        out.append(f"{k}. ", style="dim").append(escape_controls(h.text) or "∅", style="green" if k == 1 else "")
+        out.append(f"{indent}{k}. ", style="dim")
+        out.append(escape_controls(h.text) or "∅", style="green" if k == 1 else "")
         cut = "" if h.ended else ", cut at the length limit"
         out.append(f"  (score {h.score:.3f}, normalised {h.normalized:.3f}{cut})", style="dim")
     return out
