@@ -68,7 +68,7 @@ class Translation:
     unknown: list[Unknown] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Piece:
     """One decoding step: the character written ('' for the end symbol), the probability the model
     gave it, and (attention models) the attention weights over the source's characters."""
@@ -352,10 +352,15 @@ class Engine:
 
     @staticmethod
     def _pick(probs: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+        if temperature <= 0:
+            best = int(probs.argmax())
+            if best not in UNWRITABLE:  # the trained case: one argmax, no copy
+                return best
+            masked = probs.copy()
+            masked[UNWRITABLE] = -1.0
+            return int(masked.argmax())
         logits = np.log(np.maximum(probs.astype(np.float64), TINY))
         logits[UNWRITABLE] = -np.inf
-        if temperature <= 0:
-            return int(logits.argmax())
         return int(rng.choice(len(logits), p=_softmax(logits / temperature)))
 
     def _greedy_rows(self, texts: list[str], max_len: int) -> list[str]:
