@@ -17,9 +17,11 @@ from typing import Any
 from seqtui.errors import BundleError
 from seqtui.safe_text import escape_controls
 
-# The model's layers: config["config"]["layers"]. NotEqual is the mask's comparison, an operation node.
+# The model's layers: config["config"]["layers"]. NotEqual is the mask's comparison, an operation node, and
+# LogicalOr joins the masks of a residual Add's two inputs.
 SAFE_LAYERS = {**dict.fromkeys(["InputLayer", "Embedding", "LSTM", "Bidirectional", "Dense", "Dropout", "Attention",
-                                "Concatenate", "Add"], "keras.layers"), "NotEqual": "keras.src.ops.numpy"}
+                                "Concatenate", "Add"], "keras.layers"),
+               **dict.fromkeys(["NotEqual", "LogicalOr"], "keras.src.ops.numpy")}
 # The root object: a functional model, never a subclassed or sequential one.
 SAFE_ROOT = ("keras.src.models.functional", "Functional")
 # Everything nested inside: dtype policies, the initializers of Embedding, LSTM and Dense, the two

@@ -101,14 +101,6 @@ class Weights:
         """The decoder's state width (a bidirectional encoder's two directions together)."""
         return self.decoder[0].units
 
-    # The first layers' arrays under their one-layer names, which the engine reads until it loops over layers.
-    enc_kernel = property(lambda self: self.encoder[0][0].kernel)
-    enc_recurrent = property(lambda self: self.encoder[0][0].recurrent)
-    enc_bias = property(lambda self: self.encoder[0][0].bias)
-    dec_kernel = property(lambda self: self.decoder[0].kernel)
-    dec_recurrent = property(lambda self: self.decoder[0].recurrent)
-    dec_bias = property(lambda self: self.decoder[0].bias)
-
 
 def _snake(name: str) -> str:
     # The same rule as Keras' naming.to_snake_case for class names like "LSTM" and "InputLayer".

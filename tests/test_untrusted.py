@@ -302,7 +302,7 @@ def test_a_config_nested_too_deep_is_one_line(trained_bundle, tmp_path):
 
 @pytest.mark.parametrize("architecture", ["seq2seq", "attention"])
 @pytest.mark.parametrize("dropout, precision", [(0.0, "float32"), (0.2, "mixed_bfloat16")])
-@pytest.mark.parametrize("shape", [{}, {"encoder": "bilstm", "layers": 2, "residual": True, "label_smoothing": 0.1,
+@pytest.mark.parametrize("shape", [{}, {"encoder": "bilstm", "layers": 3, "residual": True, "label_smoothing": 0.1,
                                         "weight_averaging": "ema"}], ids=["plain", "stacked"])
 def test_every_model_seqtui_saves_is_accepted(tmp_path, architecture, dropout, precision, shape):
     """The allow-list is tight, but never refuses what seqtui itself writes."""
