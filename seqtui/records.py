@@ -64,6 +64,7 @@ class EpochRecord:
     val_loss: float | None = None
     val_accuracy: float | None = None
     val_chrf: float | None = None
+    learning_rate: float | None = None
     seconds: float = 0.0
     chars_per_second: float = 0.0
     best: bool = False
@@ -84,8 +85,9 @@ class EpochRecord:
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        if out["val_chrf"] is None:  # only runs monitored by chrF score it
-            del out["val_chrf"]
+        for optional in ("val_chrf", "learning_rate"):  # only chrF-monitored runs score val_chrf
+            if out[optional] is None:
+                del out[optional]
         return out
 
     def marked(self, best: bool) -> EpochRecord:

@@ -133,7 +133,8 @@ class SeqtuiApp(App[None]):
             if files != seen:
                 seen = files
                 target.post_message(FollowUpdate(list(files.records), files.config, files.epochs,
-                                                 files.checkpoint, files.running))
+                                                 files.checkpoint, files.running, files.samples_epoch,
+                                                 list(files.samples)))
             worker.cancelled_event.wait(FOLLOW_POLL)
 
     @on(Worker.StateChanged)

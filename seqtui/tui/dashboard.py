@@ -21,8 +21,9 @@ from seqtui import bundle, catalog, data
 from seqtui.config import Config
 from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
-from seqtui.records import EpochRecord, Monitor
+from seqtui.records import EpochRecord
 from seqtui.rundir import run_config
+from seqtui.runs import best_record
 from seqtui.tui import follow as follow_files
 from seqtui.tui import latency
 from seqtui.tui.confirm_quit import ConfirmQuit
@@ -51,13 +52,6 @@ if TYPE_CHECKING:
 TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not know rich colour names)
 ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (the monitored score stopped improving)",
            "stopped": "Stopped", "complete": "This run is already complete"}
-
-
-def best_record(records: list[EpochRecord], monitor: str) -> EpochRecord | None:
-    """The last epoch the trainer marked best (what it saved as model.keras); for records without
-    the mark (a run from before the marks), the best by the run's monitor."""
-    marked = [r for r in records if r.best]
-    return marked[-1] if marked else Monitor.of(monitor).best_of(records)
 
 
 def saved_config(saved: dict[str, Any], keep_from: Config | None = None) -> Config | None:
@@ -98,6 +92,7 @@ class Dashboard(Screen[None]):
         self.cfg, self.engines, self.settings = cfg, engines, settings
         self.follow_dir = follow
         self.followed_config: dict[str, Any] = {}
+        self.samples_epoch = 0  # the followed run's epoch whose samples are shown
         self.records: list[EpochRecord] = []
         self.epochs = cfg.epochs
         self.running = False
@@ -281,7 +276,7 @@ class Dashboard(Screen[None]):
         self.query_one(RunSettings).show_note(f"Following a headless run in {model_dir}: its settings appear "
                                               "once it has written config.json.")
         self._progress().say(f"Waiting for {model_dir} …", "italic")
-        self.query_one(SamplesPanel).note("Samples are printed by the headless run itself; "
+        self.query_one(SamplesPanel).note("The headless run's sample translations appear here after each epoch; "
                                           "the REPL here uses its saved (best) model.")
         self.seqtui.watch_run(self, model_dir)
 
@@ -303,6 +298,9 @@ class Dashboard(Screen[None]):
         for record in message.records:
             if record.epoch not in known:
                 self._add_record(record, record is best)
+        if message.samples_epoch and message.samples_epoch != self.samples_epoch:
+            self.samples_epoch = message.samples_epoch
+            self.query_one(SamplesPanel).show(message.samples_epoch, message.samples)
         done = message.records[-1].epoch if message.records else 0
         ckpt = message.checkpoint or {}
         batch = f", batch {ckpt['batch']} of the next" if ckpt.get("batch") else ""

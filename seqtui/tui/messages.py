@@ -74,14 +74,17 @@ class FetchDone(Message, bubble=False):
 class FollowUpdate(Message, bubble=False):
     """New state read from a headless run's files (`--follow`)."""
 
-    def __init__(self, records: list[dict[str, Any]], config: dict[str, Any], epochs: int | None,
-                 checkpoint: dict[str, Any] | None, running: bool) -> None:
+    def __init__(self, records: list[Any], config: dict[str, Any], epochs: int | None,
+                 checkpoint: dict[str, Any] | None, running: bool, samples_epoch: int = 0,
+                 samples: list[tuple[str, str, str]] | None = None) -> None:
         super().__init__()
         self.records = records
         self.config = config
         self.epochs = epochs
         self.checkpoint = checkpoint
         self.running = running
+        self.samples_epoch = samples_epoch
+        self.samples = samples or []
 
 
 class ModelReady(Message, bubble=False):
