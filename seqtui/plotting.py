@@ -21,6 +21,7 @@ from seqtui.runs import RunSummary
 FORMATS = {".png": "png", ".svg": "svg"}
 DEFAULT_METRICS = ("loss", "val_loss", "val_accuracy", "val_chrf")
 DPI = 100
+DASHES = ("-", "--", "-.", ":")
 
 
 def default_metrics(runs: list[RunSummary]) -> list[str]:
@@ -70,16 +71,18 @@ def _save(figure: Any, path: Path, fmt: str) -> None:
 def _figure(runs: list[RunSummary], metrics: list[str], smooth: float, log_y: bool, last: int,
             size: tuple[int, int]) -> Any:
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     cols = 1 if len(metrics) == 1 else 2
     rows = math.ceil(len(metrics) / cols)
     figure = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, layout="constrained")
     axes = figure.subplots(rows, cols, squeeze=False).ravel()
-    colours = [f"C{i % 10}" for i in range(len(runs))]
+    # A colour and a dash per run: runs that share their first epochs (same seed, same settings) stay
+    # visible where one is drawn over the other.
+    styles = [(f"C{i % 10}", DASHES[i % len(DASHES)]) for i in range(len(runs))]
     for ax, metric in zip(axes, metrics, strict=False):
-        for run, colour in zip(runs, colours, strict=True):
-            _draw(ax, run, metric, colour, smooth, log_y, last)
+        for run, style in zip(runs, styles, strict=True):
+            _draw(ax, run, metric, style, smooth, log_y, last)
         ax.set_title(curves.label(metric))
         ax.set_xlabel("epoch")
         ax.set_ylabel(curves.label(metric) + (" (log scale)" if log_y else ""))
@@ -87,6 +90,9 @@ def _figure(runs: list[RunSummary], metrics: list[str], smooth: float, log_y: bo
         ax.grid(True, alpha=0.3)
         if log_y and ax.has_data():
             ax.set_yscale("log")
+            plain = FuncFormatter(lambda value, _: f"{value:g}")  # 6, not 6×10⁰
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain)
         if not ax.has_data():
             ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center", va="center", color="grey")
     for ax in axes[len(metrics):]:
@@ -104,19 +110,22 @@ def _figure(runs: list[RunSummary], metrics: list[str], smooth: float, log_y: bo
     return figure
 
 
-def _draw(ax: Any, run: RunSummary, metric: str, colour: str, smooth: float, log_y: bool, last: int) -> None:
+def _draw(ax: Any, run: RunSummary, metric: str, style: tuple[str, str], smooth: float, log_y: bool,
+          last: int) -> None:
     epochs, values = curves.window(*run.series(metric), last)
     if log_y:
         epochs, values = curves.positive(epochs, values)
     if not epochs:
         return
+    colour, dashes = style
     name = _mpl(run.name)
     marker = "o" if len(epochs) < 30 else None
     if smooth:
         ax.plot(epochs, values, color=colour, alpha=0.25, linewidth=1)
-        ax.plot(epochs, curves.ema(values, smooth), color=colour, linewidth=2, label=name)
+        ax.plot(epochs, curves.ema(values, smooth), color=colour, linestyle=dashes, linewidth=2, label=name)
     else:
-        ax.plot(epochs, values, color=colour, linewidth=2, marker=marker, markersize=3, label=name)
+        ax.plot(epochs, values, color=colour, linestyle=dashes, linewidth=2, marker=marker, markersize=3,
+                label=name)
     for epoch in run.resumes:
         if epochs[0] <= epoch <= epochs[-1]:
             ax.axvline(epoch + 0.5, color=colour, linestyle=":", alpha=0.6, label="resumed here")

@@ -151,15 +151,16 @@ class RunDir:
         atomic.write_json(self.path / MANIFEST, {**self.manifest(), "kind": KIND, "format": bundle.FORMAT,
                                                  "ended": ended})
 
-    def mark_started(self, epoch: int) -> None:
-        """Record that a session starts after `epoch` epochs (the run goes on): a resume, once epoch > 0.
+    def mark_started(self, epoch: int, epochs: int | None = None) -> None:
+        """Record that a session starts after `epoch` epochs (the run goes on; a resume once epoch > 0),
+        to train up to `epochs` (a resumed run may be given more than config.json recorded).
 
-        The curves mark these points, where a new optimizer or a restored checkpoint took over.
+        The curves mark the resumes, where a new optimizer or a restored checkpoint took over.
         """
         manifest = self.manifest()
         resumes = [e for e in manifest.get("resumes") or [] if isinstance(e, int) and e < epoch]
         atomic.write_json(self.path / MANIFEST, {**manifest, "kind": KIND, "format": bundle.FORMAT, "ended": None,
-                                                 "resumes": (resumes + [epoch]) if epoch else []})
+                                                 "resumes": (resumes + [epoch]) if epoch else [], "epochs": epochs})
 
     def clear(self) -> None:
         """Delete the bundle's own files (for --fresh); anything else stops it before it deletes anything."""

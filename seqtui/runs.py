@@ -103,15 +103,17 @@ def summarize(path: Path, name: str | None = None) -> RunSummary:
     monitor = cfg.get("monitor") if cfg.get("monitor") in ("val_loss", "val_chrf") else "val_loss"
     best = best_record(list(records), monitor)
     run = RunDir(path)
+    manifest = run.manifest()
     test = _evaluation(path)
     return RunSummary(
         path, name, _state(run, path), architecture=_text(cfg.get("architecture")),
         latent_dim=_int(cfg.get("latent_dim")), data=_data(meta), train_pairs=_int(_split(meta).get("train_pairs")),
-        epochs_done=records[-1].epoch if records else 0, epochs=_int(cfg.get("epochs")), monitor=monitor,
+        epochs_done=records[-1].epoch if records else 0, epochs=_int(manifest.get("epochs")) or _int(cfg.get("epochs")),
+        monitor=monitor,
         best_epoch=best.epoch if best else None, best_score=Monitor.of(monitor).score(best) if best else None,
         test_chrf=_float(test.get("chrf")), test_bleu=_float(test.get("bleu")), test_data=_text(test.get("data")),
         seconds=round(sum(r.seconds for r in records if isinstance(r.seconds, int | float)), 3),
-        resumes=tuple(e for e in run.manifest().get("resumes") or [] if isinstance(e, int)),
+        resumes=tuple(e for e in manifest.get("resumes") or [] if isinstance(e, int)),
         records=records, config=cfg)
 
 
@@ -146,6 +148,28 @@ def record_evaluation(model_dir: Path, scores: dict[str, Any]) -> bool:
     except OSError:
         return False  # a read-only folder still gets its scores printed
     return True
+
+
+COLUMNS = ("run", "arch", "size", "data", "pairs", "epochs", "state", "best", "chrF", "BLEU", "time")
+"""The columns of the runs table, as `cells` fills them (the CLI's table and the dashboard's): best is
+the best epoch's validation score by the run's monitor, chrF and BLEU what `seqtui evaluate` recorded."""
+SHORT = {"val_chrf": "chrF", "val_loss": "loss"}
+
+
+def cells(r: RunSummary) -> list[str]:
+    """One run's row under `COLUMNS`, as plain text straight from its files (escape it to show it)."""
+    if r.problem:
+        return [r.name, "", "", "", "", "", r.state, r.problem, "", "", ""]
+    epochs = f"{r.epochs_done}/{r.epochs}" if r.epochs else str(r.epochs_done)
+    best = f"{SHORT.get(r.monitor, r.monitor)} {r.best_score:.4g} @{r.best_epoch}" if r.best_epoch is not None \
+        and r.best_score is not None else "-"
+    return [r.name, r.architecture, str(r.latent_dim or "-"), r.data, f"{r.train_pairs:,}" if r.train_pairs else "-",
+            epochs, r.state, best, _num(r.test_chrf), _num(r.test_bleu),
+            format_seconds(r.seconds) if r.seconds else "-"]
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def format_seconds(seconds: float) -> str:

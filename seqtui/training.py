@@ -161,7 +161,7 @@ class _Run:
                 plan = dataclasses.replace(plan, note=" ".join(filter(None, [plan.note, unknown_note(prep)])))
             self.run.claim()
             bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
-        self.run.mark_started(plan.epoch)
+        self.run.mark_started(plan.epoch, self.cfg.epochs)
         return self._fit(prep, plan)
 
     def _fit(self, prep: Prepared, plan: StartPlan) -> TrainingEnded:

@@ -14,42 +14,17 @@ from typer.testing import CliRunner
 
 from seqtui import bundle, curves, lock, runs
 from seqtui.cli import app
-from seqtui.records import EpochRecord, Monitor
-from seqtui.rundir import MANIFEST, RunDir
-from seqtui.vocab import Vocab
+from seqtui.rundir import RunDir
+from tests.runs_fixtures import make_three_runs, write_run
 
 runner = CliRunner()
 
 
-def write_run(folder: Path, losses: list[float], *, ended: str | None = None, monitor: str = "val_loss",
-              chrfs: list[float] | None = None, evaluation: dict | None = None, resumes: list[int] | None = None,
-              architecture: str = "seq2seq", epochs: int = 10) -> Path:
-    """A bundle as the trainer leaves it (no weights: listing and plotting never read them)."""
-    folder.mkdir(parents=True)
-    records = [EpochRecord(i + 1, loss=loss + 0.5, accuracy=0.1 * (i + 1), val_loss=loss,
-                           val_chrf=chrfs[i] if chrfs else None, learning_rate=0.001, seconds=2.0)
-               for i, loss in enumerate(losses)]
-    best = Monitor.of(monitor).best_of(records)
-    bundle.write_history(folder, [r.marked(r is best) for r in records])
-    bundle.write_meta(folder, Vocab(list("ab")), Vocab(list("cd")), {
-        "config": {"architecture": architecture, "latent_dim": 32, "epochs": epochs, "monitor": monitor},
-        "split": {"files": ["/data/en-fr.tsv"], "train_pairs": 758, "val_pairs": 189}})
-    (folder / MANIFEST).write_text(json.dumps({"kind": "seqtui-run", "format": 1, "resumes": resumes or [],
-                                               "ended": {"reason": ended, "epoch": len(losses)} if ended else None}))
-    if evaluation is not None:
-        (folder / bundle.EVALUATION).write_text(json.dumps(evaluation))
-    return folder
-
-
 @pytest.fixture
 def three_runs(tmp_path: Path) -> Path:
-    """Runs of three states, one monitored by chrF, one evaluated, one resumed."""
-    root = tmp_path / "models"
-    write_run(root / "attn-chrf", [3.0, 2.5, 2.6, 2.7], ended="early_stopped", monitor="val_chrf",
-              chrfs=[10.0, 20.0, 18.0, 15.0], architecture="attention", evaluation={"chrf": 21.5, "bleu": 3.25})
-    write_run(root / "base", [3.0, 2.0, 1.5], ended="finished", epochs=3, evaluation={"chrf": 30.0, "bleu": 5.0})
-    write_run(root / "group" / "resumed", [3.0, 2.8, 2.6, 2.4, 2.2], resumes=[2])
-    return root
+    return make_three_runs(tmp_path / "models")
+
+
 
 
 def as_json(*args: str) -> list[dict]:
@@ -89,7 +64,7 @@ def test_runs_table_and_csv(three_runs):
     result = runner.invoke(app, ["runs", str(three_runs)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     line = next(li for li in result.stdout.splitlines() if "attn-chrf" in li)
-    for cell in ("attention", "4/10", "early-stopped", "2: val_chrf 20", "21.50", "3.25", "8s"):
+    for cell in ("attention", "758", "4/10", "early-stopped", "chrF 20 @2", "21.50", "3.25", "8s"):
         assert cell in line, cell
     result = runner.invoke(app, ["runs", str(three_runs), "--csv"])
     assert result.exit_code == 0
@@ -236,6 +211,7 @@ def test_trainer_writes_tensorboard_events_samples_and_resume_points(tmp_path, t
                                                                                         training.prepare(cfg).val_pairs}
     summary = runs.summarize(model_dir)
     assert summary.resumes == (2,) and summary.state == "finished" and summary.epochs_done == 3
+    assert summary.epochs == 3  # the resumed session's target, not config.json's 2
     assert RunDir(model_dir).foreign() == []
     training.train(cfg, fresh=True)  # --fresh removes the event files, the samples and the resume marks
     assert len(list(model_dir.glob("events.out.tfevents.*"))) == 1 and runs.summarize(model_dir).resumes == ()

@@ -141,3 +141,17 @@ async def test_transcript_entry_grows_even_when_a_layout_pass_interleaves() -> N
         await pilot.pause()
         await pilot.pause()
         assert entry.size.height == len(str(entry.render()).splitlines())
+
+
+def test_system_sample_of_this_process_and_of_a_gone_one():
+    from seqtui.system import Sampler
+
+    sampler = Sampler()
+    sampler(os.getpid())
+    now = sampler(os.getpid())
+    assert now.pid == os.getpid() and now.rss is not None and now.rss > 10 * 2**20 and now.threads >= 1
+    text = now.text(["CPU:0"])
+    assert now.cpu is not None and f"pid {os.getpid()} · CPU " in text and " MiB · " in text
+    assert text.endswith("threads · CPU:0")
+    gone = Sampler()(2**22 + 12345)  # above Linux's pid_max default: no such process
+    assert gone.rss is None and gone.cpu is None and gone.text() == f"pid {2**22 + 12345}"

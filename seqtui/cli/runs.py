@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -20,6 +21,7 @@ from seqtui.safe_text import escape_controls, for_markup
 
 STATE_STYLE = {"running": "bold green", "finished": "cyan", "early-stopped": "cyan", "stopped": "yellow",
                "damaged": "bold red"}
+RIGHT = {"size", "pairs", "epochs", "best", "chrF", "BLEU", "time"}
 CSV_FIELDS = ["name", "state", "architecture", "latent_dim", "data", "train_pairs", "epochs_done", "epochs",
               "monitor", "best_epoch", "best_score", "test_chrf", "test_bleu", "test_data", "seconds", "path",
               "problem"]
@@ -69,31 +71,17 @@ def runs_command(
 
 def table(found: list[runs.RunSummary], root: Path) -> Table:
     """The runs as a rich table (every value from a run's files escaped for the terminal and markup)."""
-    out = Table(title=f"seqtui runs in {for_markup(str(root))}", title_justify="left", header_style="bold")
-    for name, justify in [("run", "left"), ("architecture", "left"), ("size", "right"), ("data", "left"),
-                          ("epochs", "right"), ("state", "left"), ("best", "right"), ("test chrF", "right"),
-                          ("BLEU", "right"), ("time", "right")]:
-        out.add_column(name, justify=justify)  # type: ignore[arg-type]
+    out = Table(title=f"seqtui runs in {for_markup(str(root))}", title_justify="left", header_style="bold",
+                box=box.SIMPLE_HEAD, caption="best: the best epoch's validation score by the run's monitor; "
+                "chrF, BLEU: what `seqtui evaluate` last scored", caption_justify="left")
+    for name in runs.COLUMNS:
+        out.add_column(name, justify="right" if name in RIGHT else "left", overflow="fold")
     for r in found:
-        out.add_row(*row(r))
+        row = [for_markup(c) for c in runs.cells(r)]
+        state = runs.COLUMNS.index("state")
+        row[state] = f"[{STATE_STYLE[r.state]}]{row[state]}[/]"
+        out.add_row(*row)
     return out
-
-
-def row(r: runs.RunSummary) -> list[str]:
-    """One run's cells, as markup."""
-    state = f"[{STATE_STYLE[r.state]}]{r.state}[/]"
-    if r.problem:
-        return [for_markup(r.name), "", "", "", "", state + f" [dim]{for_markup(r.problem)}[/]", "", "", "", ""]
-    epochs = f"{r.epochs_done}/{r.epochs}" if r.epochs else str(r.epochs_done)
-    best = (f"{r.best_epoch}: {r.monitor} {r.best_score:.4g}" if r.best_epoch is not None and r.best_score is not None
-            else "-")
-    data = for_markup(r.data) + (f" [dim]({r.train_pairs:,} pairs)[/]" if r.train_pairs else "")
-    return [for_markup(r.name), for_markup(r.architecture), str(r.latent_dim or "-"), data, epochs, state, best,
-            _num(r.test_chrf), _num(r.test_bleu), runs.format_seconds(r.seconds) if r.seconds else "-"]
-
-
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
 
 
 def plot_command(

@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message_pump import MessagePump
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from seqtui.catalog import Request
 from seqtui.config import Config
@@ -32,6 +32,7 @@ from seqtui.tui.relay import Relay, StopSignal
 from seqtui.tui.repl_pane import stream_translation
 from seqtui.tui.repl_screen import ReplScreen
 from seqtui.tui.terminal import private_terminal
+from seqtui.tui.worker_errors import notify_failure
 
 Mode = Literal["dashboard", "repl"]
 Trainer = Callable[..., TrainingEnded]  # `seqtui.training.train`'s signature
@@ -55,16 +56,17 @@ class SeqtuiApp(App[None]):
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
 
     def __init__(self, cfg: Config, mode: Mode, settings: Settings, trainer: Trainer, engines: EngineSource,
-                 follow: Path | None = None, driver_class: type[Any] | None = None) -> None:
+                 follow: Path | None = None, driver_class: type[Any] | None = None,
+                 system: Callable[[int | None], Any] | None = None) -> None:
         super().__init__(driver_class=driver_class)
         self.cfg, self.mode, self.settings = cfg, mode, settings
-        self.trainer, self.engines, self.follow = trainer, engines, follow
+        self.trainer, self.engines, self.follow, self.system = trainer, engines, follow, system
 
     def on_mount(self) -> None:
         if self.mode == "repl":
             self.push_screen(ReplScreen(self.engines, self.settings))
         else:
-            self.push_screen(Dashboard(self.cfg, self.engines, self.settings, self.follow))
+            self.push_screen(Dashboard(self.cfg, self.engines, self.settings, self.follow, self.system))
 
     async def action_quit(self) -> None:
         """ctrl+q: while training runs, ask first (quitting saves a checkpoint), even over another screen."""
@@ -77,7 +79,7 @@ class SeqtuiApp(App[None]):
     # -- workers -----------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="train")
-    def run_training(self, target: MessagePump, stop: StopSignal, pause: threading.Event,
+    def run_training(self, target: MessagePump, cfg: Config, stop: StopSignal, pause: threading.Event,
                      init_from: Path | None = None) -> TrainingEnded:
         """Train with the core trainer, reporting to `target`. TensorFlow is first imported here.
 
@@ -87,25 +89,30 @@ class SeqtuiApp(App[None]):
         stop.link(get_current_worker().cancelled_event)  # closing the app also stops (and saves)
         start = {"init_from": init_from} if init_from is not None else {"resume": True}
         try:
-            return self.trainer(self.cfg, Relay(target), stop=stop, pause=pause, **start)
+            return self.trainer(cfg, Relay(target), stop=stop, pause=pause, **start)
         finally:
             target.post_message(TrainerExited())
+
+    def _engines_for(self, target: MessagePump) -> EngineSource:
+        """The weights a REPL pane decodes with: its own (a run opened from the runs view), else the app's."""
+        engines = getattr(target, "engines", None)
+        return engines if isinstance(engines, EngineSource) else self.engines
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="decode")
     def translate(self, target: MessagePump, entry: int, text: str, settings: Settings) -> None:
         """Translate into the REPL history; a newer translation cuts this one short."""
-        stream_translation(target, self.engines, entry, text, settings)
+        stream_translation(target, self._engines_for(target), entry, text, settings)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
     def preview(self, target: MessagePump, entry: int, text: str, settings: Settings) -> None:
         """Translate what is being typed (translate-as-you-type)."""
-        stream_translation(target, self.engines, entry, text, settings)
+        stream_translation(target, self._engines_for(target), entry, text, settings)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def load_model(self, target: MessagePump) -> None:
         """Read the model before the first translation needs it, and tell `target` whether there is one."""
         try:
-            _, label = self.engines.get()
+            _, label = self._engines_for(target).get()
         except SeqtuiError as e:
             target.post_message(ModelReady("", str(e)))
         else:
@@ -140,20 +147,13 @@ class SeqtuiApp(App[None]):
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:
         """Every worker's error becomes a notification; the app stays up."""
-        if event.state != WorkerState.ERROR or event.worker.error is None:
-            return
-        error = event.worker.error
-        if isinstance(error, SeqtuiError):
-            self.notify(str(error), title=error.title, severity="error", timeout=15, markup=False)
-        else:
-            self.notify(f"{type(error).__name__}: {error}", title=f"Unexpected error in {event.worker.name}",
-                        severity="error", timeout=15, markup=False)
+        notify_failure(self, event)
 
 
 def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None = None,
              follow: Path | None = None, trainer: Trainer = core_trainer,
              load_engine: EngineLoader = load_saved, driver_class: type[Any] | None = None,
-             model: Request | None = None) -> SeqtuiApp:
+             model: Request | None = None, system: Callable[[int | None], Any] | None = None) -> SeqtuiApp:
     """Build the app.
 
     Args:
@@ -165,11 +165,12 @@ def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None
         load_engine: reads a decoding engine from a model folder; tests may pass a fake one.
         driver_class: the Textual driver (None: Textual's choice).
         model: which saved model the REPL uses (default: the user's in model_dir, else the shipped one).
+        system: samples the training process (`seqtui.system.Sampler`); tests pass a fixed one.
     """
     settings = settings or Settings(beam=cfg.beam, temperature=cfg.temperature, max_len=cfg.max_output_len)
     engines = EngineSource(follow or cfg.model_dir, load_engine,
                            Request(explicit_dir=True) if follow else model or Request())
-    return SeqtuiApp(cfg, mode, settings, trainer, engines, follow, driver_class)
+    return SeqtuiApp(cfg, mode, settings, trainer, engines, follow, driver_class, system)
 
 
 def run_dashboard(cfg: Config, follow: Path | None = None, model: str | None = None) -> None:

@@ -64,6 +64,16 @@ class CurvePlot(Widget):
         self.refresh()
 
     @property
+    def epochs(self) -> list[int]:
+        """The epochs of the first line (those `set_data` gave every series)."""
+        return list(self.lines[0].epochs) if self.lines else []
+
+    @property
+    def values(self) -> dict[str, list[float | None]]:
+        """Each line's values by its label (the series' names after `set_data`)."""
+        return {line.label: list(line.values) for line in self.lines if not line.faint}
+
+    @property
     def epoch_span(self) -> tuple[int, int] | None:
         """The first and last epoch on the x axis (None before any line has a point)."""
         epochs = [e for line in self.lines for e, v in zip(line.epochs, line.values, strict=False)
@@ -124,6 +134,9 @@ class CurvePlot(Widget):
     def _text(self, cells: dict[tuple[int, int], tuple[int, str]], columns: dict[int, str], width: int,
               height: int, low: float, high: float, span: tuple[int, int]) -> Text:
         labels = {0: self._label(high), height - 1: self._label(low)}
+        if height >= 12:  # a tall plot gets a label every ~6 rows, so a log axis reads as one
+            for row in range(6, height - 3, 6):
+                labels[row] = self._label(high - (high - low) * row / (height - 1))
         out = Text()
         for row in range(height):
             out.append(labels.get(row, "").rjust(_AXIS - 1) + "┤", style="dim")

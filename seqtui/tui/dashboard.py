@@ -6,7 +6,9 @@ arrive here as messages (see `relay`). `--follow` instead polls a headless run's
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -17,15 +19,17 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from seqtui import bundle, catalog, data
+from seqtui import bundle, catalog, data, lock, runs
 from seqtui.config import Config
 from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
 from seqtui.records import EpochRecord
 from seqtui.rundir import run_config
 from seqtui.runs import best_record
+from seqtui.safe_text import for_markup
+from seqtui.system import Sample, Sampler
+from seqtui.tui import export, latency
 from seqtui.tui import follow as follow_files
-from seqtui.tui import latency
 from seqtui.tui.confirm_quit import ConfirmQuit
 from seqtui.tui.curve_plot import CurvePlot
 from seqtui.tui.engines import EngineSource
@@ -37,6 +41,7 @@ from seqtui.tui.messages import (
     FetchDone,
     FetchProgress,
     FollowUpdate,
+    PlotExported,
     TrainerExited,
     TrainingBegan,
     TrainingStopped,
@@ -44,12 +49,14 @@ from seqtui.tui.messages import (
 from seqtui.tui.relay import StopSignal
 from seqtui.tui.repl_pane import ReplPane
 from seqtui.tui.run_settings import RunSettings
+from seqtui.tui.runs_screen import NewRun, RunsScreen
 from seqtui.tui.samples_panel import SamplesPanel
 
 if TYPE_CHECKING:
     from seqtui.tui.app import SeqtuiApp
 
 TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not know rich colour names)
+SYSTEM_POLL = 2.0  # seconds between samples of the training process
 ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (the monitored score stopped improving)",
            "stopped": "Stopped", "complete": "This run is already complete"}
 
@@ -78,17 +85,21 @@ class Dashboard(Screen[None]):
         Binding("t", "train", "Train/resume"),
         Binding("i", "fine_tune", "Fine-tune"),
         Binding("d", "fetch", "Get data"),
-        Binding("p", "pause", "Pause/resume"),
+        Binding("p", "pause", "Pause"),
         Binding("s", "stop", "Stop & save"),
         Binding("q", "request_quit", "Quit"),
         Binding("r", "focus_repl", "REPL"),
+        Binding("v", "runs", "Runs"),
+        Binding("x", "export", "Export PNG", show=False),
         Binding("tab", "focus_repl", "REPL", show=False),
         Binding("escape", "focus_training", "Training view"),
     ]
 
     def __init__(self, cfg: Config, engines: EngineSource, settings: Settings,
-                 follow: Path | None = None) -> None:
+                 follow: Path | None = None, system: Callable[[int | None], Sample] | None = None) -> None:
         super().__init__()
+        self.system = system or Sampler()
+        self.devices: list[str] = []
         self.cfg, self.engines, self.settings = cfg, engines, settings
         self.follow_dir = follow
         self.followed_config: dict[str, Any] = {}
@@ -126,6 +137,7 @@ class Dashboard(Screen[None]):
         else:
             self._show_saved_run()
         self.seqtui.load_model(self.query_one(ReplPane))  # says which model answers, before the first line
+        self.set_interval(SYSTEM_POLL, self._show_system)
         self.query_one(EpochTable).focus()
 
     # -- keys --------------------------------------------------------------------------------------
@@ -142,7 +154,7 @@ class Dashboard(Screen[None]):
         self.stop_signal, self.pause_signal = StopSignal(), threading.Event()
         self._progress().paused = False
         self._progress().say("Preparing the data and loading TensorFlow…", "italic")
-        self.seqtui.run_training(self, self.stop_signal, self.pause_signal, init_from)
+        self.seqtui.run_training(self, self.cfg, self.stop_signal, self.pause_signal, init_from)
 
     def action_fine_tune(self) -> None:
         """i: a new run in model_dir that starts from the shipped model (`seqtui train --init-from en-fr`)."""
@@ -213,6 +225,42 @@ class Dashboard(Screen[None]):
         self.stop_signal.set()
         self._progress().say("Saving a checkpoint, then quitting…", "bold yellow")
 
+    def action_runs(self) -> None:
+        """v: every run beside this one, their curves overlaid, in a screen of their own."""
+        here = self.follow_dir or self.cfg.model_dir
+        self.app.push_screen(RunsScreen(here.parent, self.settings, current=here, load_engine=self.engines.loader),
+                             self._runs_closed)
+
+    def _runs_closed(self, new_run: NewRun | None) -> None:
+        """The runs view asked for a new run with another run's settings: this screen trains it."""
+        if new_run is None:
+            return
+        if self.running or self.fetching or self.follow_dir is not None:
+            self.notify("Not while training runs or a run is followed.", severity="warning")
+            return
+        self.cfg = new_run.config
+        self.engines.model_dir = new_run.config.model_dir
+        self.records.clear()
+        self.query_one(EpochTable).reset()
+        self._draw_curves()
+        self.query_one(RunSettings).show_config(self.cfg, f"a new run with the settings of {new_run.origin}")
+        self.action_train()
+
+    def action_export(self) -> None:
+        """x: this run's curves to a new PNG in the current folder."""
+        run = runs.summarize(self.follow_dir or self.cfg.model_dir)
+        if not run.records:
+            self.notify("No finished epoch to plot yet.", severity="warning")
+            return
+        export.start(self, [run], export.png_name(Path.cwd(), "curves"), None)
+
+    @on(PlotExported)
+    def exported(self, message: PlotExported) -> None:
+        if message.problem:
+            self.notify(message.problem, title="Export failed", severity="error", markup=False)
+        else:
+            self.notify(f"Wrote {message.path}", title="Exported", markup=False)
+
     def action_focus_repl(self) -> None:
         self.query_one(ReplPane).input.focus()
 
@@ -226,6 +274,7 @@ class Dashboard(Screen[None]):
         e = message.event
         latency.freeze_loaded()  # the model is built: keep full collections off it
         self.epochs = e.epochs
+        self.devices = list(e.info.devices)
         if not e.resumed:
             self.records.clear()
             self.query_one(EpochTable).reset()
@@ -307,6 +356,16 @@ class Dashboard(Screen[None]):
         state = "trainer running" if message.running else "trainer not running"
         self._progress().say(f"Following {self.follow_dir}: {done} of {self.epochs} epochs done{batch} · "
                              f"{state}", "bold" if message.running else "")
+
+    def _show_system(self) -> None:
+        """The training process's CPU, memory and devices, under the progress bar."""
+        if self.running:
+            pid: int | None = os.getpid()  # training runs in a thread of this process
+        elif self.follow_dir is not None:
+            pid = lock.owner(self.follow_dir)
+        else:
+            pid = None
+        self._progress().border_subtitle = for_markup(self.system(pid).text(self.devices)) if pid else ""
 
     # -- helpers -----------------------------------------------------------------------------------
 

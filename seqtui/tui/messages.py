@@ -133,3 +133,20 @@ class TranslationFailed(Message, bubble=False):
         self.entry = entry
         self.text = text
         self.reason = reason
+
+
+class RunsFound(Message, bubble=False):
+    """The runs view's folder was read again and something changed (a run went on, ended, appeared)."""
+
+    def __init__(self, runs: list[Any]) -> None:
+        super().__init__()
+        self.runs = runs
+
+
+class PlotExported(Message, bubble=False):
+    """`x` wrote the curves to `path`, or could not (`problem` says why)."""
+
+    def __init__(self, path: str = "", problem: str = "") -> None:
+        super().__init__()
+        self.path = path
+        self.problem = problem
