@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from seqtui import bundle, config
-from seqtui.decoding import Engine, Settings, Translation
+from seqtui.decoding import Engine, Result, Settings, Stream, Translation
 from seqtui.events import Listener, TrainingEnded, ignore
 from seqtui.vocab import Unknown
 
@@ -42,6 +42,15 @@ class Translator:
         """Yield the translation of `text` one character at a time."""
         return self.engine.decode_stream(text, self.settings)
 
+    def pieces(self, text: str) -> Stream:
+        """Decode `text` step by step: each character with its probability (and attention), then
+        `.result` with the scored hypotheses (see `seqtui.decoding.Engine.stream`)."""
+        return self.engine.stream(text, self.settings)
+
+    def decode(self, text: str) -> Result:
+        """The scored hypotheses for `text`: `.best.text`, `.best.score`, `.best.probs`, `.nbest`."""
+        return self.engine.decode(text, self.settings)
+
     def translate(self, text: str) -> str:
         """The translation of `text`."""
         return "".join(self.stream(text))
@@ -52,7 +61,7 @@ class Translator:
 
     def translate_many(self, texts: list[str]) -> list[str]:
         """Translations of many sentences: batched greedy, or one at a time for beam or sampling."""
-        if self.settings.beam > 1 or self.settings.temperature > 0:
+        if self.settings.width > 1 or self.settings.temperature > 0 or self.settings.prefix:
             return [self.translate(t) for t in texts]
         return self.engine.translate_batch(texts, max_len=self.settings.max_len)
 
@@ -62,7 +71,7 @@ class Translator:
 
 
 def load(model_dir: str | Path = "models", **settings: Any) -> Translator:
-    """Open a trained model; `settings` are beam, temperature, seed and max_len."""
+    """Open a trained model; `settings` are beam, temperature, seed, max_len, nbest, length_penalty and prefix."""
     return Translator.open(model_dir, Settings(**settings))
 
 

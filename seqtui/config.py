@@ -97,6 +97,9 @@ class Config:
                                "training target).", 0, min=0)
     beam: int = _key("decoding", "Beam width (1: greedy).", 1, min=1)
     temperature: float = _key("decoding", "Sampling temperature (0: no sampling).", 0.0, min=0.0)
+    length_penalty: float = _key("decoding", "Beam search ranks by score / length ** length_penalty (score: the "
+                                 "total log-probability; 1: mean per character, 0: the raw total, which favours "
+                                 "short outputs).", 1.0, min=0.0)
 
     def replace(self, **changes: Any) -> Config:
         """A copy with `changes` applied and checked."""

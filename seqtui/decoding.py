@@ -1,20 +1,42 @@
-"""The decoding engine: greedy streaming, batched greedy, beam search and sampling, in numpy.
+"""The decoding engine: greedy streaming, batched greedy, beam search with n-best, sampling, in numpy.
 
 It runs the trained LSTM cells directly on numpy arrays. Calling `model.predict` once per character
 (as the original example does) costs ~110 ms a step on a 2-core CPU; one numpy step costs tens of
 microseconds. The embedding and input kernel are folded into one lookup table (`embed @ kernel + bias`),
 so feeding a character is a row gather instead of a matrix product.
+
+Every decode also says how sure it was: `Engine.stream` yields a `Piece` per step (the character,
+its probability, and on attention models the attention over the source), and its `result` holds the
+hypotheses with their scores. All of it comes from the one pass that picks the characters.
+
+Scores are natural-log probabilities. A hypothesis's `score` is the sum of the log-probabilities of
+its characters and of the end symbol when it emitted one; beam search ranks by
+`normalized = score / n ** length_penalty`, n being that count of symbols: a length penalty of 1
+(the default) ranks by mean log-probability per symbol, 0 by the raw total, which favours short
+outputs; values between trade one for the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from seqtui.vocab import END, PAD, START, Unknown, Vocab
+from seqtui.errors import SeqtuiError
+from seqtui.vocab import END, PAD, START, UNK, Unknown, Vocab
 from seqtui.weights import Weights
+
+# Ids the decoder may score but never writes: nothing was trained to emit them.
+UNWRITABLE = [PAD, START, UNK]
+TINY = 1e-30  # the smallest probability recorded, so that a score is always finite
+
+
+class PrefixError(SeqtuiError):
+    """A forced prefix holds characters the model cannot write."""
+
+    title = "Prefix error"
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -33,6 +55,11 @@ def _lstm_step(z: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _sigmoid(o) * np.tanh(c), c
 
 
+def normalize(score: float, symbols: int, length_penalty: float) -> float:
+    """The score beam search ranks by: `score / symbols ** length_penalty`."""
+    return score / max(1, symbols) ** length_penalty
+
+
 @dataclass
 class Translation:
     """A finished translation and the input characters the model did not know."""
@@ -41,14 +68,92 @@ class Translation:
     unknown: list[Unknown] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One decoding step: the character written ('' for the end symbol), the probability the model
+    gave it, and (attention models) the attention weights over the source's characters."""
+
+    char: str
+    prob: float
+    attention: np.ndarray | None = None
+
+    @property
+    def end(self) -> bool:
+        return self.char == ""
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A decoded output with the probability of each of its symbols."""
+
+    text: str
+    probs: tuple[float, ...]  # one per character, then the end symbol's when `ended`
+    ended: bool  # False: cut at the length limit
+    attention: np.ndarray | None = None  # (len(probs), source length); None without attention
+    length_penalty: float = 1.0
+
+    @classmethod
+    def of(cls, pieces: list[Piece], length_penalty: float) -> Hypothesis:
+        rows = [p.attention for p in pieces]
+        attention = np.stack(rows) if rows and rows[0] is not None else None
+        return cls("".join(p.char for p in pieces), tuple(p.prob for p in pieces), bool(pieces) and pieces[-1].end,
+                   attention, length_penalty)
+
+    @property
+    def score(self) -> float:
+        """Total natural-log probability: the characters', and the end symbol's when emitted."""
+        return float(np.log(np.asarray(self.probs, np.float64)).sum())
+
+    @property
+    def normalized(self) -> float:
+        return normalize(self.score, len(self.probs), self.length_penalty)
+
+    def alignment(self) -> list[int]:
+        """For each output character, the index of the source character it attended to most."""
+        if self.attention is None:
+            return []
+        return [int(i) for i in self.attention[: len(self.text)].argmax(axis=-1)]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a decode found: its hypotheses, best first, and the source's unknown characters."""
+
+    nbest: list[Hypothesis]
+    unknown: list[Unknown]
+
+    @property
+    def best(self) -> Hypothesis:
+        return self.nbest[0]
+
+
+class Stream:
+    """A decode in progress: iterate it for its pieces (greedy and sampling stream them as they are
+    decided, beam search once it is done); `result` is set when the iteration ends."""
+
+    def __init__(self, steps: Generator[Piece, None, Result]) -> None:
+        self._steps = steps
+        self.result: Result | None = None
+
+    def __iter__(self) -> Iterator[Piece]:
+        self.result = yield from self._steps
+
+
 @dataclass
 class Settings:
-    """How to decode: greedy (beam 1, temperature 0), beam search, or sampling."""
+    """How to decode: greedy (beam 1, temperature 0), beam search, or sampling; what to report."""
 
     beam: int = 1
     temperature: float = 0.0
     seed: int | None = None
     max_len: int = 0  # 0: the engine's default
+    nbest: int = 1  # hypotheses to keep (beam search widens to at least this many)
+    length_penalty: float = 1.0  # see `normalize`
+    prefix: str = ""  # forced start of the output
+
+    @property
+    def width(self) -> int:
+        return max(self.beam, self.nbest)
 
 
 class Engine:
@@ -61,6 +166,10 @@ class Engine:
         self.max_len = max_len
         self._enc_table = weights.enc_embed @ weights.enc_kernel + weights.enc_bias
         self._dec_table = weights.dec_embed @ weights.dec_kernel + weights.dec_bias
+
+    @property
+    def attention(self) -> bool:
+        return self.w.attention
 
     # -- encoder ---------------------------------------------------------------------------------
 
@@ -85,48 +194,59 @@ class Engine:
     # -- one decoder step ------------------------------------------------------------------------
 
     def step(self, prev: np.ndarray, h: np.ndarray, c: np.ndarray, enc_out: np.ndarray | None = None,
-             enc_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Feed the previous characters' ids (B,); return (probabilities (B, V), h, c)."""
+             enc_mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Feed the previous characters' ids (B,); return (probabilities (B, V), h, c, attention).
+
+        The attention (B, T) is the weights over the encoder's steps (None without attention); the
+        softmax that makes it is the one the context needs, so reporting it costs nothing.
+        """
         h, c = _lstm_step(self._dec_table[prev] + h @ self.w.dec_recurrent, c)
-        y = h
+        y, weights = h, None
         if self.w.attention:
             assert enc_out is not None and enc_mask is not None
             scores = np.einsum("bh,bth->bt", h, enc_out)
             scores = np.where(enc_mask, scores, scores - 1e9)
-            context = np.einsum("bt,bth->bh", _softmax(scores), enc_out)
+            weights = _softmax(scores)
+            context = np.einsum("bt,bth->bh", weights, enc_out)
             y = np.tanh(np.concatenate([h, context], axis=-1) @ self.w.combine_kernel + self.w.combine_bias)
-        return _softmax(y @ self.w.out_kernel + self.w.out_bias), h, c
+        return _softmax(y @ self.w.out_kernel + self.w.out_bias), h, c, weights
 
     # -- public decoding -------------------------------------------------------------------------
 
-    def decode_stream(self, text: str, settings: Settings | None = None) -> Iterator[str]:
-        """Yield the translation of `text` one character at a time, as each is decoded.
+    def stream(self, text: str, settings: Settings | None = None) -> Stream:
+        """Decode `text`: iterate the Stream for its pieces, then read its `result`.
 
-        Greedy or sampling stream truly; beam search yields its best hypothesis once found.
-        Empty input yields nothing without decoding.
+        Greedy and sampling yield each piece as it is decided; beam search yields the best
+        hypothesis's pieces once the search ends. Empty input decodes nothing (no hypothesis text,
+        no pieces). A prefix the model cannot write raises PrefixError before anything is decoded.
         """
         s = settings or Settings()
-        if not text:
-            return
-        if s.beam > 1:
-            yield from self.beam_search(text, s.beam, s.max_len)
-            return
-        rng = np.random.default_rng(s.seed)
-        h, c, enc_out, enc_mask = self.encode_batch([self.source.encode(text)])
-        prev = np.array([START])
-        for _ in range(s.max_len or self.max_len):
-            probs, h, c = self.step(prev, h, c, enc_out, enc_mask)
-            nxt = self._pick(probs[0], s.temperature, rng)
-            if nxt == END:
-                return
-            prev = np.array([nxt])
-            char = self.target.char(nxt)
-            if char:
-                yield char
+        forced = self.prefix_ids(s.prefix)
+        return Stream(self._beam(text, s, forced) if s.width > 1 else self._sequential(text, s, forced))
+
+    def decode(self, text: str, settings: Settings | None = None) -> Result:
+        """The whole decode of `text` (see `stream`)."""
+        stream = self.stream(text, settings)
+        for _ in stream:
+            pass
+        assert stream.result is not None
+        return stream.result
+
+    def decode_stream(self, text: str, settings: Settings | None = None) -> Iterator[str]:
+        """Yield the translation of `text` one character at a time, as each is decoded."""
+        return (p.char for p in self.stream(text, settings) if p.char)
 
     def translate(self, text: str, settings: Settings | None = None) -> Translation:
         """The whole translation of `text`, with its unknown characters."""
         return Translation("".join(self.decode_stream(text, settings)), self.source.unknown(text))
+
+    def prefix_ids(self, prefix: str) -> list[int]:
+        """The target ids of a forced prefix (raises PrefixError naming the characters it cannot write)."""
+        missing = self.target.unknown(prefix)
+        if missing:
+            chars = ", ".join(f"{u.char!r} at {u.position}" for u in missing[:8])
+            raise PrefixError(f"the prefix {prefix!r} cannot be forced: this model never writes {chars}")
+        return [int(i) for i in self.target.encode(prefix)]
 
     def translate_batch(self, texts: list[str], batch_size: int = 256, max_len: int = 0) -> list[str]:
         """Greedy translations of many sentences at once (sorted by length to limit padding)."""
@@ -138,27 +258,12 @@ class Engine:
                 out[i] = text
         return out
 
-    def _greedy_rows(self, texts: list[str], max_len: int) -> list[str]:
-        h, c, enc_out, enc_mask = self.encode_batch([self.source.encode(t) for t in texts])
-        prev = np.full(len(texts), START)
-        done = np.zeros(len(texts), bool)
-        chars: list[list[str]] = [[] for _ in texts]
-        for _ in range(max_len or self.max_len):
-            probs, h, c = self.step(prev, h, c, enc_out, enc_mask)
-            prev = probs.argmax(axis=-1)
-            done |= prev == END
-            if done.all():
-                break
-            for k in np.flatnonzero(~done):
-                chars[k].append(self.target.char(int(prev[k])))
-        return ["".join(cs) for cs in chars]
-
     def greedy_probabilities(self, text: str, max_len: int = 0) -> tuple[list[int], np.ndarray]:
-        """The greedy ids (END included) and each step's probability vector, for parity checks."""
+        """The argmax ids (END included) and each step's probability vector, for parity checks."""
         h, c, enc_out, enc_mask = self.encode_batch([self.source.encode(text)])
         prev, ids, rows = np.array([START]), [], []
         for _ in range(max_len or self.max_len):
-            probs, h, c = self.step(prev, h, c, enc_out, enc_mask)
+            probs, h, c, _ = self.step(prev, h, c, enc_out, enc_mask)
             rows.append(probs[0])
             ids.append(int(probs[0].argmax()))
             if ids[-1] == END:
@@ -167,41 +272,144 @@ class Engine:
         return ids, np.array(rows)
 
     def beam_search(self, text: str, beam: int = 4, max_len: int = 0) -> Iterator[str]:
-        """Yield the best length-normalised beam hypothesis for `text` (mean log-probability)."""
+        """Yield the best beam hypothesis for `text`, ranked by mean log-probability."""
+        return self.decode_stream(text, Settings(beam=beam, max_len=max_len))
+
+    # -- the searches ----------------------------------------------------------------------------
+
+    def _piece(self, probs: np.ndarray, token: int, attention: np.ndarray | None) -> Piece:
+        return Piece(self.target.char(token), max(float(probs[token]), TINY), attention)
+
+    def _sequential(self, text: str, s: Settings, forced: list[int]) -> Generator[Piece, None, Result]:
+        """Greedy or sampling: one character a step, each yielded as soon as it is chosen."""
+        unknown = self.source.unknown(text)
+        if not text:
+            return Result([Hypothesis("", (), False, None, s.length_penalty)], unknown)
+        rng = np.random.default_rng(s.seed)
         h, c, enc_out, enc_mask = self.encode_batch([self.source.encode(text)])
-        seqs: list[list[int]] = [[]]
-        scores = np.zeros(1)
-        finished: list[tuple[float, list[int]]] = []
-        for _ in range(max_len or self.max_len):
-            n = len(seqs)
-            prev = np.array([s[-1] if s else START for s in seqs])
-            probs, h, c = self.step(prev, h, c, np.repeat(enc_out, n, 0), np.repeat(enc_mask, n, 0))
-            total = scores[:, None] + np.log(np.maximum(probs, 1e-30))
-            total[:, [PAD, START]] = -np.inf
-            flat = np.argsort(total, axis=None)[::-1][: beam * 2]
-            keep: list[tuple[int, int]] = []
-            for rank, idx in enumerate(flat):
-                row, tok = divmod(int(idx), total.shape[1])
-                if tok == END:
-                    if rank < beam:  # an ending only counts when it ranks among the beam's best
-                        finished.append((float(total[row, tok]) / (len(seqs[row]) + 1), seqs[row]))
-                elif len(keep) < beam:
-                    keep.append((row, tok))
-            if len(finished) >= beam or not keep:
+        prev = np.array([START])
+        pieces: list[Piece] = []
+        for k in range(max(s.max_len or self.max_len, len(forced))):
+            probs, h, c, weights = self.step(prev, h, c, enc_out, enc_mask)
+            token = forced[k] if k < len(forced) else self._pick(probs[0], s.temperature, rng)
+            piece = self._piece(probs[0], token, None if weights is None else weights[0])
+            pieces.append(piece)
+            yield piece
+            if token == END:
                 break
+            prev = np.array([token])
+        return Result([Hypothesis.of(pieces, s.length_penalty)], unknown)
+
+    def _beam(self, text: str, s: Settings, forced: list[int]) -> Generator[Piece, None, Result]:
+        """Beam search of width `s.width`; yields the best hypothesis's pieces once it is done.
+
+        The n-best list holds the hypotheses that ended, best first by normalised score; if fewer
+        than `s.nbest` ended within the length limit, the best cut-off ones follow them.
+        """
+        unknown = self.source.unknown(text)
+        if not text:
+            return Result([Hypothesis("", (), False, None, s.length_penalty)], unknown)
+        width, lp = s.width, s.length_penalty
+        h, c, enc_out, enc_mask = self.encode_batch([self.source.encode(text)])
+        prev, start = START, []
+        for token in forced:  # the prefix is fed once, on one row, before the beam opens
+            probs, h, c, weights = self.step(np.array([prev]), h, c, enc_out, enc_mask)
+            start.append(self._piece(probs[0], token, None if weights is None else weights[0]))
+            prev = token
+        seqs, beams = [prev], [start]
+        totals = np.array([float(np.log(np.asarray([p.prob for p in start], np.float64)).sum())])
+        finished: list[list[Piece]] = []
+        for _ in range(max(0, (s.max_len or self.max_len) - len(forced))):
+            n = len(beams)
+            probs, h, c, weights = self.step(np.array(seqs), h, c, np.repeat(enc_out, n, 0),
+                                             np.repeat(enc_mask, n, 0))
+            total = totals[:, None] + np.log(np.maximum(probs, TINY))
+            total[:, UNWRITABLE] = -np.inf
+            keep: list[tuple[int, int]] = []
+            for rank, idx in enumerate(np.argsort(total, axis=None)[::-1][: width * 2]):
+                row, token = divmod(int(idx), total.shape[1])
+                if total[row, token] == -np.inf:  # a tiny vocabulary: past what can be written
+                    break
+                if token == END:
+                    if rank < width:  # an ending only counts when it ranks among the beam's best
+                        finished.append(beams[row] + [self._piece(probs[row], END, _row(weights, row))])
+                elif len(keep) < width:
+                    keep.append((row, token))
+            if len(finished) >= width or not keep:
+                break
+            beams = [beams[r] + [self._piece(probs[r], t, _row(weights, r))] for r, t in keep]
+            seqs = [t for _, t in keep]
+            totals = np.array([total[r, t] for r, t in keep])
             rows = [r for r, _ in keep]
-            seqs = [seqs[r] + [t] for r, t in keep]
-            scores = np.array([total[r, t] for r, t in keep])
             h, c = h[rows], c[rows]
-        if not finished:
-            finished = [(float(scores[k]) / max(1, len(s)), s) for k, s in enumerate(seqs)]
-        _, best = max(finished, key=lambda f: f[0])
-        yield from (self.target.char(i) for i in best if self.target.char(i))
+        ended = sorted((Hypothesis.of(b, lp) for b in finished), key=lambda x: -x.normalized)
+        if len(ended) < s.nbest or not ended:
+            cut = sorted((Hypothesis.of(b, lp) for b in beams), key=lambda x: -x.normalized)
+            ended += cut[: max(s.nbest, 1) - len(ended)]
+        best = ended[0]
+        yield from _pieces(best)
+        return Result(ended[: max(1, s.nbest)], unknown)
 
     @staticmethod
     def _pick(probs: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+        logits = np.log(np.maximum(probs.astype(np.float64), TINY))
+        logits[UNWRITABLE] = -np.inf
         if temperature <= 0:
-            return int(probs.argmax())
-        logits = np.log(np.maximum(probs, 1e-30)) / temperature
-        p = _softmax(logits.astype(np.float64))
-        return int(rng.choice(len(p), p=p))
+            return int(logits.argmax())
+        return int(rng.choice(len(logits), p=_softmax(logits / temperature)))
+
+    def _greedy_rows(self, texts: list[str], max_len: int) -> list[str]:
+        h, c, enc_out, enc_mask = self.encode_batch([self.source.encode(t) for t in texts])
+        prev = np.full(len(texts), START)
+        done = np.zeros(len(texts), bool)
+        chars: list[list[str]] = [[] for _ in texts]
+        for _ in range(max_len or self.max_len):
+            probs, h, c, _ = self.step(prev, h, c, enc_out, enc_mask)
+            probs[:, UNWRITABLE] = -1.0
+            prev = probs.argmax(axis=-1)
+            done |= prev == END
+            if done.all():
+                break
+            for k in np.flatnonzero(~done):
+                chars[k].append(self.target.char(int(prev[k])))
+        return ["".join(cs) for cs in chars]
+
+
+def _row(weights: np.ndarray | None, row: int) -> np.ndarray | None:
+    return None if weights is None else weights[row]
+
+
+def _pieces(h: Hypothesis) -> Iterator[Piece]:
+    """A finished hypothesis as the pieces a stream yields."""
+    chars = list(h.text) + ([""] if h.ended else [])
+    for k, (char, prob) in enumerate(zip(chars, h.probs, strict=True)):
+        yield Piece(char, prob, None if h.attention is None else h.attention[k])
+
+
+PREFIX_MARK = "=>"
+
+
+def split_prefix(line: str) -> tuple[str, str]:
+    """`"I'm hungry. => J'ai"` → ("I'm hungry.", "J'ai"): the REPL's way of forcing a prefix.
+
+    The last `=>` splits the line; one space on each side of it belongs to the syntax.
+    """
+    sentence, mark, prefix = line.rpartition(PREFIX_MARK)
+    if not mark:
+        return line, ""
+    return sentence.removesuffix(" "), prefix.removeprefix(" ")
+
+
+def to_json(result: Result, *, nbest: bool = False, align: bool = False) -> dict[str, Any]:
+    """The machine-readable form of a decode (`translate --json`, `repl --plain --json`)."""
+    best = result.best
+    out: dict[str, Any] = {
+        "text": best.text, "score": best.score, "probs": list(best.probs), "ended": best.ended,
+        "unknown": [{"char": u.char, "position": u.position} for u in result.unknown],
+    }
+    if nbest:
+        out["nbest"] = [{"text": h.text, "score": h.score, "normalized": h.normalized, "ended": h.ended}
+                        for h in result.nbest]
+    if align:
+        out["alignment"] = best.alignment()
+    return out

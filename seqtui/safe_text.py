@@ -9,7 +9,9 @@ their Python notation (`\\x1b`, `\\u202e`); files keep the data as it is.
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from typing import Any
 
 # Control (Cc: C0, DEL, C1), format (Cf: bidi overrides and isolates, BOM, tag characters),
 # lone surrogates (Cs: they cannot even be encoded for the terminal) and the Unicode line and
@@ -51,3 +53,24 @@ def for_markup(text: str) -> str:
     from rich.markup import escape
 
     return escape(escape_controls(text))
+
+
+def json_line(obj: Any) -> str:
+    """`obj` as one line of JSON that is safe on a terminal too.
+
+    Accents and emoji stay readable (no `ensure_ascii`); JSON already escapes C0 controls, and every
+    other unsafe character (DEL, C1, bidi overrides, lone surrogates, line separators) is written as
+    a `\\uXXXX` escape, which `json.loads` reads back as the same character.
+    """
+    text = json.dumps(obj, ensure_ascii=False)
+    if text.isprintable():
+        return text
+    return "".join(_json_escape(c) if is_unsafe(c) else c for c in text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # outside the BMP, JSON spells a character as its UTF-16 surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

@@ -73,3 +73,16 @@ def shared_corpus() -> Path:
     if not FRA.is_file():
         pytest.skip("../shared/data/fra-eng/fra.txt is not present")
     return FRA
+
+
+@pytest.fixture(scope="session")
+def attention_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model folder holding a tiny attention model (with dropout) trained for 2 epochs, once per session."""
+    from seqtui import config, training
+
+    root = tmp_path_factory.mktemp("attention")
+    corpus = write_corpus(root / "tiny.txt")
+    cfg = config.load(None, {"train_dir": corpus, "model_dir": root / "models", **TINY_FLAGS, "epochs": 2,
+                             "architecture": "attention", "dropout": 0.1})
+    training.train(cfg)
+    return root / "models"

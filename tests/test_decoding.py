@@ -6,10 +6,10 @@ import time
 import numpy as np
 import pytest
 
-from seqtui import bundle, config, training
+from seqtui import bundle
 from seqtui.decoding import Settings
 from seqtui.vocab import START
-from tests.conftest import TINY_FLAGS, TINY_PAIRS
+from tests.conftest import TINY_PAIRS
 
 
 def parity_sentences(n=200, seed=0):
@@ -48,11 +48,8 @@ def test_parity_with_keras_layers_seq2seq(trained_bundle):
     check_parity(trained_bundle, 200)
 
 
-def test_parity_with_keras_layers_attention(tmp_path, tiny_corpus):
-    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "att", **TINY_FLAGS,
-                             "epochs": 2, "architecture": "attention", "dropout": 0.1})
-    training.train(cfg)
-    check_parity(tmp_path / "att", 200)
+def test_parity_with_keras_layers_attention(attention_bundle):
+    check_parity(attention_bundle, 200)
 
 
 def test_stream_yields_characters_one_by_one(trained_bundle):

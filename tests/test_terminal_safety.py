@@ -96,10 +96,29 @@ def test_error_lines_print_brackets_and_control_characters_literally(tmp_path):
     assert result.exit_code == 1 and f"{SHOWN_RED}[bold]m" in result.stderr and RED not in result.stderr
 
 
+# An `Engine.stream` stand-in that decodes every sentence as `reply` (probability 0.5 a character); source
+# text, because the terminal tests run it in a child process too.
+SPELLED_STREAM = """
+from seqtui.decoding import Hypothesis, Piece, Result, Stream
+
+
+def spelled_stream(reply):
+    def stream(self, text, settings=None):
+        def steps():
+            yield from (Piece(ch, 0.5) for ch in reply)
+            return Result([Hypothesis(reply, (0.5,) * len(reply), False)], [])
+        return Stream(steps())
+    return stream
+"""
+_defined: dict = {}
+exec(SPELLED_STREAM, _defined)
+spelled_stream = _defined["spelled_stream"]
+
+
 def patch_engine(monkeypatch):
     from seqtui import decoding
 
-    monkeypatch.setattr(decoding.Engine, "decode_stream", lambda self, text, settings=None: iter(REPLY))
+    monkeypatch.setattr(decoding.Engine, "stream", spelled_stream(REPLY))
 
 
 def test_translate_piped_keeps_the_model_output_as_data(trained_bundle, monkeypatch):
@@ -114,7 +133,8 @@ def test_translate_piped_keeps_the_model_output_as_data(trained_bundle, monkeypa
 PATCHED_CLI = """
 import sys
 from seqtui import decoding
-decoding.Engine.decode_stream = lambda self, text, settings=None: iter({reply!r})
+{spelled}
+decoding.Engine.stream = spelled_stream({reply!r})
 from seqtui.cli import app
 app(args=sys.argv[1:], prog_name="seqtui")
 """
@@ -123,7 +143,8 @@ app(args=sys.argv[1:], prog_name="seqtui")
 def in_terminal(args: list[str], stdin: str = "") -> tuple[str, str]:
     """(stdout, stderr) of the patched CLI with its stdout on a pseudo-terminal and stdin piped."""
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-c", PATCHED_CLI.format(reply=REPLY), *args], cwd=ROOT,
+    script = PATCHED_CLI.format(reply=REPLY, spelled=SPELLED_STREAM)
+    proc = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT,
                             stdin=subprocess.PIPE, stdout=follower, stderr=subprocess.PIPE,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     os.close(follower)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -151,7 +152,7 @@ def test_system_sample_of_this_process_and_of_a_gone_one():
     now = sampler(os.getpid())
     assert now.pid == os.getpid() and now.rss is not None and now.rss > 10 * 2**20 and now.threads >= 1
     text = now.text(["CPU:0"])
-    assert now.cpu is not None and f"pid {os.getpid()} · CPU " in text and " MiB · " in text
+    assert now.cpu is not None and re.search(rf"^pid {os.getpid()} · CPU \d+% · RSS \d+(\.\d)? (MiB|GiB) · ", text)
     assert text.endswith("threads · CPU:0")
     gone = Sampler()(2**22 + 12345)  # above Linux's pid_max default: no such process
     assert gone.rss is None and gone.cpu is None and gone.text() == f"pid {2**22 + 12345}"

@@ -82,6 +82,16 @@ class TestDashboard:
 
         assert snap_compare(dashboard(), terminal_size=SIZE, run_before=run_before)
 
+    def test_a_samples_attention_heatmap(self, snap_compare) -> None:
+        """After a run, `a`: the first sample's attention with the last epoch's weights, argmax marked."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await trained(pilot)
+            await pilot.press("a")
+            pilot.app.clear_notifications()
+
+        assert snap_compare(dashboard(), terminal_size=SIZE, run_before=run_before)
+
     def test_quit_asks_while_training(self, snap_compare) -> None:
         """q while training runs asks whether to save and quit."""
 
@@ -104,6 +114,20 @@ class TestRepl:
             await repl_ready(pilot)
             await translate(pilot, "I'm OK €")
             await type_line(pilot, ":beam 4")
+
+        assert snap_compare(repl(), terminal_size=SIZE, run_before=run_before)
+
+    def test_shaded_stream_nbest_and_heatmap(self, snap_compare) -> None:
+        """Characters coloured by probability (legend below), `:nbest 3` under the answer, then `:align`."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await repl_ready(pilot)
+            await type_line(pilot, ":nbest 3")
+            pilot.app.screen.query_one(Input).value = "I'm OK."
+            await pilot.press("enter")
+            transcript = pilot.app.screen.query_one(Transcript)
+            await until(pilot, lambda: "log-prob" in str(transcript.rendered(1)), timeout=10, what="the answer")
+            await type_line(pilot, ":align")
 
         assert snap_compare(repl(), terminal_size=SIZE, run_before=run_before)
 

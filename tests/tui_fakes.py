@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from seqtui import config, events
 from seqtui.config import Config
-from seqtui.decoding import Settings
+from seqtui.decoding import Hypothesis, Piece, Result, Settings, Stream
 from seqtui.records import EpochRecord, RunInfo
 from seqtui.vocab import Vocab
 
@@ -29,19 +31,58 @@ SAMPLES = [("Go.", "Va !", "Va !"), ("I see.", "Je comprends.", "Je compris."),
            ("Thanks.", "Merci.", "Merci."), ("Be calm.", "Sois calme.", "Sois came.")]
 
 
+# The probabilities the fake gives its characters in turn: one of each confidence band.
+FAKE_PROBS = (0.97, 0.95, 0.7, 0.99, 0.4, 0.93, 0.2, 0.98)
+
+
 class FakeEngine:
-    """Decodes every sentence as `reply`, one character at a time, like the numpy engine."""
+    """Decodes every sentence as `reply`, one character at a time, like the numpy engine, with fixed
+    probabilities, an attention that walks along the source, and n-best variants of the reply."""
 
     def __init__(self, reply: str = "Je vais bien.", known: str = string.ascii_letters + " '.!?",
-                 seconds_per_char: float = 0.0) -> None:
+                 seconds_per_char: float = 0.0, attention: bool = True) -> None:
         self.reply = reply
         self.source = Vocab(known)
         self.seconds_per_char = seconds_per_char
+        self.attention = attention
+
+    def _hypothesis(self, text: str, output: str, rank: int) -> Hypothesis:
+        probs = tuple(FAKE_PROBS[(k + rank) % len(FAKE_PROBS)] for k in range(len(output))) + (0.9,)
+        attention = None
+        if self.attention:
+            span = max(1, len(text))
+            rows = np.full((len(probs), span), 0.02 / span)
+            for k in range(len(probs)):
+                rows[k, min(span - 1, k * span // max(1, len(output)))] += 0.98
+            attention = rows / rows.sum(axis=1, keepdims=True)
+        return Hypothesis(output, probs, True, attention)
+
+    def stream(self, text: str, settings: Settings | None = None) -> Stream:
+        s = settings or Settings()
+        reply = s.prefix + self.reply[len(s.prefix):]
+        variants = [reply] + [reply.rstrip(".") + suffix for suffix in (" !", " ?", "…", " ...")][: s.nbest - 1]
+
+        def steps() -> Iterator[Piece]:
+            if not text:
+                return Result([Hypothesis("", (), False)], [])
+            hyps = [self._hypothesis(text, v, rank) for rank, v in enumerate(variants)]
+            best = hyps[0]
+            for k, char in enumerate([*best.text, ""]):
+                time.sleep(self.seconds_per_char)
+                yield Piece(char, best.probs[k], None if best.attention is None else best.attention[k])
+            return Result(hyps, self.source.unknown(text))
+
+        return Stream(steps())  # type: ignore[arg-type]
 
     def decode_stream(self, text: str, settings: Settings | None = None) -> Iterator[str]:
-        for char in self.reply if text else "":
-            time.sleep(self.seconds_per_char)
-            yield char
+        return (p.char for p in self.stream(text, settings) if p.char)
+
+    def decode(self, text: str, settings: Settings | None = None) -> Result:
+        stream = self.stream(text, settings)
+        for _ in stream:
+            pass
+        assert stream.result is not None
+        return stream.result
 
 
 def scripted_trainer(epochs: int = len(LOSSES), batches: int = 4, hold: bool = False) -> Any:

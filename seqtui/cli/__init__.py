@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 user error (one line on stderr), 2 usage, 130 interrupted.
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -20,13 +19,18 @@ from rich.console import Console
 from seqtui import bundle, catalog, config, data
 from seqtui.cli import runs as runs_cli
 from seqtui.cli.common import (
+    AlignOpt,
     BeamOpt,
     ConfigOpt,
     CoordinatorOpt,
+    JsonOpt,
+    LengthPenaltyOpt,
     MaxLenOpt,
     ModelDirOpt,
     ModelOpt,
+    NBestOpt,
     NumProcessesOpt,
+    PrefixOpt,
     ProcessIdOpt,
     SeedOpt,
     TempOpt,
@@ -41,7 +45,7 @@ from seqtui.cli.common import (
 from seqtui.cli.corpus import data_app
 from seqtui.errors import SeqtuiError
 from seqtui.options import with_config_flags
-from seqtui.safe_text import escape_controls, for_markup
+from seqtui.safe_text import escape_controls, for_markup, json_line
 from seqtui.vocab import describe_unknown
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -122,27 +126,61 @@ def _restore_signals(saved: dict[int, Any]) -> None:
 def translate(
     text: Annotated[list[str], typer.Argument(help="Sentences to translate, one per argument.")],
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
-    temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
+    temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None, nbest: NBestOpt = None,
+    length_penalty: LengthPenaltyOpt = None, prefix: PrefixOpt = None, as_json: JsonOpt = False,
+    align: AlignOpt = False,
 ) -> None:
     """Translate each argument, printing the translation as it is decoded (stderr says which model answers)."""
-    tr, _ = open_translator(config_path, model, model_dir, dict(beam=beam, temperature=temperature, seed=seed,
-                                                                max_len=max_len), announce=True)
+    tr, _ = open_translator(config_path, model, model_dir, dict(
+        beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty,
+        prefix=prefix), announce=True)
+    answer = _Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
     for sentence in text:
-        _stream_line(tr, sentence)
+        answer(sentence)
 
 
-def _stream_line(tr: Any, sentence: str) -> None:
+class _Answerer:
+    """Prints one sentence's translation the way the flags ask: streamed text, or one JSON object;
+    then the n-best list and the attention heatmap when asked for."""
+
+    def __init__(self, tr: Any, *, as_json: bool, nbest: bool, align: bool) -> None:
+        if align and not tr.engine.attention:
+            raise SeqtuiError("--align needs an attention model (architecture = \"attention\"); this one has none")
+        tr.engine.prefix_ids(tr.settings.prefix)  # an impossible prefix fails here, before any output
+        self.tr, self.as_json, self.nbest, self.align = tr, as_json, nbest, align
+        self.out = Console(highlight=False)
+
+    def __call__(self, sentence: str) -> None:
+        from seqtui.decoding import to_json
+
+        if self.as_json:
+            print(json_line(to_json(self.tr.decode(sentence), nbest=self.nbest, align=self.align)), flush=True)
+            return
+        result = _stream_line(self.tr, sentence)
+        if self.nbest and result is not None:
+            from seqtui.heatmap import nbest_lines
+
+            self.out.print(nbest_lines(result.nbest), soft_wrap=True)
+        if self.align and result is not None and sentence:
+            from seqtui.heatmap import attention_map
+
+            self.out.print(attention_map(sentence, result.best, self.out.width), soft_wrap=True)
+
+
+def _stream_line(tr: Any, sentence: str) -> Any:
     """Stream one translation to stdout: escaped on a terminal, where an ESC the model decodes would be
-    obeyed; as decoded into a pipe or file, where it is data."""
+    obeyed; as decoded into a pipe or file, where it is data. Returns the decode's Result."""
     note = describe_unknown(tr.unknown(sentence))
     if note:
         err.print(for_markup(f"{note} (in {sentence[:40]!r})"), soft_wrap=True)
     shown = escape_controls if sys.stdout.isatty() else str
-    for ch in tr.stream(sentence):
-        sys.stdout.write(shown(ch))
+    stream = tr.pieces(sentence)
+    for piece in stream:
+        sys.stdout.write(shown(piece.char))
         sys.stdout.flush()
     sys.stdout.write("\n")
     sys.stdout.flush()
+    return stream.result
 
 
 @app.command()
@@ -150,19 +188,44 @@ def _stream_line(tr: Any, sentence: str) -> None:
 def repl(
     plain: Annotated[bool, typer.Option("--plain", help="Line mode: read stdin, stream each translation.")] = False,
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
-    temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
+    temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None, nbest: NBestOpt = None,
+    length_penalty: LengthPenaltyOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --plain: one JSON object per input line (as "
+                                          "`translate --json`).")] = False,
+    align: Annotated[bool, typer.Option("--align", help="With --plain: the attention heatmap under each "
+                                        "translation (`alignment` with --json).")] = False,
 ) -> None:
-    """Translate as you type: full screen, or --plain for pipes and scripts (stderr says which model answers)."""
-    settings = dict(beam=beam, temperature=temperature, seed=seed, max_len=max_len)
+    """Translate as you type: full screen, or --plain for pipes and scripts (stderr says which model answers).
+
+    In --plain mode a line `English => French start` forces the translation to begin with the text
+    after `=>` (as --prefix does)."""
+    settings = dict(beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest,
+                    length_penalty=length_penalty)
     if not plain:
+        if as_json or align:
+            raise fail("--json and --align go with --plain (the full-screen REPL has :nbest and :align)", 2)
         from seqtui.tui.app import run_repl
 
         cfg, requested = model_request(config_path, model, model_dir)
         run_repl(cfg, settings_from(cfg, **settings), requested)
         return
+    import dataclasses
+
+    from seqtui.decoding import split_prefix
+
     tr, _ = open_translator(config_path, model, model_dir, settings, announce=True)
+    answer = _Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
+    base = tr.settings
     for line in sys.stdin:
-        _stream_line(tr, line.rstrip("\r\n"))
+        sentence, prefix = split_prefix(line.rstrip("\r\n"))
+        tr.settings = dataclasses.replace(base, prefix=prefix)
+        try:
+            answer(sentence)
+        except SeqtuiError as e:  # an impossible prefix on one line: say so and go on with the next
+            if as_json:
+                print(json_line({"error": str(e)}), flush=True)
+            else:
+                err.print(f"[bold red]error:[/] {for_markup(str(e))}", soft_wrap=True)
 
 
 @app.command()
@@ -174,21 +237,43 @@ def predict(
                                                 "(default: the config's predict_out).", show_default=False)] = None,
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
+    nbest: Annotated[int | None, typer.Option(
+        "--nbest", min=1, show_default=False, help="Also write the N best hypotheses: extra columns translation_2 … "
+        "translation_N, then score_1 … score_N (the normalised log-probability the beam ranks by), after the "
+        "reference column if there is one. Widens the beam to at least N.")] = None,
+    length_penalty: LengthPenaltyOpt = None,
 ) -> None:
     """Translate files of sentences into predict_output/<stem>_<timestamp>.tsv."""
     tr, cfg = open_translator(config_path, model, model_dir, dict(beam=beam, temperature=temperature, seed=seed,
-                                                                  max_len=max_len))
+                                                                  max_len=max_len, nbest=nbest,
+                                                                  length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
     for file in data.corpus_files(input_path or cfg.predict_in):
         sources = data.read_sources(file)
-        hyps = tr.translate_many([s.text for s in sources])
-        target = _write_predictions(out_dir, file.stem, sources, hyps)
+        if nbest is None:
+            hyps, extra = tr.translate_many([s.text for s in sources]), None
+        else:
+            results = [tr.decode(s.text) for s in sources]
+            hyps, extra = [r.best.text for r in results], _nbest_columns(results, nbest)
+        target = _write_predictions(out_dir, file.stem, sources, hyps, extra)
         unknown = {u.char for s in sources for u in tr.unknown(s.text)}
         note = f"; unknown characters: {' '.join(sorted(unknown))}" if unknown else ""
         print(escape_controls(f"{file} → {target} ({len(sources)} sentences{note})"))  # the TSV keeps the data
 
 
-def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyps: list[str]) -> Path:
+def _nbest_columns(results: list[Any], n: int) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of predict's n-best columns (blank where a sentence has fewer hypotheses)."""
+    head = [f"translation_{k}" for k in range(2, n + 1)] + [f"score_{k}" for k in range(1, n + 1)]
+    rows = []
+    for r in results:
+        texts = [h.text for h in r.nbest[1:n]] + [""] * (n - len(r.nbest[:n]))
+        scores = [f"{h.normalized:.4f}" for h in r.nbest[:n]] + [""] * (n - len(r.nbest[:n]))
+        rows.append(texts + scores)
+    return head, rows
+
+
+def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyps: list[str],
+                       extra: tuple[list[str], list[list[str]]] | None = None) -> Path:
     """Write the results to a new `<stem>_<timestamp>[-N].tsv`: the first name no file has yet.
 
     `write_new` claims the name atomically, so a run in the same second (another terminal, a script
@@ -197,7 +282,7 @@ def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyp
     from seqtui import atomic
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    text = _predictions_tsv(sources, hyps)
+    text = _predictions_tsv(sources, hyps, extra)
     n = 0
     while True:
         target = out_dir / (f"{stem}_{stamp}-{n}.tsv" if n else f"{stem}_{stamp}.tsv")
@@ -210,12 +295,14 @@ def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyp
             raise SeqtuiError(f"{out_dir}: cannot write predictions ({e.strerror or e})") from None
 
 
-def _predictions_tsv(sources: list[data.Source], hyps: list[str]) -> str:
+def _predictions_tsv(sources: list[data.Source], hyps: list[str],
+                     extra: tuple[list[str], list[list[str]]] | None = None) -> str:
     with_ref = any(s.reference for s in sources)
-    head = "source\ttranslation" + ("\treference" if with_ref else "")
-    rows = [f"{s.text}\t{h}" + (f"\t{s.reference or ''}" if with_ref else "")
-            for s, h in zip(sources, hyps, strict=True)]
-    return "\n".join([head, *rows]) + "\n"
+    head = ["source", "translation"] + (["reference"] if with_ref else []) + (extra[0] if extra else [])
+    more = extra[1] if extra else [[] for _ in sources]
+    rows = [[s.text, h] + ([s.reference or ""] if with_ref else []) + m
+            for s, h, m in zip(sources, hyps, more, strict=True)]
+    return "".join("\t".join(r) + "\n" for r in [head, *rows])
 
 
 @app.command()
@@ -237,7 +324,7 @@ def evaluate(
         err.print(f"[yellow]warning:[/] {report.warning}", soft_wrap=True)
     _record_scores(choice.path, report, data_path, limit, settings_from(cfg, beam, 0.0, None, max_len).beam)
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        print(json_line(report.to_dict()))
         return
     out = Console(highlight=False)
     out.print(f"pairs {report.pairs}  chrF {report.chrf:.2f}  BLEU {report.bleu:.2f}  exact {report.exact:.2%}  "

@@ -34,6 +34,21 @@ TempOpt = Annotated[float | None, typer.Option("--temperature", min=0.0, help="S
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for sampling.")]
 MaxLenOpt = Annotated[int | None, typer.Option("--max-len", min=1, help="Longest translation in characters.",
                                                show_default=False)]
+LengthPenaltyOpt = Annotated[float | None, typer.Option(
+    "--length-penalty", min=0.0, show_default=False, help="Beam search ranks by log-probability / length ** A "
+    "(1, the default: mean per character; 0: the raw total, which favours short outputs).")]
+NBestOpt = Annotated[int | None, typer.Option(
+    "--nbest", min=1, show_default=False, help="Also show the N best hypotheses with their scores (widens the "
+    "beam to at least N).")]
+PrefixOpt = Annotated[str | None, typer.Option(
+    "--prefix", show_default=False, help="Force the translation to start with this text; the model continues it.")]
+JsonOpt = Annotated[bool, typer.Option(
+    "--json", help="One JSON object per sentence: text, score (total natural-log probability, end symbol "
+    "included), probs (each character's probability, then the end symbol's), ended, unknown; nbest and "
+    "alignment with --nbest and --align.")]
+AlignOpt = Annotated[bool, typer.Option(
+    "--align", help="Attention models: show which source character each output character attended to "
+                    "(a heatmap on a terminal; `alignment` with --json).")]
 # Several processes (JAX backend): the same flags in every process, or Keras' own environment variables.
 _PROCESSES = "Several processes (KERAS_BACKEND=jax)"
 CoordinatorOpt = Annotated[str | None, typer.Option(
@@ -76,9 +91,12 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def settings_from(cfg: config.Config, beam: int | None, temperature: float | None, seed: int | None,
-                  max_len: int | None) -> Settings:
+                  max_len: int | None, nbest: int | None = None, length_penalty: float | None = None,
+                  prefix: str | None = None) -> Settings:
     return Settings(beam=beam or cfg.beam, temperature=cfg.temperature if temperature is None else temperature,
-                    seed=seed, max_len=max_len or cfg.max_output_len)
+                    seed=seed, max_len=max_len or cfg.max_output_len, nbest=nbest or 1,
+                    length_penalty=cfg.length_penalty if length_penalty is None else length_penalty,
+                    prefix=prefix or "")
 
 
 def model_request(cfg_path: Path | None, model: str | None, model_dir: Path | None) -> tuple[config.Config, Request]:

@@ -27,7 +27,15 @@ from seqtui.tui import follow as follow_files
 from seqtui.tui import latency
 from seqtui.tui.dashboard import Dashboard
 from seqtui.tui.engines import EngineLoader, EngineSource, load_saved
-from seqtui.tui.messages import FetchDone, FetchProgress, FollowUpdate, ModelReady, TrainerExited
+from seqtui.tui.messages import (
+    FetchDone,
+    FetchProgress,
+    FollowUpdate,
+    ModelReady,
+    ModelRequest,
+    TrainerExited,
+    TranslateRequest,
+)
 from seqtui.tui.relay import Relay, StopSignal
 from seqtui.tui.repl_pane import stream_translation
 from seqtui.tui.repl_screen import ReplScreen
@@ -98,6 +106,17 @@ class SeqtuiApp(App[None]):
         engines = getattr(target, "engines", None)
         return engines if isinstance(engines, EngineSource) else self.engines
 
+    @on(TranslateRequest)
+    def translate_requested(self, message: TranslateRequest) -> None:
+        message.stop()
+        start = self.preview if message.preview else self.translate
+        start(message.target, message.entry, message.text, message.settings)
+
+    @on(ModelRequest)
+    def model_requested(self, message: ModelRequest) -> None:
+        message.stop()
+        self.load_model(message.target)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="decode")
     def translate(self, target: MessagePump, entry: int, text: str, settings: Settings) -> None:
         """Translate into the REPL history; a newer translation cuts this one short."""
@@ -167,7 +186,8 @@ def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None
         model: which saved model the REPL uses (default: the user's in model_dir, else the shipped one).
         system: samples the training process (`seqtui.system.Sampler`); tests pass a fixed one.
     """
-    settings = settings or Settings(beam=cfg.beam, temperature=cfg.temperature, max_len=cfg.max_output_len)
+    settings = settings or Settings(beam=cfg.beam, temperature=cfg.temperature, max_len=cfg.max_output_len,
+                                    length_penalty=cfg.length_penalty)
     engines = EngineSource(follow or cfg.model_dir, load_engine,
                            Request(explicit_dir=True) if follow else model or Request())
     return SeqtuiApp(cfg, mode, settings, trainer, engines, follow, driver_class, system)

@@ -82,15 +82,16 @@ class Dashboard(Screen[None]):
     """Watch a model learn and talk to it while it does."""
 
     BINDINGS = [
-        Binding("t", "train", "Train/resume"),
+        Binding("t", "train", "Train"),
         Binding("i", "fine_tune", "Fine-tune"),
         Binding("d", "fetch", "Get data"),
         Binding("p", "pause", "Pause"),
-        Binding("s", "stop", "Stop & save"),
+        Binding("s", "stop", "Stop"),
         Binding("q", "request_quit", "Quit"),
         Binding("r", "focus_repl", "REPL"),
         Binding("v", "runs", "Runs"),
         Binding("x", "export", "Export PNG", show=False),
+        Binding("a", "attention", "Attention"),
         Binding("tab", "focus_repl", "REPL", show=False),
         Binding("escape", "focus_training", "Training view"),
     ]
@@ -136,11 +137,14 @@ class Dashboard(Screen[None]):
             self._start_following(self.follow_dir)
         else:
             self._show_saved_run()
-        self.seqtui.load_model(self.query_one(ReplPane))  # says which model answers, before the first line
         self.set_interval(SYSTEM_POLL, self._show_system)
         self.query_one(EpochTable).focus()
 
     # -- keys --------------------------------------------------------------------------------------
+
+    def action_attention(self) -> None:
+        """a: draw a sample's attention heatmap in the samples panel, the next sample each press, then off."""
+        self.notify(self.query_one(SamplesPanel).cycle_attention(), timeout=3)
 
     def action_train(self, init_from: Path | None = None) -> None:
         if self.follow_dir is not None:
@@ -291,7 +295,7 @@ class Dashboard(Screen[None]):
     def epoch_done(self, message: EpochDone) -> None:
         e = message.event
         self._add_record(e.record, e.best)
-        self.query_one(SamplesPanel).show(e.record.epoch, e.samples)
+        self.query_one(SamplesPanel).show(e.record.epoch, e.samples, e.snapshot)
         if e.snapshot is not None:
             self.engines.use_snapshot(e.snapshot, e.record.epoch)
 

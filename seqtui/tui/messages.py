@@ -1,6 +1,8 @@
 """Messages the workers post to the UI. Each training message carries the core event it relays.
 
-None bubbles: each is posted to the one widget or screen that asked for the work.
+None of the workers' messages bubbles: each is posted to the one widget or screen that asked for the
+work. Requests go the other way: a widget posts one and it bubbles up to the app, which owns the
+workers and starts the one asked for (so no widget calls into the app).
 
 Posting is the only way a worker thread talks to widgets: `post_message` is thread-safe and never
 blocks the trainer.
@@ -11,8 +13,10 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from textual.message import Message
+from textual.message_pump import MessagePump
 
 from seqtui import events
+from seqtui.decoding import Result, Settings
 from seqtui.vocab import Unknown
 
 E = TypeVar("E")
@@ -108,21 +112,25 @@ class TranslationBegan(Message, bubble=False):
 
 
 class TranslationChar(Message, bubble=False):
-    """One decoded character. Never coalesced: the REPL shows every one as it arrives."""
+    """One decoded character and the probability the model gave it. Never coalesced: the REPL shows
+    every one as it arrives."""
 
-    def __init__(self, entry: int, char: str) -> None:
+    def __init__(self, entry: int, char: str, prob: float = 1.0) -> None:
         super().__init__()
         self.entry = entry
         self.char = char
+        self.prob = prob
 
 
 class TranslationEnded(Message, bubble=False):
-    """A translation finished (or was cut short by a newer one)."""
+    """A translation finished (or was cut short by a newer one); `result` holds its scored hypotheses
+    and attention (None when cut short)."""
 
-    def __init__(self, entry: int, cut_short: bool) -> None:
+    def __init__(self, entry: int, cut_short: bool, result: Result | None = None) -> None:
         super().__init__()
         self.entry = entry
         self.cut_short = cut_short
+        self.result = result
 
 
 class TranslationFailed(Message, bubble=False):
@@ -150,3 +158,26 @@ class PlotExported(Message, bubble=False):
         super().__init__()
         self.path = path
         self.problem = problem
+
+
+class TranslateRequest(Message):
+    """A widget asks for `text` to be translated, the messages going to `target` (bubbles to the app).
+
+    `preview`: translate-as-you-type, which a newer preview replaces; else an entry of the history.
+    """
+
+    def __init__(self, target: MessagePump, entry: int, text: str, settings: Settings, preview: bool = False) -> None:
+        super().__init__()
+        self.target = target
+        self.entry = entry
+        self.text = text
+        self.settings = settings
+        self.preview = preview
+
+
+class ModelRequest(Message):
+    """A widget asks which model will answer; the app reads it and posts ModelReady to `target`."""
+
+    def __init__(self, target: MessagePump) -> None:
+        super().__init__()
+        self.target = target

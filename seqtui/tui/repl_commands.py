@@ -8,8 +8,11 @@ from typing import Any
 
 from seqtui.decoding import Settings
 
-HELP = ("Type an English sentence and press Enter. Commands: :greedy · :beam K · :temp T (0: off) · "
-        ":seed N · :live (translate as you type, on/off) · :clear · :help")
+HELP = ("Type an English sentence and press Enter; `sentence => début` makes the translation start with "
+        "début. Commands: :greedy · :beam K · :nbest N (the N best with scores; 1: off) · :lp A (length "
+        "penalty: beam ranks by log-probability / length ** A) · :temp T (0: off) · :seed N · :align (attention "
+        "heatmap of the last translation) · :plain (confidence shading on/off) · :live (translate as you type, "
+        "on/off) · :clear · :help")
 
 
 @dataclass(frozen=True)
@@ -18,11 +21,16 @@ class ReplState:
 
     settings: Settings
     live: bool = False
+    shade: bool = True  # characters coloured by the probability the model gave them
 
     def describe(self) -> str:
-        """A short summary for the status line, e.g. "beam 4 · live"."""
+        """A short summary for the status line, e.g. "beam 4 · 3-best · live"."""
         s = self.settings
-        mode = f"beam {s.beam}" if s.beam > 1 else "greedy"
+        mode = f"beam {s.width}" if s.width > 1 else "greedy"
+        if s.nbest > 1:
+            mode += f" · {s.nbest}-best"
+        if s.width > 1 and s.length_penalty != 1.0:
+            mode += f" · length penalty {s.length_penalty:g}"
         if s.temperature > 0:
             seed = f" (seed {s.seed})" if s.seed is not None else ""
             mode = f"sampling at temperature {s.temperature:g}{seed}"
@@ -39,6 +47,7 @@ class Outcome:
     feedback: str
     clear: bool = False
     error: bool = False
+    align: bool = False  # draw the attention of the last translation
 
 
 def is_command(line: str) -> bool:
@@ -55,6 +64,15 @@ def run(line: str, state: ReplState) -> Outcome:
             new = _with(state, beam=1, temperature=0.0)
         elif name == "beam":
             new = _with(state, beam=_number(arg, int, 1, "beam width"))
+        elif name == "nbest":
+            new = _with(state, nbest=_number(arg, int, 1, "n-best size"))
+        elif name in ("lp", "length-penalty"):
+            new = _with(state, length_penalty=_number(arg, float, 0.0, "length penalty"))
+        elif name == "align":
+            return Outcome(state, "", align=True)
+        elif name == "plain":
+            plain = ReplState(settings, state.live, not state.shade)
+            return Outcome(plain, f"confidence shading: {'on' if plain.shade else 'off'}")
         elif name in ("temp", "temperature"):
             new = _with(state, temperature=_number(arg, float, 0.0, "temperature"))
         elif name == "seed":
@@ -63,7 +81,7 @@ def run(line: str, state: ReplState) -> Outcome:
             live = {"on": True, "off": False, "": not state.live}.get(arg)
             if live is None:
                 raise ValueError(":live takes on or off")
-            new = ReplState(settings, live)
+            new = ReplState(settings, live, state.shade)
         elif name == "clear":
             return Outcome(state, "", clear=True)
         elif name in ("help", "h", "?"):
@@ -77,7 +95,7 @@ def run(line: str, state: ReplState) -> Outcome:
 
 
 def _with(state: ReplState, **changes: Any) -> ReplState:
-    return ReplState(dataclasses.replace(state.settings, **changes), state.live)
+    return dataclasses.replace(state, settings=dataclasses.replace(state.settings, **changes))
 
 
 def _number(text: str, kind: type, low: float, what: str) -> int | float:

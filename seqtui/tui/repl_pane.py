@@ -1,13 +1,15 @@
 """The REPL pane: an input line, a streaming history, and decoding settings changed with `:commands`.
 
 Translations run in the app's thread workers (`stream_translation`), which post one message per
-decoded character, so the history grows character by character while the UI and training carry on.
+decoded character with its probability, so the history grows character by character, each coloured
+by how sure the model was, while the UI and training carry on. The pane asks for the work with
+request messages that bubble up to the app, which owns the workers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on
@@ -18,13 +20,16 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from seqtui.decoding import Settings
+from seqtui.decoding import Result, Settings, split_prefix
 from seqtui.errors import SeqtuiError
+from seqtui.heatmap import attention_map, confidence_legend
 from seqtui.safe_text import escape_controls
 from seqtui.tui import repl_commands
 from seqtui.tui.engines import EngineSource
 from seqtui.tui.messages import (
     ModelReady,
+    ModelRequest,
+    TranslateRequest,
     TranslationBegan,
     TranslationChar,
     TranslationEnded,
@@ -32,9 +37,6 @@ from seqtui.tui.messages import (
 )
 from seqtui.tui.transcript import Transcript
 from seqtui.vocab import describe_unknown
-
-if TYPE_CHECKING:
-    from seqtui.tui.app import SeqtuiApp
 
 LIVE_DELAY = 0.25  # seconds of quiet typing before translate-as-you-type starts
 
@@ -48,12 +50,19 @@ def stream_translation(target: MessagePump, engines: EngineSource, entry: int, t
     except SeqtuiError as e:
         target.post_message(TranslationFailed(entry, text, str(e)))
         return
+    try:
+        stream = engine.stream(text, settings)
+    except SeqtuiError as e:  # a prefix the model cannot write
+        target.post_message(TranslationFailed(entry, text, str(e)))
+        return
     target.post_message(TranslationBegan(entry, text, engine.source.unknown(text), label))
-    for char in engine.decode_stream(text, settings):
+    for piece in stream:
         if worker.is_cancelled:  # a newer translation replaced this one
             break
-        target.post_message(TranslationChar(entry, char))
-    target.post_message(TranslationEnded(entry, worker.is_cancelled))
+        if piece.char:
+            target.post_message(TranslationChar(entry, piece.char, piece.prob))
+    cut = worker.is_cancelled
+    target.post_message(TranslationEnded(entry, cut, None if cut else stream.result))
 
 
 class ReplPane(Vertical):
@@ -70,10 +79,12 @@ class ReplPane(Vertical):
         self._preview_entry = 0
         self._preview_text = ""
         self._notes: dict[int, str] = {}
+        self._sources: dict[int, str] = {}
+        self.last: tuple[str, Result] | None = None  # the latest finished translation, for :align
         self._live_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Transcript(id="transcript")
+        yield Transcript(id="transcript", shade=self.state.shade)
         yield Static(id="preview")
         yield Input(placeholder="English sentence, then Enter  (:help for commands)", id="repl-input")
         yield Static(id="repl-status")
@@ -83,10 +94,7 @@ class ReplPane(Vertical):
         if self.intro:
             self.query_one(Transcript).note(self.intro)
         self._show_status()
-
-    @property
-    def seqtui(self) -> SeqtuiApp:
-        return cast("SeqtuiApp", self.app)
+        self.post_message(ModelRequest(self))  # says which model answers, before the first line
 
     @property
     def input(self) -> Input:
@@ -105,8 +113,11 @@ class ReplPane(Vertical):
             self.run_command(line)
         else:
             entry = next(self._ids)
+            sentence, prefix = split_prefix(line)
             self.query_one(Transcript).begin(entry, line)  # echoed now, not after a thread hop
-            self.seqtui.translate(self, entry, line, self.state.settings)
+            self._sources[entry] = sentence
+            settings = dataclasses.replace(self.state.settings, prefix=prefix)
+            self.post_message(TranslateRequest(self, entry, sentence, settings))
 
     @on(Input.Changed, "#repl-input")
     def changed(self, event: Input.Changed) -> None:
@@ -126,13 +137,29 @@ class ReplPane(Vertical):
             transcript.clear()
         if outcome.feedback:
             transcript.note(outcome.feedback, "red" if outcome.error else "dim")
+        if outcome.align:
+            self._show_attention()
+        if outcome.state.shade != self.state.shade:
+            transcript.set_shade(outcome.state.shade)
         self.state = outcome.state
         self._show_status()
+
+    def _show_attention(self) -> None:
+        transcript = self.query_one(Transcript)
+        if self.last is None:
+            transcript.note("Translate a sentence first; :align then draws where its characters looked.", "yellow")
+            return
+        source, result = self.last
+        width = max(20, transcript.content_size.width - 2)
+        transcript.note(Text("attention of the last translation: source across, output down\n", style="dim")
+                        .append(attention_map(source, result.best, width)))
 
     def _start_preview(self, text: str) -> None:
         self._preview_entry = -next(self._ids)  # previews count down, history entries up
         self._preview_text = ""
-        self.seqtui.preview(self, self._preview_entry, text, self.state.settings)
+        sentence, prefix = split_prefix(text)
+        settings = dataclasses.replace(self.state.settings, prefix=prefix)
+        self.post_message(TranslateRequest(self, self._preview_entry, sentence, settings, preview=True))
 
     def _stop_preview(self) -> None:
         if self._live_timer is not None:
@@ -169,7 +196,7 @@ class ReplPane(Vertical):
     @on(TranslationChar)
     def char(self, message: TranslationChar) -> None:
         if message.entry > 0:
-            self.query_one(Transcript).add_char(message.entry, message.char)
+            self.query_one(Transcript).add_char(message.entry, message.char, message.prob)
         elif message.entry == self._preview_entry:
             self._preview_text += message.char
             self._show_preview()
@@ -178,7 +205,15 @@ class ReplPane(Vertical):
     def ended(self, message: TranslationEnded) -> None:
         if message.entry > 0:
             note = self._notes.pop(message.entry, "") + (" · cut short" if message.cut_short else "")
-            self.query_one(Transcript).end(message.entry, note)
+            source = self._sources.pop(message.entry, "")
+            transcript = self.query_one(Transcript)
+            if message.result is not None and message.result.best.probs:
+                best = message.result.best
+                note += f" · log-prob {best.score:.2f}"
+                self.last = (source, message.result)
+                if len(message.result.nbest) > 1:
+                    transcript.show_nbest(message.entry, message.result.nbest)
+            transcript.end(message.entry, note)
 
     @on(TranslationFailed)
     def failed(self, message: TranslationFailed) -> None:
@@ -195,4 +230,7 @@ class ReplPane(Vertical):
 
     def _show_status(self) -> None:
         parts = [self.state.describe()] + ([f"on {self.engine_label}"] if self.engine_label else [])
-        self.query_one("#repl-status", Static).update(Text(" · ".join(parts), style="dim"))
+        status = Text(" · ".join(parts), style="dim")
+        if self.state.shade:
+            status.append("\n").append(confidence_legend())
+        self.query_one("#repl-status", Static).update(status)

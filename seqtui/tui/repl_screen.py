@@ -30,7 +30,6 @@ class ReplScreen(Screen[None]):
         pane = self.query_one(ReplPane)
         pane.border_title = "seqtui repl"
         pane.input.focus()
-        pane.seqtui.load_model(pane)
 
     def action_clear(self) -> None:
         self.query_one(ReplPane).run_command(":clear")

@@ -81,7 +81,8 @@ class RunsScreen(Screen[NewRun | None]):
     def __init__(self, root: Path, settings: Settings, current: Path | None = None, export_dir: Path | None = None,
                  load_engine: EngineLoader = load_saved, poll: float = POLL) -> None:
         super().__init__()
-        self.root, self.settings, self.current = Path(root), settings, current
+        self.root, self.settings = Path(root).absolute(), settings
+        self.current = Path(current).absolute() if current is not None else None
         self.export_dir = export_dir or Path.cwd()
         self.load_engine, self.poll = load_engine, poll
         self.found: list[runs.RunSummary] = []

@@ -1,33 +1,75 @@
 """Fixed probe sentences from the validation split, translated with each epoch's weights.
 
 The sentences come from the corpus and the translations from the model: both are shown through
-`escape_controls`, in `Text` objects rather than markup.
+`escape_controls`, in `Text` objects rather than markup. On attention models the panel can also draw
+one chosen sample's attention heatmap, redrawn with each epoch's weights, so a user can watch the
+attention learn to align (`a` on the dashboard cycles through the samples, then off).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import Static
 
+from seqtui.heatmap import attention_map
 from seqtui.safe_text import escape_controls
 
 
 class SamplesPanel(Static):
     """Shows source → translation (reference) for the probes; exact matches in green."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.epoch = 0
+        self.samples: list[tuple[str, str, str]] = []
+        self.engine: Any = None  # the epoch's decoding engine (None when following a headless run)
+        self.chosen: int | None = None  # the sample whose attention is drawn
+
     def on_mount(self) -> None:
         self.border_title = "Samples"
         self.update(Text("After each epoch, a few validation sentences are translated here.", style="dim"))
 
-    def show(self, epoch: int, samples: list[tuple[str, str, str]]) -> None:
-        self.border_title = f"Samples · epoch {epoch}"
+    def show(self, epoch: int, samples: list[tuple[str, str, str]], engine: Any = None) -> None:
+        self.epoch, self.samples, self.engine = epoch, samples, engine
+        self._draw()
+
+    def cycle_attention(self) -> str:
+        """Draw the next sample's attention (after the last: none). Returns what the panel now shows."""
+        if not self.samples:
+            return "No samples yet: the heatmap follows the first epoch's samples."
+        self.chosen = 0 if self.chosen is None else self.chosen + 1
+        if self.chosen >= len(self.samples):
+            self.chosen = None
+        self._draw()
+        return "attention heatmap: off" if self.chosen is None else f"attention heatmap: sample {self.chosen + 1}"
+
+    def _draw(self) -> None:
+        if self.chosen is not None and self.chosen < len(self.samples):
+            self._draw_attention(*self.samples[self.chosen])
+            return
+        self.border_title = f"Samples · epoch {self.epoch}"
         text = Text()
-        for i, (source, reference, hypothesis) in enumerate(samples):
+        for i, (source, reference, hypothesis) in enumerate(self.samples):
             if i:
                 text.append("\n")
             text.append(escape_controls(source), style="bold").append("\n  → ")
             text.append(escape_controls(hypothesis) or "∅", style="green" if hypothesis == reference else "yellow")
             text.append(f"\n    {escape_controls(reference)}", style="dim")
+        self.update(text)
+
+    def _draw_attention(self, source: str, reference: str, hypothesis: str) -> None:
+        self.border_title = f"Sample {self.chosen + 1} attention · epoch {self.epoch}"  # type: ignore[operator]
+        text = Text(escape_controls(source), style="bold").append("\n  → ")
+        text.append(escape_controls(hypothesis) or "∅", style="green" if hypothesis == reference else "yellow")
+        text.append("\n")
+        if self.engine is None:
+            text.append("The heatmap needs the epoch's weights, which a followed run does not share.", style="dim")
+        elif not getattr(self.engine, "attention", False):
+            text.append("This model has no attention to show (architecture seq2seq).", style="yellow")
+        else:
+            text.append(attention_map(source, self.engine.decode(source).best, max(20, self.content_size.width)))
         self.update(text)
 
     def note(self, message: str) -> None:

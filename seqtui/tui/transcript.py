@@ -13,6 +13,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from seqtui.decoding import Hypothesis
+from seqtui.heatmap import nbest_lines, shaded
 from seqtui.safe_text import escape_controls
 from seqtui.vocab import Unknown, describe_unknown
 
@@ -32,6 +34,9 @@ class _Entry:
     text: str
     unknown: list[Unknown] = field(default_factory=list)
     output: str = ""
+    probs: list[float] = field(default_factory=list)
+    shade: bool = True
+    nbest: list[Hypothesis] = field(default_factory=list)
     note: str = ""
     note_style: str = "dim"
     streaming: bool = True
@@ -42,11 +47,16 @@ class _Entry:
         if self.unknown:
             text.append(f"\n  {describe_unknown(self.unknown)}", style="red")
         text.append("\n  ")
-        text.append(escape_controls(self.output), style="green")
+        if self.shade:
+            text.append(shaded(self.output, self.probs))
+        else:
+            text.append(escape_controls(self.output), style="green")
         if self.streaming:
             text.append("▌", style="dim")
         if self.note:
             text.append(f"\n  {escape_controls(self.note)}", style=self.note_style)
+        if len(self.nbest) > 1:
+            text.append("\n").append(nbest_lines(self.nbest, indent="  "))
         return text
 
 
@@ -58,9 +68,10 @@ class Transcript(VerticalScroll):
     Transcript > Static { margin-bottom: 1; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, shade: bool = True) -> None:
         super().__init__(id=id)
         self._entries: dict[int, _Entry] = {}
+        self.shade = shade
 
     def on_mount(self) -> None:
         self.anchor()  # follow new output until the user scrolls up
@@ -75,7 +86,7 @@ class Transcript(VerticalScroll):
             if older.streaming:
                 older.streaming, older.note = False, "cut short"
                 self._show(older)
-        item = _Entry(Static(), text)
+        item = _Entry(Static(), text, shade=self.shade)
         self._entries[entry] = item
         self.mount(item.widget)
         self._show(item)
@@ -87,10 +98,25 @@ class Transcript(VerticalScroll):
             item.unknown = unknown
             self._show(item)
 
-    def add_char(self, entry: int, char: str) -> None:
+    def add_char(self, entry: int, char: str, prob: float = 1.0) -> None:
         item = self._entries.get(entry)
         if item is not None and item.streaming:
             item.output += char
+            item.probs.append(prob)
+            self._show(item)
+
+    def show_nbest(self, entry: int, nbest: list[Hypothesis]) -> None:
+        """List the entry's alternatives, with their scores, under its translation."""
+        item = self._entries.get(entry)
+        if item is not None:
+            item.nbest = nbest
+            self._show(item)
+
+    def set_shade(self, on: bool) -> None:
+        """Colour every translation by confidence, or all alike (`:plain`)."""
+        self.shade = on
+        for item in self._entries.values():
+            item.shade = on
             self._show(item)
 
     def end(self, entry: int, note: str, style: str = "dim") -> None:
@@ -99,14 +125,27 @@ class Transcript(VerticalScroll):
             item.streaming, item.note, item.note_style = False, note, style
             self._show(item)
 
+    def probs(self, entry: int) -> list[float]:
+        """The probabilities of the characters shown so far for `entry`."""
+        item = self._entries.get(entry)
+        return list(item.probs) if item else []
+
+    def rendered(self, entry: int) -> Text:
+        """The entry as drawn (for tests and screenshots of one entry)."""
+        item = self._entries.get(entry)
+        return item.render() if item else Text()
+
     def output(self, entry: int) -> str:
         """The translation shown so far for `entry` ('' if there is no such entry)."""
         item = self._entries.get(entry)
         return item.output if item else ""
 
-    def note(self, message: str, style: str = "dim") -> None:
-        """A line that is not a translation: command feedback, help, why nothing can be translated."""
-        self.mount(Static(Text(escape_controls(message, keep="\n"), style=style)))
+    def note(self, message: str | Text, style: str = "dim") -> None:
+        """A line that is not a translation: command feedback, help, why nothing can be translated.
+
+        A `Text` (a heatmap) is shown as built: its makers escape the data in it."""
+        self.mount(Static(message if isinstance(message, Text) else
+                          Text(escape_controls(message, keep="\n"), style=style)))
 
     def clear(self) -> None:
         self._entries.clear()
