@@ -156,3 +156,19 @@ def test_system_sample_of_this_process_and_of_a_gone_one():
     assert text.endswith("threads · CPU:0")
     gone = Sampler()(2**22 + 12345)  # above Linux's pid_max default: no such process
     assert gone.rss is None and gone.cpu is None and gone.text() == f"pid {2**22 + 12345}"
+
+
+def test_no_tui_module_imports_the_app():
+    """Widgets and screens post messages or own their workers; none reaches the app through an import,
+    so app, dashboard, REPL pane and runs view form no import cycle."""
+    import ast
+
+    folder = Path(__file__).resolve().parents[1] / "seqtui" / "tui"
+    offenders = []
+    for module in folder.rglob("*.py"):
+        if module.name == "app.py":
+            continue
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "seqtui.tui.app":
+                offenders.append(module.name)
+    assert offenders == []

@@ -1,13 +1,14 @@
 """The Textual app: one factory, `make_app`, shared by the CLI (`run_dashboard`, `run_repl`) and the tests.
 
-The app owns every worker, so one `Worker.StateChanged` handler turns any worker's error into a
-notification (the message does not bubble). Workers call core code and post messages to the
-screen or pane that asked for them; they never touch widgets.
+Whoever owns a worker starts it: the app the REPL panes' decoding workers (the panes post
+TranslateRequest and ModelRequest, which bubble here), the dashboard its training, download and
+follow workers, the runs view its own. `Worker.StateChanged` does not bubble, so each owner turns
+its workers' errors into a notification with `worker_errors.notify_failure`. Workers call core code
+and post messages to the screen or pane that asked for them; they never touch widgets.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -16,44 +17,26 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message_pump import MessagePump
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker
 
 from seqtui.catalog import Request
 from seqtui.config import Config
 from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
-from seqtui.events import TrainingEnded
-from seqtui.tui import follow as follow_files
-from seqtui.tui import latency
 from seqtui.tui.dashboard import Dashboard
 from seqtui.tui.engines import EngineLoader, EngineSource, load_saved
+from seqtui.tui.jobs import Trainer, core_trainer
 from seqtui.tui.messages import (
-    FetchDone,
-    FetchProgress,
-    FollowUpdate,
     ModelReady,
     ModelRequest,
-    TrainerExited,
     TranslateRequest,
 )
-from seqtui.tui.relay import Relay, StopSignal
 from seqtui.tui.repl_pane import stream_translation
 from seqtui.tui.repl_screen import ReplScreen
 from seqtui.tui.terminal import private_terminal
 from seqtui.tui.worker_errors import notify_failure
 
 Mode = Literal["dashboard", "repl"]
-Trainer = Callable[..., TrainingEnded]  # `seqtui.training.train`'s signature
-FOLLOW_POLL = 0.5  # seconds between reads of a followed run's files
-
-
-def core_trainer(*args: Any, **kwargs: Any) -> TrainingEnded:
-    """`seqtui.training.train`, with TensorFlow imported first in a way that keeps the UI responsive."""
-    latency.lower_thread_priority()
-    latency.import_tensorflow()
-    from seqtui.training import train
-
-    return train(*args, **kwargs)
 
 
 class SeqtuiApp(App[None]):
@@ -74,7 +57,8 @@ class SeqtuiApp(App[None]):
         if self.mode == "repl":
             self.push_screen(ReplScreen(self.engines, self.settings))
         else:
-            self.push_screen(Dashboard(self.cfg, self.engines, self.settings, self.follow, self.system))
+            self.push_screen(Dashboard(self.cfg, self.engines, self.settings, self.follow, self.system,
+                                       self.trainer))
 
     async def action_quit(self) -> None:
         """ctrl+q: while training runs, ask first (quitting saves a checkpoint), even over another screen."""
@@ -84,22 +68,7 @@ class SeqtuiApp(App[None]):
         else:
             self.exit()
 
-    # -- workers -----------------------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="train")
-    def run_training(self, target: MessagePump, cfg: Config, stop: StopSignal, pause: threading.Event,
-                     init_from: Path | None = None) -> TrainingEnded:
-        """Train with the core trainer, reporting to `target`. TensorFlow is first imported here.
-
-        Without `init_from` it continues whatever the folder holds, by the same policy as
-        `seqtui train --resume`; with it, a new run starts from that model (`--init-from`).
-        """
-        stop.link(get_current_worker().cancelled_event)  # closing the app also stops (and saves)
-        start = {"init_from": init_from} if init_from is not None else {"resume": True}
-        try:
-            return self.trainer(cfg, Relay(target), stop=stop, pause=pause, **start)
-        finally:
-            target.post_message(TrainerExited())
+    # -- workers: the REPL panes ask for these (TranslateRequest, ModelRequest) --------------------------
 
     def _engines_for(self, target: MessagePump) -> EngineSource:
         """The weights a REPL pane decodes with: its own (a run opened from the runs view), else the app's."""
@@ -136,32 +105,6 @@ class SeqtuiApp(App[None]):
             target.post_message(ModelReady("", str(e)))
         else:
             target.post_message(ModelReady(label))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="fetch")
-    def fetch_corpus(self, target: MessagePump, folder: Path) -> None:
-        """`seqtui data fetch` into `folder`, its progress posted to `target`."""
-        from seqtui.fetch import fetch
-
-        try:
-            got = fetch(folder, progress=lambda done, total: target.post_message(FetchProgress(done, total)))
-        except SeqtuiError as e:
-            target.post_message(FetchDone(problem=str(e)))
-            return
-        target.post_message(FetchDone(f"{got.path.name}: {got.size:,} bytes unpacked into {got.path.parent}"))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="follow")
-    def watch_run(self, target: MessagePump, model_dir: Path) -> None:
-        """Poll a headless run's files and post what changed, until the app closes."""
-        worker = get_current_worker()
-        seen = None
-        while not worker.is_cancelled:
-            files = follow_files.read(model_dir)
-            if files != seen:
-                seen = files
-                target.post_message(FollowUpdate(list(files.records), files.config, files.epochs,
-                                                 files.checkpoint, files.running, files.samples_epoch,
-                                                 list(files.samples)))
-            worker.cancelled_event.wait(FOLLOW_POLL)
 
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:

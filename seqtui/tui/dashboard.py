@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import Worker
 
 from seqtui import bundle, catalog, data, lock, runs
 from seqtui.config import Config
@@ -28,7 +30,7 @@ from seqtui.rundir import run_config
 from seqtui.runs import best_record
 from seqtui.safe_text import for_markup
 from seqtui.system import Sample, Sampler
-from seqtui.tui import export, latency
+from seqtui.tui import export, jobs, latency
 from seqtui.tui import follow as follow_files
 from seqtui.tui.confirm_quit import ConfirmQuit
 from seqtui.tui.curve_plot import CurvePlot
@@ -51,9 +53,7 @@ from seqtui.tui.repl_pane import ReplPane
 from seqtui.tui.run_settings import RunSettings
 from seqtui.tui.runs_screen import NewRun, RunsScreen
 from seqtui.tui.samples_panel import SamplesPanel
-
-if TYPE_CHECKING:
-    from seqtui.tui.app import SeqtuiApp
+from seqtui.tui.worker_errors import notify_failure
 
 TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not know rich colour names)
 SYSTEM_POLL = 2.0  # seconds between samples of the training process
@@ -97,8 +97,10 @@ class Dashboard(Screen[None]):
     ]
 
     def __init__(self, cfg: Config, engines: EngineSource, settings: Settings,
-                 follow: Path | None = None, system: Callable[[int | None], Sample] | None = None) -> None:
+                 follow: Path | None = None, system: Callable[[int | None], Sample] | None = None,
+                 trainer: jobs.Trainer = jobs.core_trainer) -> None:
         super().__init__()
+        self.trainer = trainer
         self.system = system or Sampler()
         self.devices: list[str] = []
         self.cfg, self.engines, self.settings = cfg, engines, settings
@@ -158,7 +160,9 @@ class Dashboard(Screen[None]):
         self.stop_signal, self.pause_signal = StopSignal(), threading.Event()
         self._progress().paused = False
         self._progress().say("Preparing the data and loading TensorFlow…", "italic")
-        self.seqtui.run_training(self, self.cfg, self.stop_signal, self.pause_signal, init_from)
+        self.run_worker(partial(jobs.train, self, self.trainer, self.cfg, self.stop_signal, self.pause_signal,
+                                init_from), thread=True, exclusive=True, exit_on_error=False, group="train",
+                        name="train")
 
     def action_fine_tune(self) -> None:
         """i: a new run in model_dir that starts from the shipped model (`seqtui train --init-from en-fr`)."""
@@ -175,7 +179,8 @@ class Dashboard(Screen[None]):
             return
         self.fetching = True
         self._progress().say(f"Downloading the Tatoeba English-French corpus into {self.cfg.train_dir}…", "italic")
-        self.seqtui.fetch_corpus(self, self.cfg.train_dir)
+        self.run_worker(partial(jobs.fetch_corpus, self, self.cfg.train_dir), thread=True, exclusive=True,
+                        exit_on_error=False, group="fetch", name="fetch")
 
     @on(FetchProgress)
     def fetch_progress(self, message: FetchProgress) -> None:
@@ -271,6 +276,11 @@ class Dashboard(Screen[None]):
     def action_focus_training(self) -> None:
         self.query_one(EpochTable).focus()
 
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        """A failed training, download or follow worker becomes a notification; the dashboard stays up."""
+        notify_failure(self, event)
+
     # -- what the training worker reports ------------------------------------------------------------
 
     @on(TrainingBegan)
@@ -331,7 +341,8 @@ class Dashboard(Screen[None]):
         self._progress().say(f"Waiting for {model_dir} …", "italic")
         self.query_one(SamplesPanel).note("The headless run's sample translations appear here after each epoch; "
                                           "the REPL here uses its saved (best) model.")
-        self.seqtui.watch_run(self, model_dir)
+        self.run_worker(partial(jobs.watch_run, self, model_dir), thread=True, exclusive=True, exit_on_error=False,
+                        group="follow", name="follow")
 
     @on(FollowUpdate)
     def follow_update(self, message: FollowUpdate) -> None:
@@ -400,10 +411,6 @@ class Dashboard(Screen[None]):
         epochs = [r.epoch for r in self.records]
         for plot in self.query(CurvePlot):
             plot.set_data(epochs, {name: [getattr(r, name) for r in self.records] for name, _ in plot.series})
-
-    @property
-    def seqtui(self) -> SeqtuiApp:
-        return cast("SeqtuiApp", self.app)
 
     def _progress(self) -> EpochProgress:
         return self.query_one(EpochProgress)
