@@ -131,6 +131,10 @@ async def test_enter_opens_the_repl_on_that_run(root):
         await pilot.press("enter")
         assert isinstance(app.screen, ReplScreen)
         await until(pilot, lambda: root / "attn-chrf" in app.loaded, timeout=5, what="that run's model")
+        await pilot.pause()
+        assert "attn-chrf" in str(app.screen.query_one("#repl").border_title)
+        await pilot.press("escape")
+        assert app.screen is screen  # back in the runs view, not out of the app
 
 
 async def test_new_run_starts_from_a_runs_settings_in_a_new_folder(root):

@@ -189,7 +189,7 @@ class RunsScreen(Screen[NewRun | None]):
         if run is None:
             return
         engines = EngineSource(run.path, self.load_engine, Request(explicit_dir=True))
-        self.app.push_screen(ReplScreen(engines, self.settings))
+        self.app.push_screen(RunRepl(engines, self.settings, run.name))
 
     def action_compare(self) -> None:
         """c: the two overlaid runs' settings, side by side (or the overlaid one and the one under the cursor)."""
@@ -291,6 +291,24 @@ class RunsScreen(Screen[NewRun | None]):
             text.append(f"{key} ", style="bold").append(name + (f" {value}" if value else ""), style="dim")
             text.append("  ")
         return text
+
+
+class RunRepl(ReplScreen):
+    """The REPL on one run's saved model, opened from the runs view; escape goes back to it."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back to the runs")]
+
+    def __init__(self, engines: EngineSource, settings: Settings, name: str) -> None:
+        super().__init__(engines, settings)
+        self.run_name = name
+
+    def on_mount(self) -> None:
+        # Textual runs ReplScreen's own on_mount after this one (handlers run down the MRO), and it
+        # sets the plain title: name the run once both have run.
+        self.call_after_refresh(self._name_run)
+
+    def _name_run(self) -> None:
+        self.query_one("#repl").border_title = f"seqtui repl · {for_markup(self.run_name)}"
 
 
 def _free_beside(path: Path) -> Path:
