@@ -87,6 +87,20 @@ def test_runs_reads_bundles_as_data(three_runs):
     assert result.exit_code == 0 and "\x1b" not in result.stdout and "evil\\x1b[2J" in result.stdout
 
 
+def test_runs_defaults_to_the_folder_holding_model_dir(three_runs, tmp_path):
+    config = tmp_path / "sequencer.toml"
+    config.write_text('[paths]\nmodel_dir = "models/base"\n')
+    rows = as_json("--config", str(config))
+    assert sorted(r["name"] for r in rows) == ["attn-chrf", "base", "group/resumed"]
+
+
+def test_plot_skips_a_damaged_run_saying_so(three_runs, tmp_path):
+    (three_runs / "base" / bundle.META).write_text("[1, 2")
+    result = runner.invoke(app, ["plot", str(three_runs), "--out", str(tmp_path / "c.svg")])
+    assert result.exit_code == 0 and "skipped base: config.json:" in result.stderr
+    assert "2 run(s)" in result.stderr
+
+
 def test_runs_of_a_missing_folder_is_one_error_line(tmp_path):
     result = runner.invoke(app, ["runs", str(tmp_path / "nope")])
     assert result.exit_code == 1 and "no such folder" in result.stderr and "Traceback" not in result.output

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from seqtui import config, runs
-from seqtui.cli.common import ConfigOpt, fail, handled
+from seqtui.cli.common import ConfigOpt, err, fail, handled
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup
 
@@ -113,9 +113,12 @@ def plot_command(
             raise SeqtuiError(f"{path}: not a seqtui run, nor a folder holding one")
         chosen += [r for r in found if r.path not in {c.path for c in chosen}]
     usable = [r for r in chosen if r.state != "damaged"]
+    for r in chosen:
+        if r.state == "damaged":
+            err.print(f"[yellow]skipped[/] {for_markup(r.name)}: {for_markup(r.problem)}", soft_wrap=True)
     written = plotting.plot(usable, out, metric, smooth=smooth, log_y=log_y, last=last, size=pixels,
                             replace=force)
-    Console(highlight=False, stderr=True).print(f"wrote {for_markup(str(written))} ({pixels[0]}×{pixels[1]}, "
+    err.print(f"wrote {for_markup(str(written))} ({pixels[0]}×{pixels[1]}, "
                                                 f"{len(usable)} run(s))")
 
 
