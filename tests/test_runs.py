@@ -85,6 +85,10 @@ def test_runs_reads_bundles_as_data(three_runs):
     assert "notes" not in rows and rows["attn-chrf"]["state"] == "early-stopped"
     result = runner.invoke(app, ["runs", str(three_runs)], env={"COLUMNS": "200"})
     assert result.exit_code == 0 and "\x1b" not in result.stdout and "evil\\x1b[2J" in result.stdout
+    write_run(three_runs / "bidi\u202egpj.exe", [1.0])
+    result = runner.invoke(app, ["runs", str(three_runs), "--json"])
+    assert "\u202e" not in result.stdout and "bidi\\u202egpj.exe" in result.stdout  # escaped on the terminal,
+    assert "bidi\u202egpj.exe" in {r["name"] for r in json.loads(result.stdout)}  # the same name to a script
 
 
 def test_runs_defaults_to_the_folder_holding_model_dir(three_runs, tmp_path):

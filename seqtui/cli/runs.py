@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +16,7 @@ from rich.table import Table
 from seqtui import config, runs
 from seqtui.cli.common import ConfigOpt, err, fail, handled
 from seqtui.errors import SeqtuiError
-from seqtui.safe_text import escape_controls, for_markup
+from seqtui.safe_text import escape_controls, for_markup, json_line
 
 STATE_STYLE = {"running": "bold green", "finished": "cyan", "early-stopped": "cyan", "stopped": "yellow",
                "damaged": "bold red"}
@@ -53,7 +52,7 @@ def runs_command(
     root = _root(folder, config_path)
     found = runs.sort(runs.find(root), sort)
     if as_json:
-        print(json.dumps([r.to_dict() for r in found], ensure_ascii=False))
+        print(json_line([r.to_dict() for r in found]))  # names are data: C1 and bidi controls escaped too
     elif as_csv:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
