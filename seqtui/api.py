@@ -71,8 +71,14 @@ class Translator:
 
 
 def load(model_dir: str | Path = "models", **settings: Any) -> Translator:
-    """Open a trained model; `settings` are beam, temperature, seed, max_len, nbest, length_penalty and prefix."""
-    return Translator.open(model_dir, Settings(**settings))
+    """Open a trained model: a folder, or a shipped model's name ("en-fr"); `settings` are beam,
+    temperature, seed, max_len, nbest, length_penalty and prefix."""
+    from seqtui import catalog
+
+    path = Path(model_dir)
+    if not path.is_dir() and str(model_dir) in catalog.shipped():
+        path = catalog.shipped()[str(model_dir)]
+    return Translator.open(path, Settings(**settings))
 
 
 def train(config_path: str | Path | None = None, on_event: Listener = ignore, stop: threading.Event | None = None,

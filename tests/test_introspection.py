@@ -239,3 +239,36 @@ def test_predict_nbest_writes_the_extra_columns(tmp_path):
         assert len(row) == 7 and len({row[1], row[2], row[3]}) == 3
         scores = [float(x) for x in row[4:]]
         assert scores == sorted(scores, reverse=True)
+
+
+def test_the_api_opens_a_shipped_model_by_name(tmp_path, monkeypatch):
+    """Catches: the README's `seqtui.load("en-fr")` failing; a user's folder named en-fr not preferred."""
+    import seqtui
+
+    monkeypatch.chdir(tmp_path)
+    assert seqtui.load("en-fr").engine.w.latent_dim == bundle.load(SHIPPED).engine().w.latent_dim
+    (tmp_path / "en-fr").mkdir()  # the user's own folder of that name wins (and holds no model)
+    with pytest.raises(bundle.BundleError):
+        seqtui.load("en-fr")
+
+
+def test_the_heatmap_fits_its_width_and_escapes_the_source(shipped):
+    """Catches: rows wider than the pane, a lost argmax when columns are pooled, control characters
+    or wide characters drawn raw in the one-cell header."""
+    from seqtui.heatmap import LABEL_WIDTH, attention_map
+
+    source = "The \x1b[31mcat\x1b[0m 😀 sat on the mat, and then it went to sleep by the warm fire."
+    best = shipped.decode(source).best
+    for width in (30, 60, 200):
+        lines = str(attention_map(source, best, width)).splitlines()
+        grid = lines[: 1 + len(best.probs)]
+        per = -(-len(source) // (width - LABEL_WIDTH))
+        assert all(len(row) == LABEL_WIDTH + -(-len(source) // per) <= width for row in grid)
+        assert all(row[LABEL_WIDTH:].count("●") == 1 for row in grid[1:])
+        assert "\x1b" not in "".join(lines) and "😀" not in grid[0]
+        assert (f"({per} source characters a column)" in lines[-1]) == (per > 1)
+    pooled = str(attention_map(source, best, 30)).splitlines()[1:1 + len(best.probs)]
+    per = -(-len(source) // (30 - LABEL_WIDTH))
+    assert per > 1
+    for row, weights in zip(pooled, best.attention, strict=True):  # the marked column holds the row's argmax
+        assert row[LABEL_WIDTH:].index("●") == int(weights.argmax()) // per

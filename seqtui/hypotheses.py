@@ -1,0 +1,125 @@
+"""What a decode produces: a `Piece` per step, scored `Hypothesis`es, the `Result` of a decode and the
+`Stream` that yields the pieces; the length normalisation beam search ranks by; and the two text forms
+of a decode, the REPL's prefix syntax and the JSON of `--json`.
+
+Scores are natural-log probabilities. A hypothesis's `score` is the sum of the log-probabilities of
+its characters and of the end symbol when it emitted one; beam search ranks by
+`normalized = score / n ** length_penalty`, n being that count of symbols: a length penalty of 1
+(the default) ranks by mean log-probability per symbol, 0 by the raw total, which favours short
+outputs; values between trade one for the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from seqtui.vocab import Unknown
+
+
+def normalize(score: float, symbols: int, length_penalty: float) -> float:
+    """The score beam search ranks by: `score / symbols ** length_penalty`."""
+    return score / max(1, symbols) ** length_penalty
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One decoding step: the character written ('' for the end symbol), the probability the model
+    gave it, and (attention models) the attention weights over the source's characters."""
+
+    char: str
+    prob: float
+    attention: np.ndarray | None = None
+
+    @property
+    def end(self) -> bool:
+        return self.char == ""
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A decoded output with the probability of each of its symbols."""
+
+    text: str
+    probs: tuple[float, ...]  # one per character, then the end symbol's when `ended`
+    ended: bool  # False: cut at the length limit
+    attention: np.ndarray | None = None  # (len(probs), source length); None without attention
+    length_penalty: float = 1.0
+
+    @classmethod
+    def of(cls, pieces: list[Piece], length_penalty: float) -> Hypothesis:
+        rows = [p.attention for p in pieces]
+        attention = np.stack(rows) if rows and rows[0] is not None else None
+        return cls("".join(p.char for p in pieces), tuple(p.prob for p in pieces), bool(pieces) and pieces[-1].end,
+                   attention, length_penalty)
+
+    @property
+    def score(self) -> float:
+        """Total natural-log probability: the characters', and the end symbol's when emitted."""
+        return float(np.log(np.asarray(self.probs, np.float64)).sum())
+
+    @property
+    def normalized(self) -> float:
+        return normalize(self.score, len(self.probs), self.length_penalty)
+
+    def alignment(self) -> list[int]:
+        """For each output character, the index of the source character it attended to most."""
+        if self.attention is None:
+            return []
+        return [int(i) for i in self.attention[: len(self.text)].argmax(axis=-1)]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a decode found: its hypotheses, best first, and the source's unknown characters."""
+
+    nbest: list[Hypothesis]
+    unknown: list[Unknown]
+
+    @property
+    def best(self) -> Hypothesis:
+        return self.nbest[0]
+
+
+class Stream:
+    """A decode in progress: iterate it for its pieces (greedy and sampling stream them as they are
+    decided, beam search once it is done); `result` is set when the iteration ends."""
+
+    def __init__(self, steps: Generator[Piece, None, Result]) -> None:
+        self._steps = steps
+        self.result: Result | None = None
+
+    def __iter__(self) -> Iterator[Piece]:
+        self.result = yield from self._steps
+
+
+PREFIX_MARK = "=>"
+
+
+def split_prefix(line: str) -> tuple[str, str]:
+    """`"I'm hungry. => J'ai"` → ("I'm hungry.", "J'ai"): the REPL's way of forcing a prefix.
+
+    The last `=>` splits the line; one space on each side of it belongs to the syntax.
+    """
+    sentence, mark, prefix = line.rpartition(PREFIX_MARK)
+    if not mark:
+        return line, ""
+    return sentence.removesuffix(" "), prefix.removeprefix(" ")
+
+
+def to_json(result: Result, *, nbest: bool = False, align: bool = False) -> dict[str, Any]:
+    """The machine-readable form of a decode (`translate --json`, `repl --plain --json`)."""
+    best = result.best
+    out: dict[str, Any] = {
+        "text": best.text, "score": best.score, "probs": list(best.probs), "ended": best.ended,
+        "unknown": [{"char": u.char, "position": u.position} for u in result.unknown],
+    }
+    if nbest:
+        out["nbest"] = [{"text": h.text, "score": h.score, "normalized": h.normalized, "ended": h.ended}
+                        for h in result.nbest]
+    if align:
+        out["alignment"] = best.alignment()
+    return out
