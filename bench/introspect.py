@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import random
 import statistics
 import subprocess
 import sys
@@ -51,16 +52,21 @@ def baseline_engine(rev: str, engine: Any) -> Any:
     return module.Engine(engine.w, engine.source, engine.target, engine.max_len)
 
 
-def ms_per_char(runs: dict[str, tuple[Callable[[str], int], list[str]]], repeats: int) -> dict[str, float]:
-    """Median milliseconds per output character of each run (a function returning the characters it
-    produced, and its sentences). The runs take turns in every repeat, so a busy spell of the machine
-    falls on all of them alike."""
-    chars = {name: sum(run(t) for t in texts) for name, (run, texts) in runs.items()}
+def ms_per_char(runs: dict[str, tuple[Callable[[str], int], list[str]]],
+                repeats: int) -> dict[str, tuple[float, float, float]]:
+    """(median, fastest, slowest) milliseconds per output character of each run (a function returning
+    the characters it produced, and its sentences). The runs take turns in a shuffled order in every
+    repeat, so a busy spell of the machine falls on all of them alike."""
+    chars = {name: sum(run(t) for t in texts) for name, (run, texts) in runs.items()}  # also a warm-up
     times: dict[str, list[float]] = {name: [] for name in runs}
+    order, rng = list(runs), random.Random(0)
     for _ in range(repeats):
-        for name, (run, texts) in runs.items():
+        rng.shuffle(order)  # a fresh order each repeat: no variant always runs after the same one
+        for name in order:
+            run, texts = runs[name]
             times[name].append(median_time(lambda run=run, texts=texts: [run(t) for t in texts], 1))
-    return {name: 1000 * statistics.median(times[name]) / max(1, chars[name]) for name in runs}
+    return {name: (1000 * statistics.median(t) / max(1, chars[name]), 1000 * min(t) / max(1, chars[name]),
+                   1000 * max(t) / max(1, chars[name])) for name, t in times.items()}
 
 
 def main() -> None:
@@ -108,12 +114,14 @@ def main() -> None:
     runs["beam 4"] = (plain(beam4), beam_texts)
     runs["beam 4 with the 4-best list and scores"] = (pieces(Settings(beam=4, nbest=4)), beam_texts)
     ms = ms_per_char(runs, a.repeats)
-    first = {"greedy": next(v for k, v in ms.items() if k.startswith("greedy")),
-             "beam": next(v for k, v in ms.items() if k.startswith("beam"))}
-    rows = [(name, f"{v:.4f}", f"{v / first[name.split()[0]]:.2f}×") for name, v in ms.items()]
+    first = {"greedy": next(v[0] for k, v in ms.items() if k.startswith("greedy")),
+             "beam": next(v[0] for k, v in ms.items() if k.startswith("beam"))}
+    rows = [(name, f"{m:.4f}", f"{lo:.4f}–{hi:.4f}", f"{m / first[name.split()[0]]:.2f}×")
+            for name, (m, lo, hi) in ms.items()]
     print(f"{machine()}; model {a.model} ({'attention' if engine.attention else 'seq2seq'}, latent "
           f"{engine.w.latent_dim}); {len(texts)} sentences greedy, {len(beam_texts)} beam; median of {a.repeats}\n")
-    print(table(rows, ("decoding", "ms per output character", "against the first row of its kind")))
+    print(table(rows, ("decoding", "ms per output character (median)", "fastest–slowest repeat",
+                       "against the first row of its kind")))
 
 
 if __name__ == "__main__":

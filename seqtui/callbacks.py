@@ -268,10 +268,12 @@ class SampleProbes(keras.callbacks.Callback):
         if not self.clock.complete:
             return
         engine = self.snapshot()
-        hyps = engine.translate_batch([s for s, _ in self.probes])
-        samples = [(s, t, h) for (s, t), h in zip(self.probes, hyps, strict=True)]
+        # One at a time rather than batched: a handful of sentences, and each keeps its attention for
+        # the dashboard's heatmap (the greedy text is the same either way; the engine's tests say so).
+        decoded = [engine.decode(source).best for source, _ in self.probes]
+        samples = [(s, t, h.text) for (s, t), h in zip(self.probes, decoded, strict=True)]
         record = self.log.records[-1]
-        self.listener(EpochEnded(record, record.best, samples, engine))
+        self.listener(EpochEnded(record, record.best, samples, engine, decoded))
 
 
 class EarlyStopping(keras.callbacks.Callback):

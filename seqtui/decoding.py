@@ -141,10 +141,13 @@ class Engine:
 
         Greedy and sampling yield each piece as it is decided; beam search yields the best
         hypothesis's pieces once the search ends. Empty input decodes nothing (no hypothesis text,
-        no pieces). A prefix the model cannot write raises PrefixError before anything is decoded.
+        no pieces). A prefix the model cannot write, or a prefix for an empty sentence, raises
+        PrefixError before anything is decoded.
         """
         s = settings or Settings()
         forced = self.prefix_ids(s.prefix)
+        if forced and not text:
+            raise PrefixError(f"the prefix {s.prefix!r} has no sentence to continue a translation of")
         return Stream(self._beam(text, s, forced) if s.width > 1 else self._sequential(text, s, forced))
 
     def decode(self, text: str, settings: Settings | None = None) -> Result:
@@ -226,8 +229,9 @@ class Engine:
     def _beam(self, text: str, s: Settings, forced: list[int]) -> Generator[Piece, None, Result]:
         """Beam search of width `s.width`; yields the best hypothesis's pieces once it is done.
 
-        The n-best list holds the hypotheses that ended, best first by normalised score; if fewer
-        than `s.nbest` ended within the length limit, the best cut-off ones follow them.
+        The n-best list holds up to `s.nbest` of the hypotheses that ended, best first by normalised
+        score; hypotheses cut at the length limit are listed only when none ended (so the list stays
+        sorted and its head is always the one-best).
         """
         unknown = self.source.unknown(text)
         if not text:
@@ -265,13 +269,9 @@ class Engine:
             totals = np.array([total[r, t] for r, t in keep])
             rows = [r for r, _ in keep]
             h, c = h[rows], c[rows]
-        ended = sorted((Hypothesis.of(b, lp) for b in finished), key=lambda x: -x.normalized)
-        if len(ended) < s.nbest or not ended:
-            cut = sorted((Hypothesis.of(b, lp) for b in beams), key=lambda x: -x.normalized)
-            ended += cut[: max(s.nbest, 1) - len(ended)]
-        best = ended[0]
-        yield from _pieces(best)
-        return Result(ended[: max(1, s.nbest)], unknown)
+        ranked = sorted((Hypothesis.of(b, lp) for b in finished or beams), key=lambda x: -x.normalized)
+        yield from _pieces(ranked[0])
+        return Result(ranked[: max(1, s.nbest)], unknown)
 
     @staticmethod
     def _pick(probs: np.ndarray, temperature: float, rng: np.random.Generator) -> int:

@@ -50,6 +50,8 @@ class EpochEnded:
     best: bool
     samples: list[tuple[str, str, str]] = field(default_factory=list)
     snapshot: Any = None  # a decoding engine on this epoch's weights, for the REPL while training
+    # The samples' greedy hypotheses (probabilities, attention) from the pass that translated them.
+    decoded: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

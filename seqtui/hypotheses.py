@@ -45,7 +45,7 @@ class Hypothesis:
 
     text: str
     probs: tuple[float, ...]  # one per character, then the end symbol's when `ended`
-    ended: bool  # False: cut at the length limit
+    ended: bool  # the end symbol was emitted (False: cut at the length limit, or empty input, not decoded)
     attention: np.ndarray | None = None  # (len(probs), source length); None without attention
     length_penalty: float = 1.0
 

@@ -272,3 +272,105 @@ def test_the_heatmap_fits_its_width_and_escapes_the_source(shipped):
     assert per > 1
     for row, weights in zip(pooled, best.attention, strict=True):  # the marked column holds the row's argmax
         assert row[LABEL_WIDTH:].index("●") == int(weights.argmax()) // per
+
+
+def test_nbest_stays_sorted_and_led_by_the_beam_result_when_the_length_limit_cuts(shipped):
+    """Catches: cut-off hypotheses appended after the ended ones out of order (the review found
+    'Vous êtes bienvenue.' cut at 20 characters ranked above the ended ones but listed last)."""
+    for text in ["You're welcome.", "Do you know why?", "He made her cry.", "I'm hungry."]:
+        result = shipped.decode(text, Settings(beam=3, nbest=3, max_len=20))
+        ranks = [h.normalized for h in result.nbest]
+        assert ranks == sorted(ranks, reverse=True)
+        assert result.best.text == "".join(shipped.decode_stream(text, Settings(beam=3, max_len=20)))
+        ended = [h.ended for h in result.nbest]
+        assert all(ended) or not any(ended)  # cut-off ones only when nothing ended
+
+
+def test_a_prefix_longer_than_the_length_limit_is_kept_whole(shipped):
+    best = shipped.decode("I'm hungry.", Settings(prefix="J'ai très faim", max_len=3)).best
+    assert best.text == "J'ai très faim" and not best.ended and len(best.probs) == len(best.text)
+
+
+def test_a_prefix_for_an_empty_sentence_is_an_error_not_a_silent_drop(shipped):
+    with pytest.raises(PrefixError, match="no sentence"):
+        shipped.stream("", Settings(prefix="Je"))
+    empty = shipped.decode("").best
+    assert (empty.text, empty.probs, empty.ended) == ("", (), False)
+
+
+def test_translator_pieces_stream_probabilities(tmp_path):
+    import seqtui
+
+    tr = seqtui.load("en-fr")
+    stream = tr.pieces("Go.")
+    pieces = list(stream)
+    assert "".join(p.char for p in pieces) == tr.translate("Go.") and pieces[-1].end
+    assert [p.prob for p in pieces] == list(stream.result.best.probs)
+
+
+def test_cli_prefix_length_penalty_and_config_key(tmp_path):
+    """Catches: --prefix not reaching the engine, --length-penalty or the config key ignored."""
+    forced = runner.invoke(app, ["translate", "--model", "en-fr", "--prefix", "Je suis", "I'm hungry."])
+    assert forced.exit_code == 0 and forced.stdout.startswith("Je suis")
+    args = ["translate", "--model", "en-fr", "--json", "--nbest", "4", "We're too busy."]
+    flag = json.loads(runner.invoke(app, [*args, "--length-penalty", "0"]).stdout)
+    cfg = tmp_path / "lp.toml"
+    cfg.write_text("[decoding]\nlength_penalty = 0.0\n", encoding="utf-8")
+    keyed = json.loads(runner.invoke(app, [*args, "--config", str(cfg)]).stdout)
+    for obj in (flag, keyed):
+        assert all(h["normalized"] == h["score"] for h in obj["nbest"])  # A = 0: the raw total
+    assert flag["nbest"] == keyed["nbest"]
+    default = json.loads(runner.invoke(app, args).stdout)
+    assert all(math.isclose(h["normalized"], h["score"] / (len(h["text"]) + h["ended"])) for h in default["nbest"])
+
+
+def test_cli_refuses_what_does_not_combine():
+    nbest_sampling = runner.invoke(app, ["translate", "--model", "en-fr", "--nbest", "3", "--temperature", "0.8",
+                                         "Go."])
+    assert nbest_sampling.exit_code == 1 and "does not combine with sampling" in nbest_sampling.stderr
+    full_screen_json = runner.invoke(app, ["repl", "--json", "--model", "en-fr"])
+    assert full_screen_json.exit_code == 2 and "go with --plain" in full_screen_json.stderr
+    empty_prefix = runner.invoke(app, ["repl", "--plain", "--json", "--model", "en-fr"], input="=> Je\n")
+    assert empty_prefix.exit_code == 0 and "no sentence" in json.loads(empty_prefix.stdout)["error"]
+
+
+def test_repl_plain_align_draws_a_heatmap_per_line_and_json_keeps_emoji_literal():
+    drawn = runner.invoke(app, ["repl", "--plain", "--align", "--model", "en-fr"], input="Go.\nI see.\n")
+    assert drawn.exit_code == 0 and drawn.stdout.count("most attended") == 2
+    emoji = runner.invoke(app, ["repl", "--plain", "--json", "--model", "en-fr"], input="I ❤ you 😀\n")
+    line = emoji.stdout.strip()
+    assert "😀" in line and "❤" in line and "\\ud83d" not in line  # readable, not \u-escaped
+    assert [u["char"] for u in json.loads(line)["unknown"]] == ["❤", "😀"]
+
+
+def test_repl_commands_lp_nbest_greedy_and_plain():
+    from seqtui.tui import repl_commands
+
+    state = repl_commands.ReplState(Settings())
+    state = repl_commands.run(":nbest 3", state).state
+    assert state.settings.width == 3 and "3-best" in state.describe()
+    state = repl_commands.run(":lp 0.5", state).state
+    assert state.settings.length_penalty == 0.5 and "length penalty 0.5" in state.describe()
+    assert repl_commands.run(":lp nan", state).error and repl_commands.run(":lp -1", state).error
+    sampled = repl_commands.run(":temp 0.8", state).state
+    assert "beam ignores temperature" in sampled.describe()  # nbest keeps beam search; say so
+    greedy = repl_commands.run(":greedy", state).state
+    assert greedy.settings.width == 1 and greedy.describe() == "greedy"
+    assert repl_commands.run(":plain", state).state.shade is False
+    assert repl_commands.run(":align", state).align
+
+
+def test_the_trainer_hands_each_samples_own_decode_to_the_dashboard(tmp_path, tiny_corpus):
+    """Catches: sample heatmaps from a second decode (or none): the decoded hypotheses must be the ones
+    whose text the samples show, with attention over each source."""
+    from seqtui import config, training
+    from tests.conftest import TINY_FLAGS
+
+    seen = []
+    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 1,
+                             "architecture": "attention"})
+    training.train(cfg, lambda e: seen.append(e) if type(e).__name__ == "EpochEnded" else None)
+    (epoch,) = seen
+    assert [h.text for h in epoch.decoded] == [hyp for _, _, hyp in epoch.samples] and epoch.samples
+    for (source, _, _), h in zip(epoch.samples, epoch.decoded, strict=True):
+        assert h.attention.shape == (len(h.probs), len(source))

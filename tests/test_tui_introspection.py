@@ -110,7 +110,7 @@ async def test_a_prefix_line_forces_the_start_and_an_impossible_one_says_why():
 
 
 async def test_the_dashboard_draws_a_chosen_samples_attention_each_epoch():
-    """Catches: `a` doing nothing, or the heatmap drawn from another epoch's weights."""
+    """Catches: `a` doing nothing, or a heatmap of another decode than the one that wrote the sample."""
     app = make_app(demo_config(), trainer=scripted_trainer(), load_engine=lambda _: FakeEngine(),
                    model=Request(explicit_dir=True))
     async with app.run_test(size=SIZE) as pilot:
@@ -121,7 +121,7 @@ async def test_the_dashboard_draws_a_chosen_samples_attention_each_epoch():
         await pilot.press("a")
         assert panel.chosen == 0 and "Sample 1 attention · epoch 6" in panel.border_title
         rows = [line for line in str(panel.render()).splitlines() if "●" in line and "most attended" not in line]
-        assert "".join(r[1] for r in rows) == "époque␣6∎"  # the epoch 6 engine's output, down the side
+        assert "".join(r[1] for r in rows) == "Va␣!∎"  # the sample's own decode, down the side
         for _ in range(len(panel.samples)):
             await pilot.press("a")
         assert panel.chosen is None and panel.border_title == "Samples · epoch 6"

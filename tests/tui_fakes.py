@@ -103,7 +103,8 @@ def scripted_trainer(epochs: int = len(LOSSES), batches: int = 4, hold: bool = F
             best = (epoch, val_loss) if improved else best
             record = EpochRecord(epoch=epoch, loss=loss, accuracy=0.1 * epoch, val_loss=val_loss,
                                  val_accuracy=0.09 * epoch, seconds=1.0, chars_per_second=2400.0, best=improved)
-            listener(events.EpochEnded(record, improved, SAMPLES, FakeEngine(f"époque {epoch}")))
+            decoded = [FakeEngine(hyp).decode(source).best for source, _, hyp in SAMPLES]
+            listener(events.EpochEnded(record, improved, SAMPLES, FakeEngine(f"époque {epoch}"), decoded))
         assert best is not None
         while hold and not stop.is_set():
             time.sleep(0.02)

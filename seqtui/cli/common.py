@@ -93,6 +93,10 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
 def settings_from(cfg: config.Config, beam: int | None, temperature: float | None, seed: int | None,
                   max_len: int | None, nbest: int | None = None, length_penalty: float | None = None,
                   prefix: str | None = None) -> Settings:
+    sampling = (cfg.temperature if temperature is None else temperature) > 0
+    if (nbest or 1) > 1 and sampling:
+        raise SeqtuiError("--nbest lists beam-search hypotheses and does not combine with sampling (--temperature "
+                          "or the config's temperature); pass one of them")
     return Settings(beam=beam or cfg.beam, temperature=cfg.temperature if temperature is None else temperature,
                     seed=seed, max_len=max_len or cfg.max_output_len, nbest=nbest or 1,
                     length_penalty=cfg.length_penalty if length_penalty is None else length_penalty,

@@ -305,7 +305,7 @@ class Dashboard(Screen[None]):
     def epoch_done(self, message: EpochDone) -> None:
         e = message.event
         self._add_record(e.record, e.best)
-        self.query_one(SamplesPanel).show(e.record.epoch, e.samples, e.snapshot)
+        self.query_one(SamplesPanel).show(e.record.epoch, e.samples, e.decoded)
         if e.snapshot is not None:
             self.engines.use_snapshot(e.snapshot, e.record.epoch)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +32,11 @@ class ReplState:
             mode += f" · {s.nbest}-best"
         if s.width > 1 and s.length_penalty != 1.0:
             mode += f" · length penalty {s.length_penalty:g}"
-        if s.temperature > 0:
+        if s.temperature > 0 and s.width > 1:
+            mode += " (beam ignores temperature)"
+        elif s.temperature > 0:
             seed = f" (seed {s.seed})" if s.seed is not None else ""
             mode = f"sampling at temperature {s.temperature:g}{seed}"
-            if s.beam > 1:
-                mode += f" · beam {s.beam} (beam ignores temperature)"
         return mode + (" · live" if self.live else "")
 
 
@@ -61,7 +62,7 @@ def run(line: str, state: ReplState) -> Outcome:
     settings = state.settings
     try:
         if name == "greedy":
-            new = _with(state, beam=1, temperature=0.0)
+            new = _with(state, beam=1, nbest=1, temperature=0.0)
         elif name == "beam":
             new = _with(state, beam=_number(arg, int, 1, "beam width"))
         elif name == "nbest":
@@ -103,6 +104,8 @@ def _number(text: str, kind: type, low: float, what: str) -> int | float:
         value = kind(text)
     except ValueError:
         raise ValueError(f"{what}: expected a number, got {text or 'nothing'!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what}: expected a finite number, got {text!r}")
     if value < low:
         raise ValueError(f"{what}: must be at least {low:g}")
     return value

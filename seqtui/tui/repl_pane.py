@@ -204,10 +204,14 @@ class ReplPane(Vertical):
     @on(TranslationEnded)
     def ended(self, message: TranslationEnded) -> None:
         if message.entry > 0:
-            note = self._notes.pop(message.entry, "") + (" · cut short" if message.cut_short else "")
+            note = self._notes.pop(message.entry, "")
             source = self._sources.pop(message.entry, "")
             transcript = self.query_one(Transcript)
-            if message.result is not None and message.result.best.probs:
+            if not transcript.streaming(message.entry):  # a newer line cut it short before its worker knew
+                return
+            if message.cut_short:
+                note += " · cut short"
+            elif message.result is not None and message.result.best.probs:
                 best = message.result.best
                 note += f" · log-prob {best.score:.2f}"
                 self.last = (source, message.result)
@@ -218,6 +222,8 @@ class ReplPane(Vertical):
     @on(TranslationFailed)
     def failed(self, message: TranslationFailed) -> None:
         if message.entry > 0:
+            self._notes.pop(message.entry, None)
+            self._sources.pop(message.entry, None)
             self.query_one(Transcript).end(message.entry, message.reason, "yellow")
         elif message.entry == self._preview_entry:
             self._show_preview(message.reason)

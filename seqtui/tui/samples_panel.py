@@ -3,16 +3,17 @@
 The sentences come from the corpus and the translations from the model: both are shown through
 `escape_controls`, in `Text` objects rather than markup. On attention models the panel can also draw
 one chosen sample's attention heatmap, redrawn with each epoch's weights, so a user can watch the
-attention learn to align (`a` on the dashboard cycles through the samples, then off).
+attention learn to align (`a` on the dashboard cycles through the samples, then off). The heatmap is
+the attention of the very decode that wrote the sample, made in the training thread, so drawing it
+decodes nothing on the UI thread.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.widgets import Static
 
+from seqtui.decoding import Hypothesis
 from seqtui.heatmap import attention_map
 from seqtui.safe_text import escape_controls
 
@@ -24,15 +25,15 @@ class SamplesPanel(Static):
         super().__init__(id=id)
         self.epoch = 0
         self.samples: list[tuple[str, str, str]] = []
-        self.engine: Any = None  # the epoch's decoding engine (None when following a headless run)
+        self.decoded: list[Hypothesis] = []  # the samples' hypotheses (none when following a headless run)
         self.chosen: int | None = None  # the sample whose attention is drawn
 
     def on_mount(self) -> None:
         self.border_title = "Samples"
         self.update(Text("After each epoch, a few validation sentences are translated here.", style="dim"))
 
-    def show(self, epoch: int, samples: list[tuple[str, str, str]], engine: Any = None) -> None:
-        self.epoch, self.samples, self.engine = epoch, samples, engine
+    def show(self, epoch: int, samples: list[tuple[str, str, str]], decoded: list[Hypothesis] | None = None) -> None:
+        self.epoch, self.samples, self.decoded = epoch, samples, decoded or []
         self._draw()
 
     def cycle_attention(self) -> str:
@@ -47,7 +48,8 @@ class SamplesPanel(Static):
 
     def _draw(self) -> None:
         if self.chosen is not None and self.chosen < len(self.samples):
-            self._draw_attention(*self.samples[self.chosen])
+            self._draw_attention(*self.samples[self.chosen],
+                                 self.decoded[self.chosen] if self.chosen < len(self.decoded) else None)
             return
         self.border_title = f"Samples · epoch {self.epoch}"
         text = Text()
@@ -59,17 +61,15 @@ class SamplesPanel(Static):
             text.append(f"\n    {escape_controls(reference)}", style="dim")
         self.update(text)
 
-    def _draw_attention(self, source: str, reference: str, hypothesis: str) -> None:
+    def _draw_attention(self, source: str, reference: str, hypothesis: str, decoded: Hypothesis | None) -> None:
         self.border_title = f"Sample {self.chosen + 1} attention · epoch {self.epoch}"  # type: ignore[operator]
         text = Text(escape_controls(source), style="bold").append("\n  → ")
         text.append(escape_controls(hypothesis) or "∅", style="green" if hypothesis == reference else "yellow")
         text.append("\n")
-        if self.engine is None:
-            text.append("The heatmap needs the epoch's weights, which a followed run does not share.", style="dim")
-        elif not getattr(self.engine, "attention", False):
-            text.append("This model has no attention to show (architecture seq2seq).", style="yellow")
-        else:
-            text.append(attention_map(source, self.engine.decode(source).best, max(20, self.content_size.width)))
+        if decoded is None:
+            text.append("The heatmap needs the decode itself, which a followed run does not share.", style="dim")
+        else:  # attention_map says so when the model has none
+            text.append(attention_map(source, decoded, max(20, self.content_size.width)))
         self.update(text)
 
     def note(self, message: str) -> None:

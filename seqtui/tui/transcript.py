@@ -125,6 +125,11 @@ class Transcript(VerticalScroll):
             item.streaming, item.note, item.note_style = False, note, style
             self._show(item)
 
+    def streaming(self, entry: int) -> bool:
+        """Whether `entry` still takes characters (False once ended or cut short by a newer one)."""
+        item = self._entries.get(entry)
+        return item is not None and item.streaming
+
     def probs(self, entry: int) -> list[float]:
         """The probabilities of the characters shown so far for `entry`."""
         item = self._entries.get(entry)
