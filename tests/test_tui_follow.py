@@ -12,10 +12,10 @@ from tui_pilot import until
 from seqtui import bundle, training
 from seqtui.records import EpochRecord
 from seqtui.tui.app import make_app
-from seqtui.tui.dashboard import Dashboard
-from seqtui.tui.epoch_progress import EpochProgress
-from seqtui.tui.epoch_table import EpochTable
-from seqtui.tui.samples_panel import SamplesPanel
+from seqtui.tui.training.dashboard import Dashboard
+from seqtui.tui.training.epoch_progress import EpochProgress
+from seqtui.tui.training.epoch_table import EpochTable
+from seqtui.tui.training.samples_panel import SamplesPanel
 
 SIZE = (120, 40)
 

@@ -13,12 +13,13 @@ from tui_fakes import FakeEngine
 from seqtui import bundle, lock
 from seqtui.decoding import Settings
 from seqtui.records import EpochRecord
-from seqtui.tui import follow, repl_commands
 from seqtui.tui.curve_plot import CurvePlot
-from seqtui.tui.engines import EngineSource
-from seqtui.tui.epoch_progress import clock
-from seqtui.tui.relay import StopSignal
-from seqtui.tui.repl_commands import ReplState
+from seqtui.tui.repl import repl_commands
+from seqtui.tui.repl.engines import EngineSource
+from seqtui.tui.repl.repl_commands import ReplState
+from seqtui.tui.training import follow
+from seqtui.tui.training.epoch_progress import clock
+from seqtui.tui.training.relay import StopSignal
 
 
 def test_repl_commands_change_settings_and_explain_mistakes() -> None:
@@ -121,7 +122,7 @@ async def test_transcript_entry_grows_even_when_a_layout_pass_interleaves() -> N
     from textual.app import App, ComposeResult
     from textual.widgets import Static
 
-    from seqtui.tui.transcript import Transcript
+    from seqtui.tui.repl.transcript import Transcript
 
     class TranscriptApp(App[None]):
         def compose(self) -> ComposeResult:

@@ -13,12 +13,12 @@ from tui_pilot import until
 from seqtui import bundle, curves, lock
 from seqtui.records import EpochRecord
 from seqtui.tui.app import make_app
-from seqtui.tui.compare_runs import CompareRuns
 from seqtui.tui.curve_plot import CurvePlot
-from seqtui.tui.dashboard import Dashboard
-from seqtui.tui.repl_screen import ReplScreen
-from seqtui.tui.runs_screen import RunsScreen
-from seqtui.tui.runs_table import RunsTable
+from seqtui.tui.repl.repl_screen import ReplScreen
+from seqtui.tui.runs.compare_runs import CompareRuns
+from seqtui.tui.runs.runs_screen import RunsScreen
+from seqtui.tui.runs.runs_table import RunsTable
+from seqtui.tui.training.dashboard import Dashboard
 from tests.runs_fixtures import make_three_runs
 
 SIZE = (120, 40)

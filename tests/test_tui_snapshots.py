@@ -16,9 +16,9 @@ from tui_pilot import type_line, until
 from seqtui.catalog import Request
 from seqtui.system import Sample
 from seqtui.tui.app import SeqtuiApp, make_app
-from seqtui.tui.dashboard import Dashboard
-from seqtui.tui.runs_table import RunsTable
-from seqtui.tui.transcript import Transcript
+from seqtui.tui.repl.transcript import Transcript
+from seqtui.tui.runs.runs_table import RunsTable
+from seqtui.tui.training.dashboard import Dashboard
 from tests.runs_fixtures import make_three_runs
 
 SIZE = (120, 40)

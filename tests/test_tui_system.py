@@ -11,7 +11,7 @@ from tui_pilot import until
 from seqtui import lock
 from seqtui.system import Sample
 from seqtui.tui.app import make_app
-from seqtui.tui.epoch_progress import EpochProgress
+from seqtui.tui.training.epoch_progress import EpochProgress
 
 
 def recording(asked: list) -> object:

@@ -23,17 +23,17 @@ from seqtui.catalog import Request
 from seqtui.config import Config
 from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
-from seqtui.tui.dashboard import Dashboard
-from seqtui.tui.engines import EngineLoader, EngineSource, load_saved
-from seqtui.tui.jobs import Trainer, core_trainer
 from seqtui.tui.messages import (
     ModelReady,
     ModelRequest,
     TranslateRequest,
 )
-from seqtui.tui.repl_pane import stream_translation
-from seqtui.tui.repl_screen import ReplScreen
+from seqtui.tui.repl.engines import EngineLoader, EngineSource, load_saved
+from seqtui.tui.repl.repl_pane import stream_translation
+from seqtui.tui.repl.repl_screen import ReplScreen
 from seqtui.tui.terminal import private_terminal
+from seqtui.tui.training.dashboard import Dashboard
+from seqtui.tui.training.jobs import Trainer, core_trainer
 from seqtui.tui.worker_errors import notify_failure
 
 Mode = Literal["dashboard", "repl"]

@@ -30,13 +30,8 @@ from seqtui.rundir import run_config
 from seqtui.runs import best_record
 from seqtui.safe_text import for_markup
 from seqtui.system import Sample, Sampler
-from seqtui.tui import export, jobs, latency
-from seqtui.tui import follow as follow_files
-from seqtui.tui.confirm_quit import ConfirmQuit
+from seqtui.tui import latency
 from seqtui.tui.curve_plot import CurvePlot
-from seqtui.tui.engines import EngineSource
-from seqtui.tui.epoch_progress import EpochProgress
-from seqtui.tui.epoch_table import EpochTable
 from seqtui.tui.messages import (
     BatchDone,
     EpochDone,
@@ -48,11 +43,18 @@ from seqtui.tui.messages import (
     TrainingBegan,
     TrainingStopped,
 )
-from seqtui.tui.relay import StopSignal
-from seqtui.tui.repl_pane import ReplPane
-from seqtui.tui.run_settings import RunSettings
-from seqtui.tui.runs_screen import NewRun, RunsScreen
-from seqtui.tui.samples_panel import SamplesPanel
+from seqtui.tui.repl.engines import EngineSource
+from seqtui.tui.repl.repl_pane import ReplPane
+from seqtui.tui.runs import export
+from seqtui.tui.runs.runs_screen import NewRun, RunsScreen
+from seqtui.tui.training import follow as follow_files
+from seqtui.tui.training import jobs
+from seqtui.tui.training.confirm_quit import ConfirmQuit
+from seqtui.tui.training.epoch_progress import EpochProgress
+from seqtui.tui.training.epoch_table import EpochTable
+from seqtui.tui.training.relay import StopSignal
+from seqtui.tui.training.run_settings import RunSettings
+from seqtui.tui.training.samples_panel import SamplesPanel
 from seqtui.tui.worker_errors import notify_failure
 
 TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not know rich colour names)

@@ -25,13 +25,13 @@ from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
 from seqtui.rundir import run_config
 from seqtui.safe_text import escape_controls, for_markup
-from seqtui.tui import export
-from seqtui.tui.compare_runs import CompareRuns
 from seqtui.tui.curve_plot import CurvePlot, Line
-from seqtui.tui.engines import EngineLoader, EngineSource, load_saved
 from seqtui.tui.messages import PlotExported, RunsFound
-from seqtui.tui.repl_screen import ReplScreen
-from seqtui.tui.runs_table import RunsTable, colour
+from seqtui.tui.repl.engines import EngineLoader, EngineSource, load_saved
+from seqtui.tui.repl.repl_screen import ReplScreen
+from seqtui.tui.runs import export
+from seqtui.tui.runs.compare_runs import CompareRuns
+from seqtui.tui.runs.runs_table import RunsTable, colour
 from seqtui.tui.worker_errors import notify_failure
 
 POLL = 1.0  # seconds between reads of the runs folder

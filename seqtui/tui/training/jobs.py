@@ -18,10 +18,10 @@ from textual.worker import get_current_worker
 from seqtui.config import Config
 from seqtui.errors import SeqtuiError
 from seqtui.events import TrainingEnded
-from seqtui.tui import follow as follow_files
 from seqtui.tui import latency
 from seqtui.tui.messages import FetchDone, FetchProgress, FollowUpdate, TrainerExited
-from seqtui.tui.relay import Relay, StopSignal
+from seqtui.tui.training import follow as follow_files
+from seqtui.tui.training.relay import Relay, StopSignal
 
 Trainer = Callable[..., TrainingEnded]  # `seqtui.training.train`'s signature
 FOLLOW_POLL = 0.5  # seconds between reads of a followed run's files
