@@ -109,6 +109,13 @@ def write_with(target: Path, writer: Callable[[Path], None], suffix: str = "") -
         writer(tmp)
 
 
+def write_new_with(target: Path, writer: Callable[[Path], None], suffix: str = "") -> None:
+    """Like `write_with`, but never replacing a file that is there (FileExistsError, nothing written)."""
+    target = Path(target)
+    with _staged(target, suffix, _link_new) as tmp:
+        writer(tmp)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -7,6 +7,9 @@
       history.jsonl      one JSON object per finished epoch
       checkpoint/        latest.json -> ckpt-<epoch>-<batch>.keras (weights and optimizer state)
       seqtui.json        the manifest that marks the folder as seqtui's (see `seqtui.rundir`)
+      samples.json       the last epoch's sample translations (what `dashboard --follow` shows)
+      evaluation.json    the last `seqtui evaluate` scores (what `seqtui runs` lists)
+      events.out.tfevents.*  TensorBoard's event files, with `tensorboard = true`
 
 Every file is written to a temporary name and renamed, and a checkpoint is only pointed at once it
 is complete, so an interruption at any moment leaves the last good files loadable. This module knows
@@ -27,6 +30,8 @@ from seqtui.records import EpochRecord
 from seqtui.vocab import RESERVED, Vocab
 
 MODEL, VOCAB, META, HISTORY = "model.keras", "vocab.json", "config.json", "history.jsonl"
+SAMPLES, EVALUATION = "samples.json", "evaluation.json"
+TB_EVENTS = re.compile(r"events\.out\.tfevents\.\d+\.[\w.-]+")  # the names tf.summary gives its event files
 CKPT_DIR, CKPT_POINTER = "checkpoint", "latest.json"
 FORMAT = 1
 JSON_LIMIT = 64 * 2**20  # no metadata file of a real bundle comes near this; a bigger one is not ours
@@ -185,6 +190,22 @@ def read_history(model_dir: Path) -> list[EpochRecord]:
 
 def write_history(model_dir: Path, records: list[EpochRecord]) -> None:
     atomic.write_text(Path(model_dir) / HISTORY, "".join(json.dumps(r.to_dict()) + "\n" for r in records))
+
+
+def write_samples(model_dir: Path, epoch: int, samples: list[tuple[str, str, str]]) -> None:
+    """Record an epoch's sample translations (source, reference, hypothesis), replacing the last ones."""
+    atomic.write_json(Path(model_dir) / SAMPLES, {"epoch": epoch, "samples": [list(s) for s in samples]})
+
+
+def read_samples(model_dir: Path) -> tuple[int, list[tuple[str, str, str]]]:
+    """(epoch, samples) as `write_samples` left them; (0, []) when there are none or the file is not ours."""
+    try:
+        raw = read_json(Path(model_dir) / SAMPLES)
+        epoch, rows = raw["epoch"], raw["samples"]
+        samples = [(str(a), str(b), str(c)) for a, b, c in rows[:64]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0, []
+    return (epoch, samples) if isinstance(epoch, int) else (0, [])
 
 
 # -- checkpoints ---------------------------------------------------------------------------------

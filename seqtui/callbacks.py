@@ -182,17 +182,23 @@ def require_finite(model: Any, what: str) -> None:
         raise NonFiniteWeights(what)
 
 
-def _record(epoch: int, logs: dict[str, Any], seconds: float, chars: int) -> EpochRecord:
+def _record(epoch: int, logs: dict[str, Any], seconds: float, chars: int, learning_rate: float | None) -> EpochRecord:
     def num(key: str) -> float | None:
         value = logs.get(key)
         return None if value is None else round(float(value), 6)
 
-    lr = logs.get("learning_rate")
     return EpochRecord(epoch + 1, num("loss"), num("sparse_categorical_accuracy"), num("val_loss"),
                        num("val_sparse_categorical_accuracy"),
-                       round(float(logs["val_chrf"]), 3) if "val_chrf" in logs else None,
-                       round(seconds, 3), round(chars / seconds, 1) if seconds > 0 else 0.0,
-                       lr=None if lr is None else float(f"{float(lr):.6g}"))
+                       round(float(logs["val_chrf"]), 3) if "val_chrf" in logs else None, learning_rate,
+                       round(seconds, 3), round(chars / seconds, 1) if seconds > 0 else 0.0)
+
+
+def learning_rate(model: Any) -> float | None:
+    """The optimizer's learning rate now (a schedule's current value), for the history and its curves."""
+    try:
+        return float(f"{float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)):.6g}")
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 class BestSaver(keras.callbacks.Callback):
@@ -205,7 +211,7 @@ class BestSaver(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         if not self.clock.complete:
             return
-        record = _record(epoch, logs or {}, self.clock.seconds, self.clock.chars_done)
+        record = _record(epoch, logs or {}, self.clock.seconds, self.clock.chars_done, learning_rate(self.model))
         improved = self.log.monitor.better(record, self.log.best)
         record = record.marked(improved)
         if improved:

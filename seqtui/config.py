@@ -121,6 +121,8 @@ class Config:
                                  min=0)
     strategy: str = _key("training", "auto, mirrored or none: how training is spread over devices.", "auto",
                          choices=STRATEGIES)
+    tensorboard: bool = _key("training", "Also write TensorBoard event files into model_dir (every history metric "
+                             "per epoch), so `tensorboard --logdir` on the runs' folder shows seqtui's runs.", False)
 
     max_output_len: int = _key("decoding", "Longest translation in characters (0: twice the longest "
                                "training target).", 0, min=0)

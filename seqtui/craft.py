@@ -1,7 +1,7 @@
 """Training craft as callbacks: the learning-rate schedule, and the averaged weights the epoch's end scores.
 
-`LearningRate` sets the optimizer's rate before every batch from `seqtui.schedule`'s formula and puts
-the rate in the epoch's logs (history's `lr`). `AverageIn` runs before the epoch-end jobs that judge
+`LearningRate` sets the optimizer's rate before every batch from `seqtui.schedule`'s formula (the
+history records each epoch's rate as `learning_rate`). `AverageIn` runs before the epoch-end jobs that judge
 and save the model (validation, chrF, `BestSaver`) and puts the averaged weights in the model;
 `AverageOut` runs after them and puts the raw weights back, so checkpoints hold the raw weights and,
 beside them, what the average needs to go on: Keras' own moving average among the optimizer's
@@ -28,7 +28,7 @@ LayerWeights = dict[str, list[np.ndarray]]  # each layer's get_weights(), by lay
 
 
 class LearningRate(keras.callbacks.Callback):
-    """The scheduled rate before every batch (when there is a schedule), and `learning_rate` in the logs."""
+    """The scheduled rate before every batch, when there is a schedule (`BestSaver` records the rate in the history)."""
 
     def __init__(self, cfg: Config, base: float, records: list[Any]) -> None:
         super().__init__()
@@ -55,10 +55,6 @@ class LearningRate(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
         self.step += 1
-
-    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        if logs is not None:
-            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
 
 def _get(model: Any) -> LayerWeights:

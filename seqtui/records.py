@@ -64,10 +64,10 @@ class EpochRecord:
     val_loss: float | None = None
     val_accuracy: float | None = None
     val_chrf: float | None = None
+    learning_rate: float | None = None
     seconds: float = 0.0
     chars_per_second: float = 0.0
     best: bool = False
-    lr: float | None = None  # the learning rate of the epoch's last step (runs from before it was kept: None)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> EpochRecord:
@@ -85,9 +85,9 @@ class EpochRecord:
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        for key in ("val_chrf", "lr"):  # only runs monitored by chrF score it; older runs kept no lr
-            if out[key] is None:
-                del out[key]
+        for optional in ("val_chrf", "learning_rate"):  # only chrF-monitored runs score val_chrf
+            if out[optional] is None:
+                del out[optional]
         return out
 
     def marked(self, best: bool) -> EpochRecord:

@@ -28,7 +28,8 @@ from seqtui.records import EpochRecord, Monitor, Start
 
 MANIFEST = "seqtui.json"
 KIND = "seqtui-run"
-OWN_FILES = frozenset({bundle.MODEL, bundle.VOCAB, bundle.META, bundle.HISTORY, MANIFEST, lock.LOCK_NAME})
+OWN_FILES = frozenset({bundle.MODEL, bundle.VOCAB, bundle.META, bundle.HISTORY, bundle.SAMPLES, bundle.EVALUATION,
+                       MANIFEST, lock.LOCK_NAME})
 _CKPT_FILE = re.compile(r"ckpt-\d{5}-\d{6}\.keras")
 # What atomic.py leaves behind when killed mid-write: `.<own name>.<random>.tmp|.keras`.
 _TEMP = re.compile(r"\.(?P<name>[^/]+?)\.[^./]+\.(tmp|keras)")
@@ -150,6 +151,17 @@ class RunDir:
         atomic.write_json(self.path / MANIFEST, {**self.manifest(), "kind": KIND, "format": bundle.FORMAT,
                                                  "ended": ended})
 
+    def mark_started(self, epoch: int, epochs: int | None = None) -> None:
+        """Record that a session starts after `epoch` epochs (the run goes on; a resume once epoch > 0),
+        to train up to `epochs` (a resumed run may be given more than config.json recorded).
+
+        The curves mark the resumes, where a new optimizer or a restored checkpoint took over.
+        """
+        manifest = self.manifest()
+        resumes = [e for e in manifest.get("resumes") or [] if isinstance(e, int) and e < epoch]
+        atomic.write_json(self.path / MANIFEST, {**manifest, "kind": KIND, "format": bundle.FORMAT, "ended": None,
+                                                 "resumes": (resumes + [epoch]) if epoch else [], "epochs": epochs})
+
     def clear(self) -> None:
         """Delete the bundle's own files (for --fresh); anything else stops it before it deletes anything."""
         if not self.path.is_dir():
@@ -160,9 +172,12 @@ class RunDir:
             for f in ckpt.iterdir():
                 f.unlink()
             ckpt.rmdir()
-        for name in (bundle.MODEL, bundle.HISTORY, bundle.META, bundle.VOCAB):
+        for name in (bundle.MODEL, bundle.HISTORY, bundle.META, bundle.VOCAB, bundle.SAMPLES, bundle.EVALUATION):
             (self.path / name).unlink(missing_ok=True)
-        self.mark_ended(None)
+        for events in self.path.glob("events.out.tfevents.*"):
+            if events.is_file() and bundle.TB_EVENTS.fullmatch(events.name):
+                events.unlink()
+        self.mark_started(0)
 
     # -- the resume policy -----------------------------------------------------------------------------
 
@@ -232,7 +247,7 @@ class RunDir:
         return plan
 
 
-RESUME_KEEPS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "strategy")
+RESUME_KEEPS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "strategy", "tensorboard")
 """The settings a resumed run takes from now; every other one is the saved run's."""
 
 
@@ -265,7 +280,7 @@ def ended_note(plan: StartPlan, cfg: Config, model_dir: Path) -> str:
 
 
 def _own_name(name: str, in_bundle: bool) -> bool:
-    if name in (lock.LOCK_NAME, _PROBE) or (in_bundle and name in OWN_FILES):
+    if name in (lock.LOCK_NAME, _PROBE) or (in_bundle and (name in OWN_FILES or bundle.TB_EVENTS.fullmatch(name))):
         return True
     temp = _TEMP.fullmatch(name)
     return bool(temp and temp.group("name") in OWN_FILES)

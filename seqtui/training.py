@@ -24,7 +24,7 @@ from seqtui.batching import Encoded
 from seqtui.config import Config
 from seqtui.decoding import Engine
 from seqtui.errors import SeqtuiError, TrainingFailed
-from seqtui.events import Listener, TrainingEnded, TrainingStarted, ignore
+from seqtui.events import EpochEnded, Event, Listener, TrainingEnded, TrainingStarted, ignore
 from seqtui.records import EpochRecord, Monitor, Reason, RunInfo
 from seqtui.rundir import RunDir, StartPlan, ended_note, run_config
 from seqtui.vocab import Vocab
@@ -161,7 +161,7 @@ class _Run:
                 plan = dataclasses.replace(plan, note=" ".join(filter(None, [plan.note, unknown_note(prep)])))
             self.run.claim()
             bundle.write_meta(self.dir, prep.source, prep.target, self._meta(prep))
-        self.run.mark_ended(None)
+        self.run.mark_started(plan.epoch, self.cfg.epochs)
         return self._fit(prep, plan)
 
     def _fit(self, prep: Prepared, plan: StartPlan) -> TrainingEnded:
@@ -219,12 +219,27 @@ class _Run:
             if self.cfg.weight_averaging != "none" else []
         average_out = [craft.AverageOut(average_in[0])] if average_in else []
         rate = craft.LearningRate(self.cfg, model_lib.base_learning_rate(self.cfg), log.records)
+        board = [self._tensorboard(clock, log)] if self.cfg.tensorboard else []
         return [clock, rate, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
                 cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
                 cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in, cb.Validation(clock, val_feed),
-                *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer,
-                cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self.listener),
+                *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer, *board,
+                cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self._recording_samples()),
                 cb.EarlyStopping(clock, log, self.cfg.patience)]
+
+    def _tensorboard(self, clock: Any, log: Any) -> Any:
+        from seqtui.tensorboard_log import TensorBoardLog
+
+        return TensorBoardLog(clock, log, self.dir)
+
+    def _recording_samples(self) -> Listener:
+        """The listener, with each epoch's samples also written to samples.json (what --follow shows)."""
+        def listen(event: Event) -> None:
+            if isinstance(event, EpochEnded):
+                bundle.write_samples(self.dir, event.record.epoch, event.samples)
+            self.listener(event)
+
+        return listen
 
     def _run_fit(self, model: Any, feed: Any, first_epoch: int, jobs: list[Any], replicas: int, clock: Any) -> None:
         from seqtui.callbacks import NonFiniteWeights, finite

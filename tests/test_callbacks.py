@@ -9,6 +9,7 @@ import pytest
 from seqtui import bundle, config
 from seqtui.backend import import_keras
 from seqtui.batching import Encoded
+from seqtui.decoding import Hypothesis, Result
 from seqtui.records import EpochRecord, Monitor
 from seqtui.vocab import Vocab
 from tests.conftest import TINY_FLAGS, TINY_PAIRS
@@ -173,13 +174,14 @@ def test_sample_probes_report_the_epoch_with_its_translations(setup):
     log = cb.RunLog(Monitor.of("val_loss"), [EpochRecord(1, best=True)])
 
     class Engine:
-        def translate_batch(self, texts):
-            return [t.upper() for t in texts]
+        def decode(self, text):
+            return Result([Hypothesis(text.upper(), (0.5,) * (len(text) + 1), True)], [])
 
     events = []
     job = cb.SampleProbes(clock, log, [("Go.", "Va !")], lambda: Engine(), events.append)
     run(model, feed, [clock, job], epochs=1)
     assert events[0].samples == [("Go.", "Va !", "GO.")] and events[0].best and events[0].record.epoch == 1
+    assert [h.text for h in events[0].decoded] == ["GO."]  # the hypothesis itself, for the sample heatmap
 
 
 def test_monitor_directions():

@@ -111,7 +111,7 @@ def test_the_rate_in_history_and_in_a_checkpoint_is_the_formula(tmp_path, tiny_c
     training.train(cfg)
     history = bundle.read_history(tmp_path / "m")
     batches = 4  # 32 training pairs, batch 8
-    assert [r.lr for r in history] == pytest.approx([expected_lr(batches * e - 1, e - 1) for e in (1, 2, 3)],
+    assert [r.learning_rate for r in history] == pytest.approx([expected_lr(batches * e - 1, e - 1) for e in (1, 2, 3)],
                                                     rel=1e-5)
     # mid-epoch: stopped after the second batch of the first epoch, the optimizer holds step 1's rate
     stop = threading.Event()
@@ -150,7 +150,7 @@ def assert_resumes_exactly(tmp_path, cfg, stops):
     training.train(config.merge(cfg, {"model_dir": tmp_path / "straight"}))
     stopped_and_resumed(cfg, tmp_path / "resumed", stops)
     straight, resumed = bundle.read_history(tmp_path / "straight"), bundle.read_history(tmp_path / "resumed")
-    assert [r.lr for r in resumed] == pytest.approx([r.lr for r in straight], rel=1e-6)
+    assert [r.learning_rate for r in resumed] == pytest.approx([r.learning_rate for r in straight], rel=1e-6)
     assert [r.loss for r in resumed] == pytest.approx([r.loss for r in straight], rel=1e-5)
     assert [r.val_loss for r in resumed] == pytest.approx([r.val_loss for r in straight], rel=1e-5)
     assert_same_files(tmp_path / "straight", tmp_path / "resumed", bundle.MODEL)
@@ -167,7 +167,7 @@ def test_after_a_mid_epoch_stop_the_rate_follows_the_optimizer_steps(tmp_path, t
     cfg = tiny(tiny_corpus, tmp_path / "unused", **SCHEDULED)
     stopped_and_resumed(cfg, tmp_path / "m", [(1, 3)])
     # epoch 1 ran steps 0-2, stopped, then ran again as steps 3-6; epochs 2 and 3 are steps 7-10 and 11-14
-    assert [r.lr for r in bundle.read_history(tmp_path / "m")] == pytest.approx(
+    assert [r.learning_rate for r in bundle.read_history(tmp_path / "m")] == pytest.approx(
         [expected_lr(6, 0), expected_lr(10, 1), expected_lr(14, 2)], rel=1e-5)
 
 

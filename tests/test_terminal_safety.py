@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from seqtui.cli import app
 from seqtui.safe_text import escape_controls, for_markup
 from seqtui.tui.app import make_app
-from seqtui.tui.samples_panel import SamplesPanel
-from seqtui.tui.transcript import Transcript
+from seqtui.tui.repl.transcript import Transcript
+from seqtui.tui.training.samples_panel import SamplesPanel
 from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags, write_corpus
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ from tui_pilot import until
 
 from seqtui import catalog, fetch
 from seqtui.tui.app import make_app
-from seqtui.tui.epoch_progress import EpochProgress
+from seqtui.tui.training.epoch_progress import EpochProgress
 
 SIZE = (120, 40)
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,9 +12,10 @@ from tui_pilot import until
 from seqtui import bundle, training
 from seqtui.records import EpochRecord
 from seqtui.tui.app import make_app
-from seqtui.tui.dashboard import Dashboard
-from seqtui.tui.epoch_progress import EpochProgress
-from seqtui.tui.epoch_table import EpochTable
+from seqtui.tui.training.dashboard import Dashboard
+from seqtui.tui.training.epoch_progress import EpochProgress
+from seqtui.tui.training.epoch_table import EpochTable
+from seqtui.tui.training.samples_panel import SamplesPanel
 
 SIZE = (120, 40)
 
@@ -46,6 +47,23 @@ async def test_follow_shows_new_epochs_as_the_files_change(tmp_path: Path) -> No
         assert any("follows a headless run" in n.message for n in app._notifications)
 
 
+async def test_follow_shows_each_epochs_samples(tmp_path: Path) -> None:
+    """samples.json, which the headless trainer rewrites each epoch, appears in the samples panel."""
+    run = tmp_path / "run"
+    run.mkdir()
+    bundle.write_history(run, [record(1, 2.5)])
+    bundle.write_samples(run, 1, [("Go.", "Va !", "Va-t'en")])
+    app = make_app(tiny_config(model_dir=tmp_path / "unused"), follow=run)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.screen.query_one(SamplesPanel)
+        await until(pilot, lambda: panel.border_title == "Samples · epoch 1", timeout=5, what="epoch 1's samples")
+        assert "Va-t'en" in str(panel.render())
+        bundle.write_samples(run, 2, [("Go.", "Va !", "Va !\x1b[2J")])
+        await until(pilot, lambda: panel.border_title == "Samples · epoch 2", timeout=5, what="epoch 2's samples")
+        shown = str(panel.render())
+        assert "Va-t'en" not in shown and "\\x1b[2J" in shown and "\x1b" not in shown
+
+
 async def test_follow_a_real_run_training_in_the_background(tiny_corpus: Path, tmp_path: Path) -> None:
     """The core trainer writing in another thread is followed to its end, live state included."""
     cfg = tiny_config(train_dir=tiny_corpus, model_dir=tmp_path / "models", epochs=3)
@@ -66,3 +84,4 @@ async def test_follow_a_real_run_training_in_the_background(tiny_corpus: Path, t
         await until(pilot, lambda: "trainer not running" in progress.headline.plain, timeout=5,
                     what="the trainer's lock to go")
         assert "3 of 3 epochs done" in progress.headline.plain
+        assert app.screen.query_one(SamplesPanel).border_title == "Samples · epoch 3"  # the trainer's own samples

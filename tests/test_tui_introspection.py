@@ -13,8 +13,8 @@ from seqtui.catalog import Request
 from seqtui.decoding import Settings
 from seqtui.heatmap import confidence_style
 from seqtui.tui.app import make_app
-from seqtui.tui.samples_panel import SamplesPanel
-from seqtui.tui.transcript import Transcript
+from seqtui.tui.repl.transcript import Transcript
+from seqtui.tui.training.samples_panel import SamplesPanel
 
 SIZE = (120, 40)
 SHIPPED = catalog.SHIPPED_ROOT / catalog.DEFAULT

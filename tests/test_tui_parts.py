@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -12,12 +13,13 @@ from tui_fakes import FakeEngine
 from seqtui import bundle, lock
 from seqtui.decoding import Settings
 from seqtui.records import EpochRecord
-from seqtui.tui import follow, repl_commands
 from seqtui.tui.curve_plot import CurvePlot
-from seqtui.tui.engines import EngineSource
-from seqtui.tui.epoch_progress import clock
-from seqtui.tui.relay import StopSignal
-from seqtui.tui.repl_commands import ReplState
+from seqtui.tui.repl import repl_commands
+from seqtui.tui.repl.engines import EngineSource
+from seqtui.tui.repl.repl_commands import ReplState
+from seqtui.tui.training import follow
+from seqtui.tui.training.epoch_progress import clock
+from seqtui.tui.training.relay import StopSignal
 
 
 def test_repl_commands_change_settings_and_explain_mistakes() -> None:
@@ -120,7 +122,7 @@ async def test_transcript_entry_grows_even_when_a_layout_pass_interleaves() -> N
     from textual.app import App, ComposeResult
     from textual.widgets import Static
 
-    from seqtui.tui.transcript import Transcript
+    from seqtui.tui.repl.transcript import Transcript
 
     class TranscriptApp(App[None]):
         def compose(self) -> ComposeResult:
@@ -141,3 +143,33 @@ async def test_transcript_entry_grows_even_when_a_layout_pass_interleaves() -> N
         await pilot.pause()
         await pilot.pause()
         assert entry.size.height == len(str(entry.render()).splitlines())
+
+
+def test_system_sample_of_this_process_and_of_a_gone_one():
+    from seqtui.system import Sampler
+
+    sampler = Sampler()
+    sampler(os.getpid())
+    now = sampler(os.getpid())
+    assert now.pid == os.getpid() and now.rss is not None and now.rss > 10 * 2**20 and now.threads >= 1
+    text = now.text(["CPU:0"])
+    assert now.cpu is not None and re.search(rf"^pid {os.getpid()} · CPU \d+% · RSS \d+(\.\d)? (MiB|GiB) · ", text)
+    assert text.endswith("threads · CPU:0")
+    gone = Sampler()(2**22 + 12345)  # above Linux's pid_max default: no such process
+    assert gone.rss is None and gone.cpu is None and gone.text() == f"pid {2**22 + 12345}"
+
+
+def test_no_tui_module_imports_the_app():
+    """Widgets and screens post messages or own their workers; none reaches the app through an import,
+    so app, dashboard, REPL pane and runs view form no import cycle."""
+    import ast
+
+    folder = Path(__file__).resolve().parents[1] / "seqtui" / "tui"
+    offenders = []
+    for module in folder.rglob("*.py"):
+        if module.name == "app.py":
+            continue
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "seqtui.tui.app":
+                offenders.append(module.name)
+    assert offenders == []

@@ -12,10 +12,10 @@ from seqtui.api import Translator
 from seqtui.catalog import Request
 from seqtui.decoding import Settings
 from seqtui.tui.app import make_app
-from seqtui.tui.epoch_table import EpochTable
 from seqtui.tui.messages import TranslationChar, TranslationEnded, TranslationFailed
-from seqtui.tui.repl_pane import ReplPane
-from seqtui.tui.transcript import Transcript
+from seqtui.tui.repl.repl_pane import ReplPane
+from seqtui.tui.repl.transcript import Transcript
+from seqtui.tui.training.epoch_table import EpochTable
 
 SIZE = (120, 40)
 NO_MODEL = tiny_config(model_dir=Path("/nonexistent/models"))

@@ -5,15 +5,21 @@ Review a changed SVG by eye (pytest writes snapshot_report.html) before `--snaps
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_fakes import FakeEngine, demo_config, scripted_trainer
 from tui_pilot import type_line, until
 
 from seqtui.catalog import Request
+from seqtui.system import Sample
 from seqtui.tui.app import SeqtuiApp, make_app
-from seqtui.tui.dashboard import Dashboard
-from seqtui.tui.transcript import Transcript
+from seqtui.tui.repl.transcript import Transcript
+from seqtui.tui.runs.runs_table import RunsTable
+from seqtui.tui.training.dashboard import Dashboard
+from tests.runs_fixtures import make_three_runs
 
 SIZE = (120, 40)
 
@@ -22,9 +28,14 @@ SIZE = (120, 40)
 DEMO_MODEL = Request(explicit_dir=True)
 
 
+def fixed_system(pid: int | None) -> Sample:
+    """The training process as the screenshots show it (the real one's CPU and memory vary)."""
+    return Sample(4242, cpu=97.0, rss=512 * 2**20, threads=9)
+
+
 def dashboard(hold: bool = False) -> SeqtuiApp:
     return make_app(demo_config(), trainer=scripted_trainer(hold=hold), load_engine=lambda _: FakeEngine(),
-                    model=DEMO_MODEL)
+                    model=DEMO_MODEL, system=fixed_system)
 
 
 def repl() -> SeqtuiApp:
@@ -88,6 +99,8 @@ class TestDashboard:
             screen = pilot.app.screen
             await pilot.press("t")
             await until(pilot, lambda: len(screen.records) == 6, timeout=10, what="the scripted epochs")
+            await until(pilot, lambda: "CPU 97%" in str(screen.query_one("#progress").border_subtitle), timeout=5,
+                        what="the system line")
             await pilot.press("q")
 
         assert snap_compare(dashboard(hold=True), terminal_size=SIZE, run_before=run_before)
@@ -123,3 +136,48 @@ class TestRepl:
 
         app = make_app(demo_config(), mode="repl")
         assert snap_compare(app, terminal_size=SIZE, run_before=repl_ready)
+
+
+# The runs view reads real folders: a fixed path keeps the title, and so the screenshot, the same.
+RUNS = Path("/tmp/seqtui-snapshot-runs")
+
+
+def runs_view() -> SeqtuiApp:
+    shutil.rmtree(RUNS, ignore_errors=True)
+    make_three_runs(RUNS)
+    return make_app(demo_config(model_dir=RUNS / "base"), trainer=scripted_trainer(),
+                    load_engine=lambda _: FakeEngine(), model=DEMO_MODEL, system=fixed_system)
+
+
+async def runs_open(pilot: Pilot) -> None:
+    await pilot.press("v")
+    table = pilot.app.screen.query_one(RunsTable)
+    await until(pilot, lambda: table.row_count == 3, timeout=10, what="three runs")
+
+
+async def chrf_overlay(pilot: Pilot) -> None:
+    """attn-chrf and group/resumed overlaid on chrF, smoothed, on a log axis."""
+    await runs_open(pilot)
+    screen = pilot.app.screen
+    table = screen.query_one(RunsTable)
+    await pilot.press("space")  # base off
+    for name in ("attn-chrf", "group/resumed"):
+        table.move_cursor(row=table.paths.index(str(RUNS / name)))
+        await pilot.press("space")
+    while screen.view.metric != "val_chrf":
+        await pilot.press("m")
+    await pilot.press("e", "l")
+
+
+class TestRuns:
+    def test_runs_view(self, snap_compare) -> None:
+        """v: three saved runs (early-stopped, finished, stopped), the dashboard's own overlaid."""
+        assert snap_compare(runs_view(), terminal_size=SIZE, run_before=runs_open)
+
+    def test_overlay_smoothed_log_chrf(self, snap_compare) -> None:
+        """Two runs' chrF on shared axes, EMA 0.6 with the raw lines faint, log y, a resume point."""
+        assert snap_compare(runs_view(), terminal_size=SIZE, run_before=chrf_overlay)
+
+    def test_overlay_at_200x60(self, snap_compare) -> None:
+        """The same overlay on a big terminal: the plot takes the room."""
+        assert snap_compare(runs_view(), terminal_size=(200, 60), run_before=chrf_overlay)

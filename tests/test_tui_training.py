@@ -14,14 +14,14 @@ from tui_pilot import type_line, until
 
 from seqtui import bundle
 from seqtui.tui.app import make_app
-from seqtui.tui.confirm_quit import ConfirmQuit
 from seqtui.tui.curve_plot import CurvePlot
-from seqtui.tui.dashboard import Dashboard
-from seqtui.tui.epoch_progress import EpochProgress
-from seqtui.tui.epoch_table import COLUMNS, EpochTable
 from seqtui.tui.messages import BatchDone, EpochDone, TrainingStopped
-from seqtui.tui.samples_panel import SamplesPanel
-from seqtui.tui.transcript import Transcript
+from seqtui.tui.repl.transcript import Transcript
+from seqtui.tui.training.confirm_quit import ConfirmQuit
+from seqtui.tui.training.dashboard import Dashboard
+from seqtui.tui.training.epoch_progress import EpochProgress
+from seqtui.tui.training.epoch_table import COLUMNS, EpochTable
+from seqtui.tui.training.samples_panel import SamplesPanel
 
 SIZE = (120, 40)
 

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from seqtui import bundle, catalog, config, data
+from seqtui.cli import runs as runs_cli
 from seqtui.cli.common import (
     AlignOpt,
     BeamOpt,
@@ -321,6 +322,7 @@ def evaluate(
     report = run_eval(choice.path, data_path, settings_from(cfg, beam, 0.0, None, max_len), limit=limit)
     if report.warning:
         err.print(f"[yellow]warning:[/] {report.warning}", soft_wrap=True)
+    _record_scores(choice.path, report, data_path, limit, settings_from(cfg, beam, 0.0, None, max_len).beam)
     if as_json:
         print(json_line(report.to_dict()))
         return
@@ -329,6 +331,15 @@ def evaluate(
               f"loss {report.loss}  accuracy {report.accuracy}  ({report.seconds:.1f}s)")
     for src, ref, hyp in report.examples:
         out.print(f"  {for_markup(src)} → {for_markup(hyp)}  [dim](ref: {for_markup(ref)})[/]")
+
+
+def _record_scores(model_dir: Path, report: Any, data_path: Path | None, limit: int, beam: int) -> None:
+    """Keep the scores in the run's folder, where `seqtui runs` lists them (not in a shipped model's)."""
+    from seqtui.runs import record_evaluation
+
+    scores = {k: v for k, v in report.to_dict().items() if k != "examples"}
+    record_evaluation(model_dir, {**scores, "data": str(data_path) if data_path else "validation split",
+                                  "limit": limit, "beam": beam, "at": datetime.now().isoformat(timespec="seconds")})
 
 
 @app.command()
@@ -358,6 +369,7 @@ def show_config(config_path: ConfigOpt = None) -> None:
 
 
 app.add_typer(data_app, name="data")
+runs_cli.register(app)
 
 
 def main() -> None:

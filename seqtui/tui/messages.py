@@ -78,14 +78,17 @@ class FetchDone(Message, bubble=False):
 class FollowUpdate(Message, bubble=False):
     """New state read from a headless run's files (`--follow`)."""
 
-    def __init__(self, records: list[dict[str, Any]], config: dict[str, Any], epochs: int | None,
-                 checkpoint: dict[str, Any] | None, running: bool) -> None:
+    def __init__(self, records: list[Any], config: dict[str, Any], epochs: int | None,
+                 checkpoint: dict[str, Any] | None, running: bool, samples_epoch: int = 0,
+                 samples: list[tuple[str, str, str]] | None = None) -> None:
         super().__init__()
         self.records = records
         self.config = config
         self.epochs = epochs
         self.checkpoint = checkpoint
         self.running = running
+        self.samples_epoch = samples_epoch
+        self.samples = samples or []
 
 
 class ModelReady(Message, bubble=False):
@@ -138,6 +141,23 @@ class TranslationFailed(Message, bubble=False):
         self.entry = entry
         self.text = text
         self.reason = reason
+
+
+class RunsFound(Message, bubble=False):
+    """The runs view's folder was read again and something changed (a run went on, ended, appeared)."""
+
+    def __init__(self, runs: list[Any]) -> None:
+        super().__init__()
+        self.runs = runs
+
+
+class PlotExported(Message, bubble=False):
+    """`x` wrote the curves to `path`, or could not (`problem` says why)."""
+
+    def __init__(self, path: str = "", problem: str = "") -> None:
+        super().__init__()
+        self.path = path
+        self.problem = problem
 
 
 class TranslateRequest(Message):

@@ -6,9 +6,12 @@ arrive here as messages (see `relay`). `--follow` instead polls a headless run's
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,48 +19,48 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import Worker
 
-from seqtui import bundle, catalog, data
+from seqtui import bundle, catalog, data, lock, runs
 from seqtui.config import Config
 from seqtui.decoding import Settings
 from seqtui.errors import SeqtuiError
-from seqtui.records import EpochRecord, Monitor
+from seqtui.records import EpochRecord
 from seqtui.rundir import run_config
-from seqtui.tui import follow as follow_files
+from seqtui.runs import best_record
+from seqtui.safe_text import for_markup
+from seqtui.system import Sample, Sampler
 from seqtui.tui import latency
-from seqtui.tui.confirm_quit import ConfirmQuit
 from seqtui.tui.curve_plot import CurvePlot
-from seqtui.tui.engines import EngineSource
-from seqtui.tui.epoch_progress import EpochProgress
-from seqtui.tui.epoch_table import EpochTable
 from seqtui.tui.messages import (
     BatchDone,
     EpochDone,
     FetchDone,
     FetchProgress,
     FollowUpdate,
+    PlotExported,
     TrainerExited,
     TrainingBegan,
     TrainingStopped,
 )
-from seqtui.tui.relay import StopSignal
-from seqtui.tui.repl_pane import ReplPane
-from seqtui.tui.run_settings import RunSettings
-from seqtui.tui.samples_panel import SamplesPanel
-
-if TYPE_CHECKING:
-    from seqtui.tui.app import SeqtuiApp
+from seqtui.tui.repl.engines import EngineSource
+from seqtui.tui.repl.repl_pane import ReplPane
+from seqtui.tui.runs import export
+from seqtui.tui.runs.runs_screen import NewRun, RunsScreen
+from seqtui.tui.training import follow as follow_files
+from seqtui.tui.training import jobs
+from seqtui.tui.training.confirm_quit import ConfirmQuit
+from seqtui.tui.training.epoch_progress import EpochProgress
+from seqtui.tui.training.epoch_table import EpochTable
+from seqtui.tui.training.relay import StopSignal
+from seqtui.tui.training.run_settings import RunSettings
+from seqtui.tui.training.samples_panel import SamplesPanel
+from seqtui.tui.worker_errors import notify_failure
 
 TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not know rich colour names)
+SYSTEM_POLL = 2.0  # seconds between samples of the training process
 ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (the monitored score stopped improving)",
            "stopped": "Stopped", "complete": "This run is already complete"}
-
-
-def best_record(records: list[EpochRecord], monitor: str) -> EpochRecord | None:
-    """The last epoch the trainer marked best (what it saved as model.keras); for records without
-    the mark (a run from before the marks), the best by the run's monitor."""
-    marked = [r for r in records if r.best]
-    return marked[-1] if marked else Monitor.of(monitor).best_of(records)
 
 
 def saved_config(saved: dict[str, Any], keep_from: Config | None = None) -> Config | None:
@@ -81,24 +84,31 @@ class Dashboard(Screen[None]):
     """Watch a model learn and talk to it while it does."""
 
     BINDINGS = [
-        Binding("t", "train", "Train/resume"),
+        Binding("t", "train", "Train"),
         Binding("i", "fine_tune", "Fine-tune"),
         Binding("d", "fetch", "Get data"),
-        Binding("p", "pause", "Pause/resume"),
-        Binding("s", "stop", "Stop & save"),
+        Binding("p", "pause", "Pause"),
+        Binding("s", "stop", "Stop"),
         Binding("q", "request_quit", "Quit"),
         Binding("r", "focus_repl", "REPL"),
+        Binding("v", "runs", "Runs"),
+        Binding("x", "export", "Export PNG", show=False),
         Binding("a", "attention", "Attention"),
         Binding("tab", "focus_repl", "REPL", show=False),
         Binding("escape", "focus_training", "Training view"),
     ]
 
     def __init__(self, cfg: Config, engines: EngineSource, settings: Settings,
-                 follow: Path | None = None) -> None:
+                 follow: Path | None = None, system: Callable[[int | None], Sample] | None = None,
+                 trainer: jobs.Trainer = jobs.core_trainer) -> None:
         super().__init__()
+        self.trainer = trainer
+        self.system = system or Sampler()
+        self.devices: list[str] = []
         self.cfg, self.engines, self.settings = cfg, engines, settings
         self.follow_dir = follow
         self.followed_config: dict[str, Any] = {}
+        self.samples_epoch = 0  # the followed run's epoch whose samples are shown
         self.records: list[EpochRecord] = []
         self.epochs = cfg.epochs
         self.running = False
@@ -131,6 +141,7 @@ class Dashboard(Screen[None]):
             self._start_following(self.follow_dir)
         else:
             self._show_saved_run()
+        self.set_interval(SYSTEM_POLL, self._show_system)
         self.query_one(EpochTable).focus()
 
     # -- keys --------------------------------------------------------------------------------------
@@ -151,7 +162,9 @@ class Dashboard(Screen[None]):
         self.stop_signal, self.pause_signal = StopSignal(), threading.Event()
         self._progress().paused = False
         self._progress().say("Preparing the data and loading TensorFlow…", "italic")
-        self.seqtui.run_training(self, self.stop_signal, self.pause_signal, init_from)
+        self.run_worker(partial(jobs.train, self, self.trainer, self.cfg, self.stop_signal, self.pause_signal,
+                                init_from), thread=True, exclusive=True, exit_on_error=False, group="train",
+                        name="train")
 
     def action_fine_tune(self) -> None:
         """i: a new run in model_dir that starts from the shipped model (`seqtui train --init-from en-fr`)."""
@@ -168,7 +181,8 @@ class Dashboard(Screen[None]):
             return
         self.fetching = True
         self._progress().say(f"Downloading the Tatoeba English-French corpus into {self.cfg.train_dir}…", "italic")
-        self.seqtui.fetch_corpus(self, self.cfg.train_dir)
+        self.run_worker(partial(jobs.fetch_corpus, self, self.cfg.train_dir), thread=True, exclusive=True,
+                        exit_on_error=False, group="fetch", name="fetch")
 
     @on(FetchProgress)
     def fetch_progress(self, message: FetchProgress) -> None:
@@ -222,11 +236,52 @@ class Dashboard(Screen[None]):
         self.stop_signal.set()
         self._progress().say("Saving a checkpoint, then quitting…", "bold yellow")
 
+    def action_runs(self) -> None:
+        """v: every run beside this one, their curves overlaid, in a screen of their own."""
+        here = self.follow_dir or self.cfg.model_dir
+        self.app.push_screen(RunsScreen(here.parent, self.settings, current=here, load_engine=self.engines.loader),
+                             self._runs_closed)
+
+    def _runs_closed(self, new_run: NewRun | None) -> None:
+        """The runs view asked for a new run with another run's settings: this screen trains it."""
+        if new_run is None:
+            return
+        if self.running or self.fetching or self.follow_dir is not None:
+            self.notify("Not while training runs or a run is followed.", severity="warning")
+            return
+        self.cfg = new_run.config
+        self.engines.model_dir = new_run.config.model_dir
+        self.records.clear()
+        self.query_one(EpochTable).reset()
+        self._draw_curves()
+        self.query_one(RunSettings).show_config(self.cfg, f"a new run with the settings of {new_run.origin}")
+        self.action_train()
+
+    def action_export(self) -> None:
+        """x: this run's curves to a new PNG in the current folder."""
+        run = runs.summarize(self.follow_dir or self.cfg.model_dir)
+        if not run.records:
+            self.notify("No finished epoch to plot yet.", severity="warning")
+            return
+        export.start(self, [run], export.png_name(Path.cwd(), "curves"), None)
+
+    @on(PlotExported)
+    def exported(self, message: PlotExported) -> None:
+        if message.problem:
+            self.notify(message.problem, title="Export failed", severity="error", markup=False)
+        else:
+            self.notify(f"Wrote {message.path}", title="Exported", markup=False)
+
     def action_focus_repl(self) -> None:
         self.query_one(ReplPane).input.focus()
 
     def action_focus_training(self) -> None:
         self.query_one(EpochTable).focus()
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        """A failed training, download or follow worker becomes a notification; the dashboard stays up."""
+        notify_failure(self, event)
 
     # -- what the training worker reports ------------------------------------------------------------
 
@@ -235,6 +290,7 @@ class Dashboard(Screen[None]):
         e = message.event
         latency.freeze_loaded()  # the model is built: keep full collections off it
         self.epochs = e.epochs
+        self.devices = list(e.info.devices)
         if not e.resumed:
             self.records.clear()
             self.query_one(EpochTable).reset()
@@ -285,9 +341,10 @@ class Dashboard(Screen[None]):
         self.query_one(RunSettings).show_note(f"Following a headless run in {model_dir}: its settings appear "
                                               "once it has written config.json.")
         self._progress().say(f"Waiting for {model_dir} …", "italic")
-        self.query_one(SamplesPanel).note("Samples are printed by the headless run itself; "
+        self.query_one(SamplesPanel).note("The headless run's sample translations appear here after each epoch; "
                                           "the REPL here uses its saved (best) model.")
-        self.seqtui.watch_run(self, model_dir)
+        self.run_worker(partial(jobs.watch_run, self, model_dir), thread=True, exclusive=True, exit_on_error=False,
+                        group="follow", name="follow")
 
     @on(FollowUpdate)
     def follow_update(self, message: FollowUpdate) -> None:
@@ -307,12 +364,25 @@ class Dashboard(Screen[None]):
         for record in message.records:
             if record.epoch not in known:
                 self._add_record(record, record is best)
+        if message.samples_epoch and message.samples_epoch != self.samples_epoch:
+            self.samples_epoch = message.samples_epoch
+            self.query_one(SamplesPanel).show(message.samples_epoch, message.samples)
         done = message.records[-1].epoch if message.records else 0
         ckpt = message.checkpoint or {}
         batch = f", batch {ckpt['batch']} of the next" if ckpt.get("batch") else ""
         state = "trainer running" if message.running else "trainer not running"
         self._progress().say(f"Following {self.follow_dir}: {done} of {self.epochs} epochs done{batch} · "
                              f"{state}", "bold" if message.running else "")
+
+    def _show_system(self) -> None:
+        """The training process's CPU, memory and devices, under the progress bar."""
+        if self.running:
+            pid: int | None = os.getpid()  # training runs in a thread of this process
+        elif self.follow_dir is not None:
+            pid = lock.owner(self.follow_dir)
+        else:
+            pid = None
+        self._progress().border_subtitle = for_markup(self.system(pid).text(self.devices)) if pid else ""
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -343,10 +413,6 @@ class Dashboard(Screen[None]):
         epochs = [r.epoch for r in self.records]
         for plot in self.query(CurvePlot):
             plot.set_data(epochs, {name: [getattr(r, name) for r in self.records] for name, _ in plot.series})
-
-    @property
-    def seqtui(self) -> SeqtuiApp:
-        return cast("SeqtuiApp", self.app)
 
     def _progress(self) -> EpochProgress:
         return self.query_one(EpochProgress)

@@ -33,6 +33,11 @@ class EngineSource:
         self._snapshot: tuple[Any, str] | None = None
         self._saved: tuple[Any, tuple[Any, ...]] | None = None
 
+    @property
+    def loader(self) -> EngineLoader:
+        """How this source reads a saved model (a REPL opened on another run reads it the same way)."""
+        return self._load
+
     def use_snapshot(self, engine: Any, epoch: int) -> None:
         """Decode with this epoch's weights until training ends."""
         with self._lock:

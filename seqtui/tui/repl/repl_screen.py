@@ -8,8 +8,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from seqtui.decoding import Settings
-from seqtui.tui.engines import EngineSource
-from seqtui.tui.repl_pane import ReplPane
+from seqtui.tui.repl.engines import EngineSource
+from seqtui.tui.repl.repl_pane import ReplPane
 
 
 class ReplScreen(Screen[None]):

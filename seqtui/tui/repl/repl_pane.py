@@ -24,8 +24,6 @@ from seqtui.decoding import Result, Settings, split_prefix
 from seqtui.errors import SeqtuiError
 from seqtui.heatmap import attention_map, confidence_legend
 from seqtui.safe_text import escape_controls
-from seqtui.tui import repl_commands
-from seqtui.tui.engines import EngineSource
 from seqtui.tui.messages import (
     ModelReady,
     ModelRequest,
@@ -35,7 +33,9 @@ from seqtui.tui.messages import (
     TranslationEnded,
     TranslationFailed,
 )
-from seqtui.tui.transcript import Transcript
+from seqtui.tui.repl import repl_commands
+from seqtui.tui.repl.engines import EngineSource
+from seqtui.tui.repl.transcript import Transcript
 from seqtui.vocab import describe_unknown
 
 LIVE_DELAY = 0.25  # seconds of quiet typing before translate-as-you-type starts

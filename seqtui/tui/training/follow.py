@@ -6,7 +6,6 @@ sees a torn file; its lock file says whether it is still running.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,15 @@ from seqtui.records import EpochRecord
 
 @dataclass(frozen=True)
 class RunFiles:
-    """A snapshot of a model folder: finished epochs, the run's config, last checkpoint, trainer alive."""
+    """A snapshot of a model folder: finished epochs, the run's config, last checkpoint, trainer alive,
+    and the last epoch's sample translations (epoch 0: none yet)."""
 
     records: tuple[EpochRecord, ...]
     config: dict[str, Any]
     checkpoint: dict[str, Any] | None
     running: bool
+    samples_epoch: int = 0
+    samples: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def epochs(self) -> int | None:
@@ -36,8 +38,9 @@ def read(model_dir: Path) -> RunFiles:
     state = _json(model_dir / bundle.CKPT_DIR / bundle.CKPT_POINTER)
     if state is not None:
         state = {k: v for k, v in state.items() if k != "history"}
+    samples_epoch, samples = bundle.read_samples(model_dir)
     return RunFiles(tuple(bundle.read_history(model_dir)), read_config(model_dir), state,
-                    lock.owner(model_dir) is not None)
+                    lock.owner(model_dir) is not None, samples_epoch, tuple(samples))
 
 
 def read_config(model_dir: Path) -> dict[str, Any]:
@@ -48,7 +51,7 @@ def read_config(model_dir: Path) -> dict[str, Any]:
 
 def _json(path: Path) -> dict[str, Any] | None:
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = bundle.read_json(path)
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None

@@ -1,0 +1,319 @@
+"""The runs view: every run beside model_dir, live, with chosen runs' curves overlaid on shared axes.
+
+It owns its two workers (reading the runs folder, exporting a plot) and turns what they post into
+the table, the plot and the readout under it. It never starts training itself: `n` dismisses it with
+the settings of a new run, and the dashboard, which owns the training worker, starts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, get_current_worker
+
+from seqtui import curves, runs
+from seqtui.catalog import Request
+from seqtui.config import Config
+from seqtui.decoding import Settings
+from seqtui.errors import SeqtuiError
+from seqtui.rundir import run_config
+from seqtui.safe_text import escape_controls, for_markup
+from seqtui.tui.curve_plot import CurvePlot, Line
+from seqtui.tui.messages import PlotExported, RunsFound
+from seqtui.tui.repl.engines import EngineLoader, EngineSource, load_saved
+from seqtui.tui.repl.repl_screen import ReplScreen
+from seqtui.tui.runs import export
+from seqtui.tui.runs.compare_runs import CompareRuns
+from seqtui.tui.runs.runs_table import RunsTable, colour
+from seqtui.tui.worker_errors import notify_failure
+
+POLL = 1.0  # seconds between reads of the runs folder
+SMOOTHING = (0.0, 0.6, 0.9)
+WINDOWS = (0, 10, 25, 50)
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """What the runs view asks the dashboard to train: a selected run's settings, into a new folder."""
+
+    config: Config
+    origin: str
+
+
+@dataclass
+class View:
+    """How the curves are drawn: which metric, smoothing, log-y, a window of epochs, the cursor."""
+
+    metric: str = "val_loss"
+    smooth: float = 0.0
+    log_y: bool = False
+    window: int = 0
+    cursor: int | None = None  # None: the newest epoch
+
+
+class RunsScreen(Screen[NewRun | None]):
+    """space overlays a run; m, e, l, w change the curves; enter opens a run's REPL."""
+
+    BINDINGS = [
+        Binding("space", "toggle", "Overlay"),
+        Binding("m", "metric(1)", "Metric"),
+        Binding("M", "metric(-1)", "Metric back", show=False),
+        Binding("e", "smooth", "Smooth"),
+        Binding("l", "log_y", "Log y"),
+        Binding("w", "window", "Window"),
+        Binding("left", "cursor(-1)", "Cursor", show=False, priority=True),
+        Binding("right", "cursor(1)", "Cursor", show=False, priority=True),
+        Binding("f", "full", "Full plot"),
+        Binding("x", "export", "Export PNG"),
+        Binding("c", "compare", "Compare"),
+        Binding("n", "new_run", "New run"),
+        Binding("escape,v", "close", "Back"),
+        Binding("q", "app.quit", "Quit", show=False),  # as on the dashboard: asks first while training runs
+    ]
+
+    def __init__(self, root: Path, settings: Settings, current: Path | None = None, export_dir: Path | None = None,
+                 load_engine: EngineLoader = load_saved, poll: float = POLL) -> None:
+        super().__init__()
+        self.root, self.settings = Path(root).absolute(), settings
+        self.current = Path(current).absolute() if current is not None else None
+        self.export_dir = export_dir or Path.cwd()
+        self.load_engine, self.poll = load_engine, poll
+        self.found: list[runs.RunSummary] = []
+        self.selected: set[str] = set()
+        self.view = View()
+
+    def compose(self) -> ComposeResult:
+        yield RunsTable(id="runs-table")
+        yield CurvePlot(id="runs-plot")
+        yield Static(id="runs-readout")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(RunsTable).border_title = f"Runs in {for_markup(str(self.root))}"
+        plot = self.query_one(CurvePlot)
+        plot.empty_note = "space on a run overlays its curves here"
+        self.query_one(RunsTable).focus()
+        self._watch()
+
+    # -- the folder, read by a worker ------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
+    def _watch(self) -> None:
+        """Read the runs folder now and then, posting the runs whenever they changed."""
+        worker = get_current_worker()
+        seen = None
+        while not worker.is_cancelled:
+            found = runs.find(self.root)
+            if found != seen:
+                seen = found
+                self.post_message(RunsFound(found))
+            worker.cancelled_event.wait(self.poll)
+
+    @on(RunsFound)
+    def runs_found(self, message: RunsFound) -> None:
+        first = not self.found
+        self.found = list(message.runs)
+        paths = {str(r.path) for r in self.found}
+        self.selected &= paths
+        if first:
+            start = str(self.current) if self.current is not None and str(self.current) in paths else None
+            self.selected = {start or str(self.found[0].path)} if self.found else set()
+            chrf = any(m == "val_chrf" for r in self._overlaid() for m in r.metrics())
+            self.view.metric = "val_chrf" if chrf else "val_loss"
+        table = self.query_one(RunsTable)
+        table.show(self.found, self.selected)
+        if first and self.selected:
+            table.move_cursor(row=table.paths.index(next(iter(self.selected))))
+        self._draw()
+
+    @on(Worker.StateChanged)
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        notify_failure(self, event)
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def action_toggle(self) -> None:
+        path = self.query_one(RunsTable).current_path()
+        if path is None:
+            return
+        self.selected ^= {path}
+        self.query_one(RunsTable).show(self.found, self.selected)
+        self._draw()
+
+    def action_metric(self, step: int) -> None:
+        offered = self._metrics()
+        if offered:
+            at = offered.index(self.view.metric) if self.view.metric in offered else -step
+            self.view.metric = offered[(at + step) % len(offered)]
+            self._draw()
+
+    def action_smooth(self) -> None:
+        self.view.smooth = SMOOTHING[(SMOOTHING.index(self.view.smooth) + 1) % len(SMOOTHING)]
+        self._draw()
+
+    def action_log_y(self) -> None:
+        self.view.log_y = not self.view.log_y
+        self._draw()
+
+    def action_window(self) -> None:
+        self.view.window = WINDOWS[(WINDOWS.index(self.view.window) + 1) % len(WINDOWS)]
+        self.view.cursor = None
+        self._draw()
+
+    def action_cursor(self, step: int) -> None:
+        span = self.query_one(CurvePlot).epoch_span
+        if span is None:
+            return
+        at = span[1] if self.view.cursor is None else self.view.cursor
+        self.view.cursor = min(span[1], max(span[0], at + step))
+        self._draw()
+
+    def action_full(self) -> None:
+        table = self.query_one(RunsTable)
+        table.display = not table.display
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(DataTable.RowSelected)
+    def open_repl(self, event: DataTable.RowSelected) -> None:
+        """enter: translate with that run's saved model."""
+        run = self._run(str(event.row_key.value))
+        if run is None:
+            return
+        engines = EngineSource(run.path, self.load_engine, Request(explicit_dir=True))
+        self.app.push_screen(RunRepl(engines, self.settings, run.name))
+
+    def action_compare(self) -> None:
+        """c: the two overlaid runs' settings, side by side (or the overlaid one and the one under the cursor)."""
+        chosen = self._overlaid()
+        under = self._run(self.query_one(RunsTable).current_path() or "")
+        if len(chosen) == 1 and under is not None and under not in chosen:
+            chosen.append(under)
+        if len(chosen) != 2:
+            self.notify("Overlay two runs (space) to compare their settings.", severity="warning")
+            return
+        self.app.push_screen(CompareRuns(*chosen))
+
+    def action_new_run(self) -> None:
+        """n: train a new run with the settings of the run under the cursor, in a new folder beside it."""
+        run = self._run(self.query_one(RunsTable).current_path() or "")
+        if run is None:
+            return
+        try:
+            cfg = run_config(run.config)
+        except SeqtuiError as e:
+            self.notify(str(e), title="Cannot start from this run", severity="error", markup=False)
+            return
+        self.dismiss(NewRun(cfg.replace(model_dir=_free_beside(run.path)), run.name))
+
+    def action_export(self) -> None:
+        """x: the overlaid curves, as drawn here, to a new PNG in the export folder."""
+        chosen = self._overlaid()
+        if not chosen:
+            self.notify("Overlay a run (space) first.", severity="warning")
+            return
+        v = self.view
+        export.start(self, chosen, export.png_name(self.export_dir, v.metric), [v.metric], smooth=v.smooth,
+                     log_y=v.log_y, last=v.window)
+
+    @on(PlotExported)
+    def exported(self, message: PlotExported) -> None:
+        if message.problem:
+            self.notify(message.problem, title="Export failed", severity="error", markup=False)
+        else:
+            self.notify(f"Wrote {message.path}", title="Exported", markup=False)
+
+    # -- drawing ---------------------------------------------------------------------------------
+
+    def _run(self, path: str) -> runs.RunSummary | None:
+        return next((r for r in self.found if str(r.path) == path), None)
+
+    def _overlaid(self) -> list[runs.RunSummary]:
+        return [r for r in self.found if str(r.path) in self.selected]
+
+    def _metrics(self) -> list[str]:
+        have = {m for r in self.found for m in r.metrics()}
+        return [m for m in runs.METRICS if m in have]
+
+    def _draw(self) -> None:
+        v = self.view
+        lines: list[Line] = []
+        legend = []
+        for i, r in enumerate(self.found):
+            if str(r.path) not in self.selected:
+                continue
+            epochs, values = curves.window(*r.series(v.metric), v.window)
+            if not epochs:
+                legend.append(f"[dim]{for_markup(r.name)}: no {v.metric}[/]")
+                continue
+            marks = [e for e in r.resumes if epochs and epochs[0] <= e <= epochs[-1]]
+            if v.smooth:
+                lines.append(Line(r.name, colour(i), epochs, list(values), faint=True))
+                lines.append(Line(r.name, colour(i), epochs, list(curves.ema(values, v.smooth)), marks=marks))
+            else:
+                lines.append(Line(r.name, colour(i), epochs, list(values), marks=marks))
+            legend.append(f"[{colour(i)}]━[/] {for_markup(r.name)}")
+        plot = self.query_one(CurvePlot)
+        plot.border_title = f"{curves.label(v.metric)} · " + ("  ".join(legend) or "no run overlaid")
+        plot.set_lines(lines, log_y=v.log_y, cursor=v.cursor)
+        self.query_one("#runs-readout", Static).update(self._readout(lines))
+
+    def _readout(self, lines: list[Line]) -> Text:
+        v = self.view
+        span = self.query_one(CurvePlot).epoch_span
+        text = Text()
+        if span is not None:
+            at = span[1] if v.cursor is None else v.cursor
+            text.append(f"epoch {at}: ", style="bold")
+            raw = {li.label: dict(zip(li.epochs, li.values, strict=False)) for li in lines if li.faint}
+            for line in (li for li in lines if not li.faint):
+                value = dict(zip(line.epochs, line.values, strict=False)).get(at)
+                text.append("━ ", style=line.colour).append(escape_controls(line.label) + " ")
+                text.append("-" if value is None else f"{value:.4g}", style="bold")
+                unsmoothed = raw.get(line.label, {}).get(at)
+                text.append(f" (raw {unsmoothed:.4g})" if unsmoothed is not None else "", style="dim")
+                text.append("   ")
+            text.append("\n")
+        settings = [("m", "metric", curves.label(v.metric)), ("e", "smoothing", f"EMA {v.smooth:g}" if v.smooth
+                                                                                 else "off"),
+                    ("l", "log y", "on" if v.log_y else "off"), ("w", "window", f"last {v.window}" if v.window
+                                                                   else "all epochs"),
+                    ("←→", "cursor", ""), ("f", "full plot", ""), ("x", "export", "")]
+        for key, name, value in settings:
+            text.append(f"{key} ", style="bold").append(name + (f" {value}" if value else ""), style="dim")
+            text.append("  ")
+        return text
+
+
+class RunRepl(ReplScreen):
+    """The REPL on one run's saved model, opened from the runs view; escape goes back to it."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back to the runs")]
+
+    def __init__(self, engines: EngineSource, settings: Settings, name: str) -> None:
+        super().__init__(engines, settings)
+        self.run_name = name
+
+    def on_mount(self) -> None:
+        # Textual runs ReplScreen's own on_mount after this one (handlers run down the MRO), and it
+        # sets the plain title: name the run once both have run.
+        self.call_after_refresh(self._name_run)
+
+    def _name_run(self) -> None:
+        self.query_one("#repl").border_title = f"seqtui repl · {for_markup(self.run_name)}"
+
+
+def _free_beside(path: Path) -> Path:
+    """The first `<name>-2`, `<name>-3`, … beside `path` that does not exist."""
+    n = 2
+    while (path.parent / f"{path.name}-{n}").exists():
+        n += 1
+    return path.parent / f"{path.name}-{n}"

@@ -1,0 +1,1 @@
+"""The training view: the dashboard, its widgets, and the jobs its workers run."""

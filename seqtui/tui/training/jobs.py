@@ -1,0 +1,76 @@
+"""The dashboard's background jobs: train, download a corpus, follow a headless run.
+
+Each is a plain function that a thread worker of the dashboard runs (`Dashboard` starts and owns the
+workers, so no widget reaches into the app for them); each calls core code and only posts messages
+to `target`, never touching a widget.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.message_pump import MessagePump
+from textual.worker import get_current_worker
+
+from seqtui.config import Config
+from seqtui.errors import SeqtuiError
+from seqtui.events import TrainingEnded
+from seqtui.tui import latency
+from seqtui.tui.messages import FetchDone, FetchProgress, FollowUpdate, TrainerExited
+from seqtui.tui.training import follow as follow_files
+from seqtui.tui.training.relay import Relay, StopSignal
+
+Trainer = Callable[..., TrainingEnded]  # `seqtui.training.train`'s signature
+FOLLOW_POLL = 0.5  # seconds between reads of a followed run's files
+
+
+def core_trainer(*args: Any, **kwargs: Any) -> TrainingEnded:
+    """`seqtui.training.train`, with TensorFlow imported first in a way that keeps the UI responsive."""
+    latency.lower_thread_priority()
+    latency.import_tensorflow()
+    from seqtui.training import train
+
+    return train(*args, **kwargs)
+
+
+def train(target: MessagePump, trainer: Trainer, cfg: Config, stop: StopSignal, pause: threading.Event,
+          init_from: Path | None = None) -> TrainingEnded:
+    """Train, reporting to `target`. TensorFlow is first imported here (in `core_trainer`).
+
+    Without `init_from` it continues whatever the folder holds, by the same policy as
+    `seqtui train --resume`; with it, a new run starts from that model (`--init-from`).
+    """
+    stop.link(get_current_worker().cancelled_event)  # closing the app also stops (and saves)
+    start = {"init_from": init_from} if init_from is not None else {"resume": True}
+    try:
+        return trainer(cfg, Relay(target), stop=stop, pause=pause, **start)
+    finally:
+        target.post_message(TrainerExited())
+
+
+def fetch_corpus(target: MessagePump, folder: Path) -> None:
+    """`seqtui data fetch` into `folder`, its progress posted to `target`."""
+    from seqtui.fetch import fetch
+
+    try:
+        got = fetch(folder, progress=lambda done, total: target.post_message(FetchProgress(done, total)))
+    except SeqtuiError as e:
+        target.post_message(FetchDone(problem=str(e)))
+        return
+    target.post_message(FetchDone(f"{got.path.name}: {got.size:,} bytes unpacked into {got.path.parent}"))
+
+
+def watch_run(target: MessagePump, model_dir: Path) -> None:
+    """Poll a headless run's files and post what changed, until the worker is cancelled."""
+    worker = get_current_worker()
+    seen = None
+    while not worker.is_cancelled:
+        files = follow_files.read(model_dir)
+        if files != seen:
+            seen = files
+            target.post_message(FollowUpdate(list(files.records), files.config, files.epochs, files.checkpoint,
+                                             files.running, files.samples_epoch, list(files.samples)))
+        worker.cancelled_event.wait(FOLLOW_POLL)

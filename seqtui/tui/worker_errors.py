@@ -1,0 +1,24 @@
+"""One way a failed worker is shown, whichever app or screen owns it: a notification, the app stays up.
+
+`Worker.StateChanged` does not bubble, so each owner of workers (the app, the runs view) handles its
+own with `notify_failure`.
+"""
+
+from __future__ import annotations
+
+from textual.dom import DOMNode
+from textual.worker import Worker, WorkerState
+
+from seqtui.errors import SeqtuiError
+
+
+def notify_failure(owner: DOMNode, event: Worker.StateChanged) -> None:
+    """Show a worker's error as a notification (a SeqtuiError by its title, anything else by its type)."""
+    if event.state != WorkerState.ERROR or event.worker.error is None:
+        return
+    error = event.worker.error
+    if isinstance(error, SeqtuiError):
+        owner.notify(str(error), title=error.title, severity="error", timeout=15, markup=False)
+    else:
+        owner.notify(f"{type(error).__name__}: {error}", title=f"Unexpected error in {event.worker.name}",
+                     severity="error", timeout=15, markup=False)
