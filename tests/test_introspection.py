@@ -344,7 +344,7 @@ def test_repl_plain_align_draws_a_heatmap_per_line_and_json_keeps_emoji_literal(
 
 
 def test_repl_commands_lp_nbest_greedy_and_plain():
-    from seqtui.tui import repl_commands
+    from seqtui.tui.repl import repl_commands
 
     state = repl_commands.ReplState(Settings())
     state = repl_commands.run(":nbest 3", state).state
