@@ -201,11 +201,7 @@ class Engine:
 
     def decode(self, text: str, settings: Settings | None = None) -> Result:
         """The whole decode of `text` (see `stream`)."""
-        stream = self.stream(text, settings)
-        for _ in stream:
-            pass
-        assert stream.result is not None
-        return stream.result
+        return self.stream(text, settings).finish()
 
     def decode_stream(self, text: str, settings: Settings | None = None) -> Iterator[str]:
         """Yield the translation of `text` one character at a time, as each is decoded."""

@@ -95,6 +95,13 @@ class Stream:
     def __iter__(self) -> Iterator[Piece]:
         self.result = yield from self._steps
 
+    def finish(self) -> Result:
+        """Run the decode to its end (pieces not yet read are dropped) and return its result."""
+        for _ in self:
+            pass
+        assert self.result is not None
+        return self.result
+
 
 PREFIX_MARK = "=>"
 

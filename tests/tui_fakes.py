@@ -78,11 +78,7 @@ class FakeEngine:
         return (p.char for p in self.stream(text, settings) if p.char)
 
     def decode(self, text: str, settings: Settings | None = None) -> Result:
-        stream = self.stream(text, settings)
-        for _ in stream:
-            pass
-        assert stream.result is not None
-        return stream.result
+        return self.stream(text, settings).finish()
 
 
 def scripted_trainer(epochs: int = len(LOSSES), batches: int = 4, hold: bool = False) -> Any:

@@ -16,6 +16,14 @@ from seqtui.errors import SeqtuiError
 from seqtui.tui.messages import PlotExported
 
 
+def notify_result(owner: DOMNode, message: PlotExported) -> None:
+    """Tell the user where the plot went, or why it could not be written."""
+    if message.problem:
+        owner.app.notify(message.problem, title="Export failed", severity="error", markup=False)
+    else:
+        owner.app.notify(f"Wrote {message.path}", title="Exported", markup=False)
+
+
 def png_name(folder: Path, metric: str) -> Path:
     """A new file name in `folder`: seqtui-<metric>-<YYYYmmdd-HHMMSS>.png (plot never replaces one)."""
     return Path(folder) / f"seqtui-{metric}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.png"

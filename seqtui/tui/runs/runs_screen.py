@@ -226,10 +226,7 @@ class RunsScreen(Screen[NewRun | None]):
 
     @on(PlotExported)
     def exported(self, message: PlotExported) -> None:
-        if message.problem:
-            self.notify(message.problem, title="Export failed", severity="error", markup=False)
-        else:
-            self.notify(f"Wrote {message.path}", title="Exported", markup=False)
+        export.notify_result(self, message)
 
     # -- drawing ---------------------------------------------------------------------------------
 

@@ -267,10 +267,7 @@ class Dashboard(Screen[None]):
 
     @on(PlotExported)
     def exported(self, message: PlotExported) -> None:
-        if message.problem:
-            self.notify(message.problem, title="Export failed", severity="error", markup=False)
-        else:
-            self.notify(f"Wrote {message.path}", title="Exported", markup=False)
+        export.notify_result(self, message)
 
     def action_focus_repl(self) -> None:
         self.query_one(ReplPane).input.focus()
