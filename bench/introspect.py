@@ -49,7 +49,21 @@ def baseline_engine(rev: str, engine: Any) -> Any:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)
-    return module.Engine(engine.w, engine.source, engine.target, engine.max_len)
+    return module.Engine(_flat_weights(engine.w), engine.source, engine.target, engine.max_len)
+
+
+def _flat_weights(w: Any) -> Any:
+    """A one-layer model's weights under the field names engines before stacked layers read."""
+    from types import SimpleNamespace
+
+    if w.layers != 1 or w.bidirectional:
+        sys.exit("--baseline needs a one-layer, one-direction model (the engines before had no other)")
+    (enc,), dec = w.encoder[0], w.decoder[0]
+    return SimpleNamespace(enc_embed=w.enc_embed, enc_kernel=enc.kernel, enc_recurrent=enc.recurrent,
+                           enc_bias=enc.bias, dec_embed=w.dec_embed, dec_kernel=dec.kernel,
+                           dec_recurrent=dec.recurrent, dec_bias=dec.bias, out_kernel=w.out_kernel,
+                           out_bias=w.out_bias, combine_kernel=w.combine_kernel, combine_bias=w.combine_bias,
+                           attention=w.attention, latent_dim=w.latent_dim)
 
 
 def ms_per_char(runs: dict[str, tuple[Callable[[str], int], list[str]]],
