@@ -84,16 +84,17 @@ def flat(w):
 
 
 def test_engine_parity_with_keras(trained):
-    """Greedy choice identical to Keras' at every step, probabilities within 1e-5: the tiny corpus's
-    sentences and random strings, and real sentences of the shared corpus when it is present."""
+    """Greedy choice identical to Keras' at every step (of the first 40), probabilities within 1e-5: the
+    tiny corpus's sentences and random strings, and real sentences of the shared corpus when present."""
     model_dir, _, _ = trained
     pairs = real_pairs(2000)
     model = bundle.load_keras_model(model_dir / bundle.MODEL)
     engine = bundle.load(model_dir).engine()
-    texts = parity_sentences(200) + ([s for s, _ in pairs[400:600]] if pairs else [])  # unseen in training
+    # 80 + 80 sentences and 40 steps each: four models' worth of eager Keras calls stay within CI's time.
+    texts = parity_sentences(80) + ([s for s, _ in pairs[400:480]] if pairs else [])  # unseen in training
     worst = 0.0
     for text in texts:
-        ids, probs = engine.greedy_probabilities(text)
+        ids, probs = engine.greedy_probabilities(text, max_len=40)
         ref = keras_step_probabilities(model, engine, text, ids)
         assert list(ref.argmax(-1)) == ids, text
         worst = max(worst, float(np.abs(ref - probs).max()))
