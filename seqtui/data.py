@@ -54,13 +54,16 @@ def is_corpus_name(name: str) -> bool:
     return Path(name).suffix.lower() in CORPUS_SUFFIXES and not name.startswith("_")
 
 
-def corpus_files(path: Path) -> list[Path]:
-    """The corpus files at `path`: the file itself, or every corpus file (is_corpus_name) in the folder."""
+def corpus_files(path: Path, setting: str = "train_dir in sequencer.toml or --train-dir") -> list[Path]:
+    """The corpus files at `path`: the file itself, or every corpus file (is_corpus_name) in the folder.
+
+    `setting` names where the path came from, for the error when there is nothing there.
+    """
     path = Path(path)
     if path.is_file():
         return [path]
     if not path.exists():
-        raise CorpusError(f"{path}: no such file or folder (set train_dir in sequencer.toml or --train-dir)")
+        raise CorpusError(f"{path}: no such file or folder (set {setting})")
     if not path.is_dir():
         raise CorpusError(f"{path}: not a file or folder")
     files = sorted(p for p in path.iterdir() if is_corpus_name(p.name) and p.is_file())

@@ -139,3 +139,9 @@ def test_readme_commands_exist():
 @pytest.mark.parametrize("args", [["translate", "--help"], ["predict", "--help"], ["repl", "--help"]])
 def test_subcommand_help(args):
     assert runner.invoke(app, args).exit_code == 0
+
+
+def test_predict_on_a_missing_input_names_its_own_setting(tmp_path):
+    """Catches the training hint (train_dir) on predict's error, which sent users to the wrong setting."""
+    result = runner.invoke(app, ["predict", "--model", "en-fr", "-i", str(tmp_path / "none.txt")])
+    assert result.exit_code == 1 and "--input, or predict_in" in result.stderr and "train_dir" not in result.stderr

@@ -248,7 +248,7 @@ def predict(
                                                                   max_len=max_len, nbest=nbest,
                                                                   length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
-    for file in data.corpus_files(input_path or cfg.predict_in):
+    for file in data.corpus_files(input_path or cfg.predict_in, "--input, or predict_in in sequencer.toml"):
         sources = data.read_sources(file)
         if nbest is None:
             hyps, extra = tr.translate_many([s.text for s in sources]), None
