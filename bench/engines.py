@@ -1,0 +1,86 @@
+"""The numpy engine's cost per output character on several models, beside a reference model, in one run.
+
+    python bench/engines.py NAME=DIR|en-fr [NAME=DIR ...] [--sentences 100] [--max-len 60] [--repeats 7]
+
+Each model streams greedy translations (chars only, as `seqtui repl` reads them) of the same sentences,
+at most --max-len characters each (the test block's sources, lines 8,001-10,000 of
+../shared/data/fra-eng/fra.txt, when present, else the sample corpus); then beam 4 on a quarter of
+them. The models take turns in a shuffled order in every repeat, so a busy spell of the machine falls
+on all of them alike. Medians, the fastest and slowest repeat, and the ratio to the first model, which
+is the reference ("today's speed"). Run it with OPENBLAS_NUM_THREADS=1 for one-thread figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import machine, table  # noqa: E402
+from bench.introspect import ms_per_char, sentences  # noqa: E402
+
+
+def describe(engine: Any) -> str:
+    w = engine.w
+    parts = ["attention" if engine.attention else "seq2seq", f"latent {w.latent_dim}"]
+    if w.bidirectional:
+        parts.append("bilstm")
+    if w.layers > 1:
+        parts.append(f"{w.layers} layers" + (" + residual" if w.residual else ""))
+    return ", ".join(parts)
+
+
+def parameters(w: Any) -> int:
+    """How many numbers the engine multiplies with (embeddings, every LSTM, the output and attention layers)."""
+    cells = [cell for layer in w.encoder for cell in layer] + list(w.decoder)
+    arrays = [w.enc_embed, w.dec_embed, w.out_kernel, w.out_bias, w.combine_kernel, w.combine_bias]
+    arrays += [a for cell in cells for a in (cell.kernel, cell.recurrent, cell.bias)]
+    return sum(int(a.size) for a in arrays if a is not None)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("models", nargs="+", help="NAME=DIR (or a bare en-fr / DIR); the first is the reference")
+    p.add_argument("--sentences", type=int, default=100)
+    p.add_argument("--max-len", type=int, default=60)
+    p.add_argument("--repeats", type=int, default=7)
+    a = p.parse_args()
+
+    from seqtui import bundle, catalog
+    from seqtui.decoding import Settings
+
+    engines: dict[str, Any] = {}
+    for spec in a.models:
+        name, _, where = spec.rpartition("=")
+        engines[name or where] = bundle.load(catalog.choose(Path("models/none"), where).path).engine()
+    texts = sentences(a.sentences)
+    beam_texts = texts[: max(1, len(texts) // 4)]
+
+    def plain(engine: Any, settings: Settings) -> Callable[[str], int]:
+        return lambda t: sum(1 for _ in engine.decode_stream(t, settings))
+
+    runs: dict[str, tuple[Callable[[str], int], list[str]]] = {}
+    for name, engine in engines.items():
+        runs[f"greedy|{name}"] = (plain(engine, Settings(max_len=a.max_len)), texts)
+    for name, engine in engines.items():
+        runs[f"beam 4|{name}"] = (plain(engine, Settings(beam=4, max_len=a.max_len)), beam_texts)
+    ms = ms_per_char(runs, a.repeats)
+    first = next(iter(engines))
+    rows = []
+    for key, (m, lo, hi) in ms.items():
+        kind, name = key.split("|", 1)
+        ref = ms[f"{kind}|{first}"][0]
+        rows.append((kind, name, describe(engines[name]), f"{parameters(engines[name].w):,}", f"{m:.3f}",
+                     f"{lo:.3f}–{hi:.3f}", f"{m / ref:.2f}×"))
+    print(f"{machine()}; {len(texts)} sentences greedy, {len(beam_texts)} beam 4, at most {a.max_len} characters "
+          f"each; median of {a.repeats}\n")
+    print(table(rows, ("decoding", "model", "architecture", "parameters", "ms per character (median)",
+                       "fastest–slowest", f"against {first}")))
+
+
+if __name__ == "__main__":
+    main()
