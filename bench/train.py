@@ -1,12 +1,13 @@
 """Training benchmarks against the reference one-hot implementation, measured in the same run.
 
-    python bench/train.py speed    [--epochs 3]
+    python bench/train.py speed    [--epochs 3] [--no-memory]
         epoch time on the first 10,000 shared pairs (8,000 trained, 2,000 validated), the reference's
-        model (seq2seq, RMSprop, latent 256, batch 64); data preparation of all 76k pairs; peak memory
-        of a 76k-pair run; each beside the reference. Both sides run the same epochs and are timed the
-        same way: the wall time of the whole epoch, from its start to the end of everything it does at
-        its end (the reference: fit's validation; seqtui: validation, saving model.keras and the
-        checkpoint, the sample translations). Medians of epochs 2..E, and the first epoch apart.
+        model (seq2seq, RMSprop, latent 256, batch 64); data preparation of all 76k pairs and the peak
+        memory of a 76k-pair run (not with --no-memory); each beside the reference. Both sides run the
+        same epochs and are timed the same way: the wall time of the whole epoch, from its start to
+        the end of everything it does at its end (the reference: fit's validation; seqtui:
+        validation, saving model.keras and the checkpoint, the sample translations).
+        Medians of epochs 2..E, and the first epoch apart.
     python bench/train.py quality  --regime a|b [--architecture seq2seq|attention] [--minutes M] ...
                                    [any other `seqtui train` flag, e.g. --reverse]
         (a) the reference's budget: train on lines 1-7,200, validate on 7,201-8,000;
@@ -72,11 +73,18 @@ def epoch_walls(cfg: object) -> list[float]:
 
 
 def speed(a: argparse.Namespace) -> None:
-    from seqtui import bundle, config, training
-
     work = Path(tempfile.mkdtemp(prefix="seqtui-bench-"))
     rows = []
-    # Data preparation of the whole corpus.
+    if a.memory:
+        rows += memory_rows(work)
+    speed_rows(a, work, rows)
+
+
+def memory_rows(work: Path) -> list[tuple[str, ...]]:
+    """Data preparation of the whole corpus, and the peak memory of a short 76k-pair run, beside the reference's."""
+    from seqtui import config, training
+
+    rows = []
     cfg76 = config.load(None, {"train_dir": FRA, "num_samples": 0})
     prep_s = median_time(lambda: training.prepare(cfg76), repeats=3)
     ref_mem = run_reference("--num-samples", "76036", "--epochs", "1", "--decode", "0")
@@ -88,6 +96,12 @@ def speed(a: argparse.Namespace) -> None:
     rows.append(("peak RSS, 76,036 pairs, 1 epoch × 20 steps, MB", f"{rss:,.0f}",
                  f"{ref_mem['peak_rss_mb']:,.0f} (1 whole epoch; arrays {ref_mem['onehot_bytes'] / 2**20:,.0f})",
                  f"{rss / ref_mem['peak_rss_mb']:.2f}×"))
+    return rows
+
+
+def speed_rows(a: argparse.Namespace, work: Path, rows: list[tuple[str, ...]]) -> None:
+    from seqtui import bundle, config
+
     # Epoch time at 10k pairs: the defaults (float32, no XLA), bfloat16 compute, and XLA.
     ref = run_reference("--num-samples", "10000", "--epochs", str(a.epochs), "--decode", "0")
     ref_first, ref_steady = ref["epoch_s"][0], statistics.median(ref["epoch_s"][1:])
@@ -171,6 +185,9 @@ def main() -> None:
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("speed")
     s.add_argument("--epochs", type=int, default=3, help="epochs on each side (at least 2)")
+    s.add_argument("--no-memory", dest="memory", action="store_false",
+                   help="only the epoch times: skip data preparation and peak memory (the reference's one-hot "
+                        "epoch of all 76,036 pairs is most of the benchmark's time)")
     q = sub.add_parser("quality")
     q.add_argument("--regime", choices=["a", "b"], required=True)
     q.add_argument("--architecture", default="seq2seq")
