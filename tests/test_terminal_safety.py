@@ -96,6 +96,16 @@ def test_error_lines_print_brackets_and_control_characters_literally(tmp_path):
     assert result.exit_code == 1 and f"{SHOWN_RED}[bold]m" in result.stderr and RED not in result.stderr
 
 
+def test_config_prints_the_files_values_escaped(tmp_path):
+    """`seqtui config` echoes the file's values: a path holding ESC sequences reached the terminal raw."""
+    cfg = tmp_path / "ctl.toml"
+    cfg.write_text('[paths]\nmodel_dir = "m\\u001b[2Jx"\n', encoding="utf-8")
+    result = runner.invoke(app, ["config", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stdout.splitlines() if " model_dir = " in line)
+    assert "\x1b" not in result.stdout and "m\\x1b[2Jx" in line
+
+
 # An `Engine.stream` stand-in that decodes every sentence as `reply` (probability 0.5 a character); source
 # text, because the terminal tests run it in a child process too.
 SPELLED_STREAM = """

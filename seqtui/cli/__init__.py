@@ -365,7 +365,8 @@ def show_config(config_path: ConfigOpt = None) -> None:
     """Print every setting in effect and where it comes from."""
     cfg = config.load(config_path)
     for section, key, default, doc in config.describe():
-        print(f"[{section}] {key} = {getattr(cfg, key)!s}    # {doc} (default {default})")
+        # a value is the config file's data: an ESC in a path is shown, not obeyed by the terminal
+        print(escape_controls(f"[{section}] {key} = {getattr(cfg, key)!s}    # {doc} (default {default})"))
 
 
 app.add_typer(data_app, name="data")
