@@ -3,6 +3,7 @@ on a log axis, compared, exported, a run's REPL, and a new run from a run's sett
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from tui_pilot import until
 
 from seqtui import bundle, curves, lock
 from seqtui.records import EpochRecord
+from seqtui.rundir import MANIFEST
 from seqtui.tui.app import make_app
 from seqtui.tui.curve_plot import CurvePlot
 from seqtui.tui.repl.repl_screen import ReplScreen
@@ -19,7 +21,7 @@ from seqtui.tui.runs.compare_runs import CompareRuns
 from seqtui.tui.runs.runs_screen import RunsScreen
 from seqtui.tui.runs.runs_table import RunsTable
 from seqtui.tui.training.dashboard import Dashboard
-from tests.runs_fixtures import make_three_runs
+from tests.runs_fixtures import make_three_runs, write_run
 
 SIZE = (120, 40)
 
@@ -171,3 +173,16 @@ async def test_x_exports_the_overlaid_curves_to_a_png(root, tmp_path, monkeypatc
     (png,) = tmp_path.glob("seqtui-val_loss-*.png")
     with Image.open(png) as image:
         assert image.size == (1200, 800)
+
+
+def test_compare_shows_the_epoch_target_a_resume_set(tmp_path):
+    """A run resumed with `--epochs 12` trains to 12; the compare view showed the 5 its first session asked."""
+    from seqtui.runs import summarize
+    from seqtui.tui.runs.compare_runs import differences, settings_of
+
+    first = write_run(tmp_path / "first", [3.0, 2.0], epochs=5)
+    resumed = write_run(tmp_path / "resumed", [3.0, 2.0], epochs=5, resumes=[2])
+    manifest = json.loads((resumed / MANIFEST).read_text())
+    (resumed / MANIFEST).write_text(json.dumps({**manifest, "epochs": 12}))
+    differ, same = differences(settings_of(summarize(first)), settings_of(summarize(resumed)))
+    assert differ == [("epochs", "5", "12")] and same == 3

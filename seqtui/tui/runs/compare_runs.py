@@ -22,6 +22,12 @@ def differences(a: dict[str, Any], b: dict[str, Any]) -> tuple[list[tuple[str, s
     return differ, len(keys) - len(differ)
 
 
+def settings_of(run: RunSummary) -> dict[str, Any]:
+    """The settings a run trains with: its config, with the epoch target a resume set (`seqtui.json`) in
+    place of the epochs its first session asked for."""
+    return {**run.config, "epochs": run.epochs} if run.epochs else dict(run.config)
+
+
 def _value(settings: dict[str, Any], key: str) -> str:
     return escape_controls(str(settings[key])) if key in settings else "-"
 
@@ -36,7 +42,7 @@ class CompareRuns(ModalScreen[None]):
         self.a, self.b = a, b
 
     def compose(self) -> ComposeResult:
-        differ, same = differences(self.a.config, self.b.config)
+        differ, same = differences(settings_of(self.a), settings_of(self.b))
         with Vertical(id="compare"):
             yield Static(Text(f"{len(differ)} setting(s) differ; {same} are the same.", style="bold"))
             table: DataTable[Text] = DataTable(id="compare-table", cursor_type="none", zebra_stripes=True)
