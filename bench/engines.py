@@ -3,11 +3,12 @@
     python bench/engines.py NAME=DIR|en-fr [NAME=DIR ...] [--sentences 100] [--max-len 60] [--repeats 7]
 
 Each model streams greedy translations (chars only, as `seqtui repl` reads them) of the same sentences,
-at most --max-len characters each (the test block's sources, lines 8,001-10,000 of
-../shared/data/fra-eng/fra.txt, when present, else the sample corpus); then beam 4 on a quarter of
-them. The models take turns in a shuffled order in every repeat, so a busy spell of the machine falls
-on all of them alike. Medians, the fastest and slowest repeat, and the ratio to the first model, which
-is the reference ("today's speed"). Run it with OPENBLAS_NUM_THREADS=1 for one-thread figures.
+each output cut at --max-len characters (the test block's English sources, lines 8,001-10,000 of
+../shared/data/fra-eng/fra.txt, when present, else the sample corpus; its French side for a model
+trained --reverse); then beam 4 on a quarter of them. The models take turns in a shuffled order in
+every repeat, so a busy spell of the machine falls on all of them alike. Medians, the fastest and
+slowest repeat, and the ratio to the first model, which is the reference ("today's speed"). Run it
+with OPENBLAS_NUM_THREADS=1 for one-thread figures.
 """
 
 from __future__ import annotations
@@ -20,8 +21,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine, table  # noqa: E402
+from bench.common import FRA, machine, table  # noqa: E402
 from bench.introspect import ms_per_char, sentences  # noqa: E402
+
+
+def test_pairs() -> list[tuple[str, str]]:
+    """(English, French) of the test block, lines 8,001-10,000, or nothing without ../shared."""
+    if not FRA.is_file():
+        return []
+    lines = FRA.read_text(encoding="utf-8").splitlines()[8000:10000]
+    return [(parts[0], parts[1]) for parts in (line.split("\t") for line in lines) if len(parts) > 1]
 
 
 def describe(engine: Any) -> str:
@@ -54,20 +63,28 @@ def main() -> None:
     from seqtui.decoding import Settings
 
     engines: dict[str, Any] = {}
+    inputs: dict[str, list[str]] = {}
+    english = sentences(a.sentences)
+    french = [target for _, target in test_pairs()][: a.sentences]
     for spec in a.models:
-        name, _, where = spec.rpartition("=")
-        engines[name or where] = bundle.load(catalog.choose(Path("models/none"), where).path).engine()
-    texts = sentences(a.sentences)
-    beam_texts = texts[: max(1, len(texts) // 4)]
+        name, _, where = spec.partition("=") if "=" in spec else ("", "", spec)
+        name = name or where
+        if name in engines:
+            p.error(f"two models are named {name!r}")
+        b = bundle.load(catalog.choose(Path("models/none"), where).path)
+        engines[name] = b.engine()
+        reverse = bool(b.meta.get("config", {}).get("reverse"))  # a French->English model reads French
+        inputs[name] = french if reverse and french else english
 
     def plain(engine: Any, settings: Settings) -> Callable[[str], int]:
         return lambda t: sum(1 for _ in engine.decode_stream(t, settings))
 
     runs: dict[str, tuple[Callable[[str], int], list[str]]] = {}
     for name, engine in engines.items():
-        runs[f"greedy|{name}"] = (plain(engine, Settings(max_len=a.max_len)), texts)
+        runs[f"greedy|{name}"] = (plain(engine, Settings(max_len=a.max_len)), inputs[name])
     for name, engine in engines.items():
-        runs[f"beam 4|{name}"] = (plain(engine, Settings(beam=4, max_len=a.max_len)), beam_texts)
+        runs[f"beam 4|{name}"] = (plain(engine, Settings(beam=4, max_len=a.max_len)),
+                                  inputs[name][: max(1, len(inputs[name]) // 4)])
     ms = ms_per_char(runs, a.repeats)
     first = next(iter(engines))
     rows = []
@@ -76,8 +93,9 @@ def main() -> None:
         ref = ms[f"{kind}|{first}"][0]
         rows.append((kind, name, describe(engines[name]), f"{parameters(engines[name].w):,}", f"{m:.3f}",
                      f"{lo:.3f}–{hi:.3f}", f"{m / ref:.2f}×"))
-    print(f"{machine()}; {len(texts)} sentences greedy, {len(beam_texts)} beam 4, at most {a.max_len} characters "
-          f"each; median of {a.repeats}\n")
+    n = len(english)
+    print(f"{machine()}; {n} sentences greedy, {max(1, n // 4)} beam 4 (French ones for a French->English model), "
+          f"outputs cut at {a.max_len} characters; median of {a.repeats}\n")
     print(table(rows, ("decoding", "model", "architecture", "parameters", "ms per character (median)",
                        "fastest–slowest", f"against {first}")))
 
