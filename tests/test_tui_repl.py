@@ -88,6 +88,24 @@ async def test_translate_as_you_type_fills_the_preview() -> None:
         await until(pilot, lambda: "Je vais bien." in str(preview.render()), timeout=5, what="the preview")
 
 
+async def test_a_preview_still_queued_when_the_line_is_submitted_starts_no_decode(monkeypatch) -> None:
+    """Enter right after the pause: the preview request was still in the app's queue, and a worker then
+    decoded the old line for nothing (its output was ignored) while the real translation waited."""
+    app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine())
+    previews: list[str] = []
+    monkeypatch.setattr(type(app), "preview", lambda self, target, entry, text, settings: previews.append(text))
+    async with app.run_test(size=SIZE) as pilot:
+        await type_line(pilot, ":live on")
+        pane = app.screen.query_one(ReplPane)
+        pane._start_preview("Go")  # the timer fires: the request is queued...
+        pane._stop_preview()  # ...and the line is submitted before the app reads it
+        pane._start_preview("Go.")  # a newer preview is still wanted
+        await pilot.pause()
+        await until(pilot, lambda: previews != [], timeout=5, what="the wanted preview")
+        await pilot.pause()
+        assert previews == ["Go."]
+
+
 async def test_repl_without_a_model_says_so_and_stays_up(tmp_path: Path) -> None:
     """`seqtui repl --model-dir` on an empty folder explains what to do instead of crashing."""
     messages: list = []

@@ -78,6 +78,8 @@ class SeqtuiApp(App[None]):
     @on(TranslateRequest)
     def translate_requested(self, message: TranslateRequest) -> None:
         message.stop()
+        if message.wanted is not None and not message.wanted():
+            return  # a preview of a line already submitted or changed: its decode would be thrown away
         start = self.preview if message.preview else self.translate
         start(message.target, message.entry, message.text, message.settings)
 

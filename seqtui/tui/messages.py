@@ -10,6 +10,7 @@ blocks the trainer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from textual.message import Message
@@ -164,15 +165,19 @@ class TranslateRequest(Message):
     """A widget asks for `text` to be translated, the messages going to `target` (bubbles to the app).
 
     `preview`: translate-as-you-type, which a newer preview replaces; else an entry of the history.
+    `wanted`: asked when the request is handled; False (the line was submitted or changed meanwhile, while
+    this request waited in the queue) means no decode starts.
     """
 
-    def __init__(self, target: MessagePump, entry: int, text: str, settings: Settings, preview: bool = False) -> None:
+    def __init__(self, target: MessagePump, entry: int, text: str, settings: Settings, preview: bool = False,
+                 wanted: Callable[[], bool] | None = None) -> None:
         super().__init__()
         self.target = target
         self.entry = entry
         self.text = text
         self.settings = settings
         self.preview = preview
+        self.wanted = wanted
 
 
 class ModelRequest(Message):

@@ -155,11 +155,12 @@ class ReplPane(Vertical):
                         .append(attention_map(source, result.best, width)))
 
     def _start_preview(self, text: str) -> None:
-        self._preview_entry = -next(self._ids)  # previews count down, history entries up
+        entry = self._preview_entry = -next(self._ids)  # previews count down, history entries up
         self._preview_text = ""
         sentence, prefix = split_prefix(text)
         settings = dataclasses.replace(self.state.settings, prefix=prefix)
-        self.post_message(TranslateRequest(self, self._preview_entry, sentence, settings, preview=True))
+        self.post_message(TranslateRequest(self, entry, sentence, settings, preview=True,
+                                           wanted=lambda: self._preview_entry == entry))
 
     def _stop_preview(self) -> None:
         if self._live_timer is not None:
