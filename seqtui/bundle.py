@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,16 +152,19 @@ def load_keras_model(path: Path, compile_with: Any = None) -> Any:
     (a Config; the defaults when None), so it can be trained or scored at once.
     """
     from seqtui.backend import import_keras
-    from seqtui.weights import check_keras_file
+    from seqtui.weights import check_keras_file, private_copy
 
-    check_keras_file(path)
-    keras = import_keras()
-    import seqtui.losses  # noqa: F401  (registers the label-smoothed loss a model may have been compiled with)
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="seqtui-load-") as private:
+        copy = private_copy(path, Path(private))  # what is checked is what Keras loads
+        check_keras_file(path, opened=copy)
+        keras = import_keras()
+        import seqtui.losses  # noqa: F401  (registers the label-smoothed loss a model may have been compiled with)
 
-    try:
-        model = keras.saving.load_model(path, safe_mode=True)
-    except Exception as e:  # Keras raises many kinds for a damaged file; all mean the same to a user
-        raise BundleError(f"{path}: the model file is damaged ({type(e).__name__}); retrain with --fresh") from None
+        try:
+            model = keras.saving.load_model(copy, safe_mode=True)
+        except Exception as e:  # Keras raises many kinds for a damaged file; all mean the same to a user
+            raise BundleError(f"{path}: the model file is damaged ({type(e).__name__}); retrain with --fresh") from None
     if getattr(model, "optimizer", None) is None:
         from seqtui import model as model_lib
         from seqtui.config import Config

@@ -176,11 +176,14 @@ def _file_arrays(path: Path) -> dict[str, list[np.ndarray]]:
     return _read_arrays(path, blob, layers)
 
 
-def check_keras_file(path: Path) -> None:
+def check_keras_file(path: Path, opened: Path | None = None) -> None:
     """Refuse a `.keras` file before Keras opens it: foreign objects in its config, a member too large
-    or unreadable (Keras reads every member it finds), or damage (BundleError)."""
+    or unreadable (Keras reads every member it finds), or damage (BundleError).
+
+    `opened`: the file actually read (a private copy of `path`, see `private_copy`); messages name `path`.
+    """
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(opened or path) as zf:
             for info in zf.infolist():
                 _check_member(info, MAX_WEIGHTS_BYTES if info.filename == WEIGHTS else MAX_CONFIG_BYTES, path)
             check_config(path, json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
@@ -188,6 +191,31 @@ def check_keras_file(path: Path) -> None:
         raise BundleError(f"{path}: no such model file") from None
     except _READ_ERRORS as e:
         raise BundleError(f"{path}: the model file is damaged ({_one_line(e)})") from None
+
+
+def private_copy(path: Path, folder: Path) -> Path:
+    """A copy of `path` in `folder` (a private temporary folder), read once from one open file.
+
+    Checking `path` and then letting Keras open `path` again would load whatever the path holds by
+    then; checking and loading the same copy loads what was checked. Refuses a file too large to be a
+    model (BundleError).
+    """
+    copy = folder / "model.keras"
+    limit = MAX_WEIGHTS_BYTES + 64 * MAX_CONFIG_BYTES
+    try:
+        with open(path, "rb") as src, open(copy, "wb") as dst:
+            size = 0
+            while chunk := src.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(path, path.name, limit)
+                dst.write(chunk)
+    except FileNotFoundError:
+        raise BundleError(f"{path}: no such model file") from None
+    except OSError as e:  # a folder in its place, no permission, a disk error
+        reason = e.strerror or type(e).__name__
+        raise BundleError(f"{path}: the model file could not be copied to be checked ({reason})") from None
+    return copy
 
 
 def read_member(zf: zipfile.ZipFile, name: str, limit: int, path: Path) -> bytes:

@@ -335,3 +335,29 @@ def test_a_trained_bundle_and_its_checkpoint_are_accepted(trained_bundle):
     model = bundle.load_keras_model(checkpoint)  # Keras accepts what the checks accepted, with its optimizer
     assert model.get_layer("output").kernel.shape[-1] == len(bundle.load(trained_bundle).target)
     assert model.optimizer is not None and model.optimizer.iterations.numpy() > 0
+
+
+def test_keras_loads_the_very_file_that_was_checked(trained_bundle, tmp_path, monkeypatch):
+    """Checking a path and then letting Keras open the path again loaded whatever it held by then: here a
+    file swapped in right after the check (as another process could) must not be what gets loaded."""
+    m = copy_bundle(trained_bundle, tmp_path / "m")
+    path = m / bundle.MODEL
+    check = weights.check_keras_file
+
+    def check_then_swap(checked: Path, opened: Path | None = None) -> None:
+        check(checked, opened)
+        path.write_bytes(b"PK\x03\x04 swapped in after the check")
+
+    monkeypatch.setattr(weights, "check_keras_file", check_then_swap)
+    model = bundle.load_keras_model(path)
+    assert model.get_layer("output").kernel.shape[-1] == len(bundle.load(trained_bundle).target)
+    with pytest.raises(BundleError, match="the model file is damaged"):  # the swapped file, checked as itself
+        bundle.load_keras_model(path)
+
+
+def test_a_missing_or_unreadable_model_file_is_one_line(tmp_path):
+    with pytest.raises(BundleError, match="no such model file"):
+        bundle.load_keras_model(tmp_path / "model.keras")
+    (tmp_path / "folder.keras").mkdir()
+    with pytest.raises(BundleError, match="could not be copied to be checked"):
+        bundle.load_keras_model(tmp_path / "folder.keras")
