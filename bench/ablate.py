@@ -61,10 +61,12 @@ def write_splits(work: Path, pairs: int, seed: int) -> dict[str, Path]:
 
 
 def run_one(name: str, lever: dict[str, Any], split: dict[str, Path], a: argparse.Namespace) -> dict[str, Any]:
-    from seqtui import bundle, config, training
-    from seqtui.decoding import Settings
-    from seqtui.evaluation import evaluate
+    from seqtui import config
+    from seqtui.decode.decoding import Settings
     from seqtui.events import EpochEnded, TrainingStarted
+    from seqtui.report.evaluation import evaluate
+    from seqtui.store import bundle
+    from seqtui.train import training
 
     model_dir = a.work / "runs" / name.replace(" ", "_").replace(",", "").replace("+", "and")
     cfg = config.load(None, {**BASE, **lever, "train_dir": split["train"], "val_data": str(split["val"]),

@@ -30,7 +30,8 @@ TRAIN_PAIRS = 8000  # lines 1-8,000: 6,400 trained, 1,600 validated; 8,001-10,00
 
 
 def train_model(model_dir: Path, epochs: int, shape: dict[str, object]) -> None:
-    from seqtui import config, training
+    from seqtui import config
+    from seqtui.train import training
 
     cfg = config.load(None, {"train_dir": FRA, "model_dir": model_dir, "num_samples": TRAIN_PAIRS, "sample": "first",
                              "val_split": 0.2, "epochs": epochs, "latent_dim": 256, "batch_size": 64, "patience": 0,
@@ -69,7 +70,7 @@ def main() -> None:
     p.add_argument("--sentences", type=int, default=200)
     a = p.parse_args()
     require_shared()
-    from seqtui import bundle
+    from seqtui.store import bundle
 
     reused = a.model_dir is not None and bundle.exists(a.model_dir)
     if not reused:
@@ -77,8 +78,8 @@ def main() -> None:
         shape = {k: v for k, v in vars(a).items() if k in ("architecture", "encoder", "layers", "residual") and v}
         train_model(a.model_dir, a.epochs, shape)
 
-    from seqtui.data import read_corpus
-    from seqtui.decoding import Settings
+    from seqtui.data.corpus import read_corpus
+    from seqtui.decode.decoding import Settings
 
     b = bundle.load(a.model_dir)
     engine = b.engine()

@@ -59,8 +59,8 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=7)
     a = p.parse_args()
 
-    from seqtui import bundle, catalog
-    from seqtui.decoding import Settings
+    from seqtui.decode.decoding import Settings
+    from seqtui.store import bundle, catalog
 
     engines: dict[str, Any] = {}
     inputs: dict[str, list[str]] = {}

@@ -30,7 +30,7 @@ from bench.common import FRA, ROOT, machine, median_time, table  # noqa: E402
 
 
 def sentences(n: int) -> list[str]:
-    from seqtui import data
+    from seqtui.data import corpus as data
 
     if FRA.is_file():
         lines = FRA.read_text(encoding="utf-8").splitlines()[8000:10000]
@@ -91,9 +91,9 @@ def main() -> None:
     p.add_argument("--baseline", default="", help="a git revision whose engine is timed beside this one")
     a = p.parse_args()
 
-    from seqtui import bundle, catalog
-    from seqtui.decoding import Settings
-    from seqtui.heatmap import attention_map
+    from seqtui.decode.decoding import Settings
+    from seqtui.decode.heatmap import attention_map
+    from seqtui.store import bundle, catalog
 
     engine = bundle.load(catalog.choose(Path("models/none"), a.model).path).engine()
     texts = sentences(a.sentences)

@@ -45,8 +45,10 @@ def child(args: argparse.Namespace) -> None:
         if len(tf.config.list_physical_devices("GPU")) < 2:
             cpu = tf.config.list_physical_devices("CPU")[0]
             tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from seqtui import bundle, config, training
-    from seqtui.backend import join_processes
+    from seqtui import config
+    from seqtui.model.backend import join_processes
+    from seqtui.store import bundle
+    from seqtui.train import training
 
     if args.process_id is not None:
         join_processes(f"127.0.0.1:{args.port}", 2, args.process_id)

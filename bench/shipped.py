@@ -55,7 +55,7 @@ def score(model: Path, test: Path, beam: int) -> dict:
 
 
 def make(a: argparse.Namespace) -> None:
-    from seqtui.export import export_bundle
+    from seqtui.store.export import export_bundle
 
     work = Path(a.work or tempfile.mkdtemp(prefix="seqtui-shipped-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -120,7 +120,8 @@ def measure(a: argparse.Namespace) -> None:
 
 def overlap() -> str:
     """How many of the sample's validation sources the shipped model saw in training (Tatoeba has many)."""
-    from seqtui import config, training
+    from seqtui import config
+    from seqtui.train import training
 
     prep = training.prepare(config.load(ROOT / "sequencer.toml"))
     if not FRA.is_file():

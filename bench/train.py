@@ -59,8 +59,8 @@ def epoch_walls(cfg: object) -> list[float]:
     The first epoch starts when training does (TrainingStarted); each EpochEnded comes once the epoch's
     validation, saves and sample translations are done, and the next epoch starts right after it.
     """
-    from seqtui import training
     from seqtui.events import EpochEnded, TrainingStarted
+    from seqtui.train import training
 
     marks: list[float] = []
 
@@ -82,7 +82,8 @@ def speed(a: argparse.Namespace) -> None:
 
 def memory_rows(work: Path) -> list[tuple[str, ...]]:
     """Data preparation of the whole corpus, and the peak memory of a short 76k-pair run, beside the reference's."""
-    from seqtui import config, training
+    from seqtui import config
+    from seqtui.train import training
 
     rows = []
     cfg76 = config.load(None, {"train_dir": FRA, "num_samples": 0})
@@ -100,7 +101,8 @@ def memory_rows(work: Path) -> list[tuple[str, ...]]:
 
 
 def speed_rows(a: argparse.Namespace, work: Path, rows: list[tuple[str, ...]]) -> None:
-    from seqtui import bundle, config
+    from seqtui import config
+    from seqtui.store import bundle
 
     # Epoch time at 10k pairs: the defaults (float32, no XLA), bfloat16 compute, and XLA.
     ref = run_reference("--num-samples", "10000", "--epochs", str(a.epochs), "--decode", "0")
@@ -163,7 +165,7 @@ def quality(a: argparse.Namespace) -> None:
             out = subprocess.run([*SEQTUI, "evaluate", "--model-dir", str(model_dir), "--data", str(path), "--json",
                                   "--beam", str(beam), *limit], capture_output=True, text=True, check=True)
             results[block, beam] = json.loads(out.stdout)
-    from seqtui import bundle
+    from seqtui.store import bundle
 
     history = bundle.read_history(model_dir)
     best = [r for r in history if r.best][-1]

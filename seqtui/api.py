@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from seqtui import bundle, config
-from seqtui.decoding import Engine, Result, Settings, Stream, Translation
+from seqtui import config
+from seqtui.data.vocab import Unknown
+from seqtui.decode.decoding import Engine, Result, Settings, Stream, Translation
 from seqtui.events import Listener, TrainingEnded, ignore
-from seqtui.vocab import Unknown
+from seqtui.store import bundle
 
 
 class Translator:
@@ -44,7 +45,7 @@ class Translator:
 
     def pieces(self, text: str) -> Stream:
         """Decode `text` step by step: each character with its probability (and attention), then
-        `.result` with the scored hypotheses (see `seqtui.decoding.Engine.stream`)."""
+        `.result` with the scored hypotheses (see `seqtui.decode.decoding.Engine.stream`)."""
         return self.engine.stream(text, self.settings)
 
     def decode(self, text: str) -> Result:
@@ -73,7 +74,7 @@ class Translator:
 def load(model_dir: str | Path = "models", **settings: Any) -> Translator:
     """Open a trained model: a folder, or a shipped model's name ("en-fr"); `settings` are beam,
     temperature, seed, max_len, nbest, length_penalty and prefix."""
-    from seqtui import catalog
+    from seqtui.store import catalog
 
     path = Path(model_dir)
     if not path.is_dir() and str(model_dir) in catalog.shipped():
@@ -84,7 +85,7 @@ def load(model_dir: str | Path = "models", **settings: Any) -> Translator:
 def train(config_path: str | Path | None = None, on_event: Listener = ignore, stop: threading.Event | None = None,
           resume: bool = False, fresh: bool = False, **overrides: Any) -> TrainingEnded:
     """Train from a config file (or the defaults) with `overrides`, reporting events to `on_event`."""
-    from seqtui import training
+    from seqtui.train import training
 
     cfg = config.load(Path(config_path) if config_path else None, overrides)
     return training.train(cfg, on_event, stop=stop, resume=resume, fresh=fresh)

@@ -58,7 +58,8 @@ def cli_flags(settings: dict) -> list[str]:
 @pytest.fixture(scope="session")
 def trained_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model folder holding a tiny model trained for 3 epochs (trained once per test session)."""
-    from seqtui import config, training
+    from seqtui import config
+    from seqtui.train import training
 
     root = tmp_path_factory.mktemp("bundle")
     corpus = write_corpus(root / "tiny.txt")
@@ -78,7 +79,8 @@ def shared_corpus() -> Path:
 @pytest.fixture(scope="session")
 def attention_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model folder holding a tiny attention model (with dropout) trained for 2 epochs, once per session."""
-    from seqtui import config, training
+    from seqtui import config
+    from seqtui.train import training
 
     root = tmp_path_factory.mktemp("attention")
     corpus = write_corpus(root / "tiny.txt")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from seqtui import bundle
+from seqtui.data.vocab import Vocab
 from seqtui.records import EpochRecord, Monitor
-from seqtui.rundir import MANIFEST
-from seqtui.vocab import Vocab
+from seqtui.store import bundle
+from seqtui.store.rundir import MANIFEST
 
 
 def write_run(folder: Path, losses: list[float], *, ended: str | None = None, monitor: str = "val_loss",

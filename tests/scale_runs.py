@@ -31,8 +31,10 @@ def two_logical_cpus() -> None:
 
 
 def run(folder: Path, name: str, strategy: str, batch_size: int, jit_compile: str = "false") -> dict[str, Any]:
-    from seqtui import bundle, config, training
+    from seqtui import config
     from seqtui.events import TrainingStarted
+    from seqtui.store import bundle
+    from seqtui.train import training
     from tests.conftest import TINY_FLAGS, write_corpus
 
     corpus = write_corpus(folder / "tiny.txt")

@@ -6,18 +6,19 @@ import threading
 import numpy as np
 import pytest
 
-from seqtui import bundle, config
-from seqtui.backend import import_keras
-from seqtui.batching import Encoded
-from seqtui.decoding import Hypothesis, Result
+from seqtui import config
+from seqtui.data.batching import Encoded
+from seqtui.data.vocab import Vocab
+from seqtui.decode.decoding import Hypothesis, Result
+from seqtui.model.backend import import_keras
 from seqtui.records import EpochRecord, Monitor
-from seqtui.vocab import Vocab
+from seqtui.store import bundle
 from tests.conftest import TINY_FLAGS, TINY_PAIRS
 
 keras = import_keras()
-from seqtui import callbacks as cb  # noqa: E402  (needs Keras imported the quiet way first)
-from seqtui import model as model_lib  # noqa: E402
-from seqtui.feeding import BucketedBatches, train_epochs  # noqa: E402
+from seqtui.model import build as model_lib  # noqa: E402
+from seqtui.train import callbacks as cb  # noqa: E402  (needs Keras imported the quiet way first)
+from seqtui.train.feeding import BucketedBatches, train_epochs  # noqa: E402
 
 
 @pytest.fixture

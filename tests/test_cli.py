@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from seqtui import bundle
 from seqtui.cli import app
+from seqtui.store import bundle
 from tests.conftest import TINY_FLAGS, cli_flags
 
 runner = CliRunner()

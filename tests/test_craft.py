@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqtui import bundle, config, schedule, training
+from seqtui import config
 from seqtui.events import BatchEnded, CheckpointSaved
+from seqtui.model.weights import layer_arrays, read_keras_file
 from seqtui.records import EpochRecord, Monitor
-from seqtui.weights import layer_arrays, read_keras_file
+from seqtui.store import bundle
+from seqtui.train import schedule, training
 from tests.conftest import TINY_FLAGS
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -24,11 +26,11 @@ def tiny(tiny_corpus, model_dir, **changes):
 
 def one_batch(cfg):
     """A padded training batch of the tiny corpus and the model it feeds."""
-    from seqtui import model as model_lib
-    from seqtui.backend import import_keras
+    from seqtui.model import build as model_lib
+    from seqtui.model.backend import import_keras
 
     import_keras()
-    from seqtui.feeding import BucketedBatches
+    from seqtui.train.feeding import BucketedBatches
 
     prep = training.prepare(cfg)
     model = model_lib.build(cfg, len(prep.source), len(prep.target))
@@ -64,8 +66,8 @@ def test_reported_loss_with_label_smoothing_is_keras_categorical_crossentropy(tm
 
 
 def test_a_smoothed_model_saves_and_loads_with_its_loss(tmp_path, tiny_corpus):
-    from seqtui.losses import SmoothedSparseCrossentropy
-    from seqtui.weights import check_keras_file
+    from seqtui.model.losses import SmoothedSparseCrossentropy
+    from seqtui.model.weights import check_keras_file
 
     cfg = tiny(tiny_corpus, tmp_path / "m", label_smoothing=0.1, epochs=1)
     training.train(cfg)

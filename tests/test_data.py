@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from seqtui import data
+from seqtui.data import corpus as data
 from seqtui.errors import CorpusError
 
 

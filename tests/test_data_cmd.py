@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from seqtui import config, fetch, stats, training
+from seqtui import config
 from seqtui.cli import app
+from seqtui.data import fetch, stats
 from seqtui.errors import FetchError
+from seqtui.train import training
 from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags
 
 runner = CliRunner()

@@ -6,9 +6,9 @@ import time
 import numpy as np
 import pytest
 
-from seqtui import bundle
-from seqtui.decoding import Settings
-from seqtui.vocab import START
+from seqtui.data.vocab import START
+from seqtui.decode.decoding import Settings
+from seqtui.store import bundle
 from tests.conftest import TINY_PAIRS
 
 
@@ -30,7 +30,7 @@ def keras_step_probabilities(model, engine, text, ids):
 
 
 def check_parity(model_dir, n):
-    from seqtui.backend import import_keras
+    from seqtui.model.backend import import_keras
 
     keras = import_keras()
     model = keras.saving.load_model(model_dir / "model.keras")

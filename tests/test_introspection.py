@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from seqtui import bundle, catalog
 from seqtui.cli import app
-from seqtui.decoding import UNWRITABLE, Hypothesis, PrefixError, Settings, normalize, split_prefix
-from seqtui.vocab import END, START, UNK
+from seqtui.data.vocab import END, START, UNK
+from seqtui.decode.decoding import UNWRITABLE, Hypothesis, PrefixError, Settings, normalize, split_prefix
+from seqtui.store import bundle, catalog
 
 runner = CliRunner()
 SHIPPED = catalog.SHIPPED_ROOT / catalog.DEFAULT  # a real attention model, committed with the package
@@ -29,7 +29,7 @@ def shipped():
 
 def keras_probabilities(model_dir, engine, text, ids):
     """The Keras model's next-character probabilities along `ids` (teacher forcing)."""
-    from seqtui.backend import import_keras
+    from seqtui.model.backend import import_keras
 
     model = import_keras().saving.load_model(model_dir / "model.keras")
     enc = engine.source.encode(text)[None, :]
@@ -255,7 +255,7 @@ def test_the_api_opens_a_shipped_model_by_name(tmp_path, monkeypatch):
 def test_the_heatmap_fits_its_width_and_escapes_the_source(shipped):
     """Catches: rows wider than the pane, a lost argmax when columns are pooled, control characters
     or wide characters drawn raw in the one-cell header."""
-    from seqtui.heatmap import LABEL_WIDTH, attention_map
+    from seqtui.decode.heatmap import LABEL_WIDTH, attention_map
 
     source = "The \x1b[31mcat\x1b[0m 😀 sat on the mat, and then it went to sleep by the warm fire."
     best = shipped.decode(source).best
@@ -363,7 +363,8 @@ def test_repl_commands_lp_nbest_greedy_and_plain():
 def test_the_trainer_hands_each_samples_own_decode_to_the_dashboard(tmp_path, tiny_corpus):
     """Catches: sample heatmaps from a second decode (or none): the decoded hypotheses must be the ones
     whose text the samples show, with attention over each source."""
-    from seqtui import config, training
+    from seqtui import config
+    from seqtui.train import training
     from tests.conftest import TINY_FLAGS
 
     seen = []

@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from seqtui import bundle
-from seqtui.weights import read_keras_file
+from seqtui.model.weights import read_keras_file
+from seqtui.store import bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = int(os.environ.get("SEQTUI_KILLS", "20"))  # more for a longer soak

@@ -6,9 +6,11 @@ decodes in the numpy engine as the Keras model does (greedy choice identical, pr
 import numpy as np
 import pytest
 
-from seqtui import bundle, config, training
+from seqtui import config
 from seqtui.errors import BundleError, ConfigError
-from seqtui.weights import check_shapes, from_model, read_keras_file
+from seqtui.model.weights import check_shapes, from_model, read_keras_file
+from seqtui.store import bundle
+from seqtui.train import training
 from tests.conftest import FRA, TINY_FLAGS, write_corpus
 from tests.test_decoding import keras_step_probabilities, parity_sentences
 
@@ -27,7 +29,7 @@ def real_pairs(n=400):
     """Pairs from the shared corpus (lines 1-n), else None."""
     if not FRA.is_file():
         return None
-    from seqtui.data import read_corpus
+    from seqtui.data.corpus import read_corpus
 
     return read_corpus(FRA, limit=n).pairs
 

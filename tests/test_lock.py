@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from seqtui import lock
 from seqtui.errors import RunLocked
+from seqtui.store import lock
 
 HOLDER = ("import sys, time; from seqtui import lock\n"
           "with lock.hold(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)\n")

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seqtui import bundle, data
+from seqtui.data import corpus as data
 from seqtui.errors import CorpusError
+from seqtui.store import bundle
 
 ANY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

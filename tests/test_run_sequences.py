@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from seqtui import bundle, config, training
+from seqtui import config
 from seqtui.events import BatchEnded
+from seqtui.model.weights import read_keras_file
 from seqtui.records import Monitor
-from seqtui.weights import read_keras_file
+from seqtui.store import bundle
+from seqtui.train import training
 from tests.conftest import TINY_FLAGS, write_corpus
 
 pytestmark = pytest.mark.filterwarnings("ignore")

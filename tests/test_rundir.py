@@ -10,12 +10,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from seqtui import bundle, config, training
+from seqtui import config
 from seqtui.cli import app
 from seqtui.errors import BundleError, SeqtuiError, TrainingFailed
 from seqtui.events import BatchEnded, EpochEnded, TrainingEnded, TrainingStarted
-from seqtui.rundir import RunDir
-from seqtui.weights import read_keras_file
+from seqtui.model.weights import read_keras_file
+from seqtui.store import bundle
+from seqtui.store.rundir import RunDir
+from seqtui.train import training
 from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags, write_corpus
 
 runner = CliRunner()
@@ -189,7 +191,7 @@ def test_resume_and_evaluate_stop_when_the_corpus_changed(tmp_path):
 
 
 def test_weights_that_overflow_with_a_finite_loss_are_never_saved(tmp_path, tiny_corpus, monkeypatch):
-    from seqtui import model as model_lib
+    from seqtui.model import build as model_lib
 
     built = []
     build = model_lib.build

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from seqtui import bundle, curves, lock, runs
 from seqtui.cli import app
-from seqtui.rundir import RunDir
+from seqtui.report import curves, runs
+from seqtui.store import bundle, lock
+from seqtui.store.rundir import RunDir
 from tests.runs_fixtures import make_three_runs, write_run
 
 runner = CliRunner()
@@ -116,7 +117,7 @@ def test_evaluation_is_recorded_only_in_a_users_bundle(tmp_path, three_runs):
     plain = tmp_path / "plain"
     plain.mkdir()
     assert not runs.record_evaluation(plain, {"chrf": 1.0}) and not list(plain.iterdir())
-    from seqtui import catalog
+    from seqtui.store import catalog
 
     assert not runs.record_evaluation(catalog.shipped()[catalog.DEFAULT], {"chrf": 1.0})
     assert not (catalog.shipped()[catalog.DEFAULT] / bundle.EVALUATION).exists()
@@ -205,7 +206,8 @@ def test_trainer_writes_tensorboard_events_samples_and_resume_points(tmp_path, t
     samples; a resumed session is marked; none of the files stops the folder being a bundle."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    from seqtui import config, training
+    from seqtui import config
+    from seqtui.train import training
     from tests.conftest import TINY_FLAGS
 
     model_dir = tmp_path / "runs" / "tb"

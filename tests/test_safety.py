@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from seqtui import bundle, config, training
+from seqtui import config
 from seqtui.cli import app
 from seqtui.errors import BundleError, TrainingFailed
-from seqtui.weights import read_keras_file
+from seqtui.model.weights import read_keras_file
+from seqtui.store import bundle
+from seqtui.train import training
 from tests.conftest import TINY_FLAGS
 
 runner = CliRunner()

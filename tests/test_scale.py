@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from seqtui import bundle
-from seqtui.batching import Encoded, make_batch, rows_of
-from seqtui.vocab import Vocab
+from seqtui.data.batching import Encoded, make_batch, rows_of
+from seqtui.data.vocab import Vocab
+from seqtui.store import bundle
 from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags, write_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +73,7 @@ def test_every_replica_slice_holds_real_pairs():
 
 
 def test_processes_feed_disjoint_shares_of_the_same_batches():
-    from seqtui.feeding import BucketedBatches
+    from seqtui.train.feeding import BucketedBatches
 
     data = Encoded.from_pairs(TINY_PAIRS, Vocab.build(s for s, _ in TINY_PAIRS),
                               Vocab.build(t for _, t in TINY_PAIRS))
@@ -90,8 +90,8 @@ def test_processes_feed_disjoint_shares_of_the_same_batches():
 
 def test_only_a_feed_for_fit_pads_batch_1_apart_from_batch_0():
     """Keras' TF adapter fixes every dimension in which batches 0 and 1 agree; train_on_batch needs no such padding."""
-    from seqtui.batching import shape_of
-    from seqtui.feeding import BucketedBatches
+    from seqtui.data.batching import shape_of
+    from seqtui.train.feeding import BucketedBatches
 
     data = Encoded.from_pairs(TINY_PAIRS, Vocab.build(s for s, _ in TINY_PAIRS),
                               Vocab.build(t for _, t in TINY_PAIRS))
@@ -142,8 +142,8 @@ def test_several_processes_on_tensorflow_point_to_jax(tmp_path, tiny_corpus):
     """MultiWorkerMirroredStrategy fails inside Keras 3 fit, so several processes need the JAX backend."""
     from typer.testing import CliRunner
 
-    from seqtui.backend import name
     from seqtui.cli import app
+    from seqtui.model.backend import name
 
     if name() != "tensorflow":
         pytest.skip("checks the TensorFlow backend's refusal")

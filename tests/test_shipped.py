@@ -14,10 +14,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from seqtui import backend, bundle, catalog, config, training
+from seqtui import config
 from seqtui.cli import app
 from seqtui.events import BatchEnded, TrainingStarted
-from seqtui.export import export_bundle
+from seqtui.model import backend
+from seqtui.store import bundle, catalog
+from seqtui.store.export import export_bundle
+from seqtui.train import training
 from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags, write_corpus
 
 runner = CliRunner()

@@ -109,7 +109,7 @@ def test_config_prints_the_files_values_escaped(tmp_path):
 # An `Engine.stream` stand-in that decodes every sentence as `reply` (probability 0.5 a character); source
 # text, because the terminal tests run it in a child process too.
 SPELLED_STREAM = """
-from seqtui.decoding import Hypothesis, Piece, Result, Stream
+from seqtui.decode.decoding import Hypothesis, Piece, Result, Stream
 
 
 def spelled_stream(reply):
@@ -126,7 +126,7 @@ spelled_stream = _defined["spelled_stream"]
 
 
 def patch_engine(monkeypatch):
-    from seqtui import decoding
+    from seqtui.decode import decoding
 
     monkeypatch.setattr(decoding.Engine, "stream", spelled_stream(REPLY))
 
@@ -142,7 +142,7 @@ def test_translate_piped_keeps_the_model_output_as_data(trained_bundle, monkeypa
 # something a test can choose).
 PATCHED_CLI = """
 import sys
-from seqtui import decoding
+from seqtui.decode import decoding
 {spelled}
 decoding.Engine.stream = spelled_stream({reply!r})
 from seqtui.cli import app

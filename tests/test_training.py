@@ -5,11 +5,13 @@ import json
 import numpy as np
 import pytest
 
-from seqtui import bundle, config, training
-from seqtui.batching import Encoded, make_batch, plan_batches
+from seqtui import config
+from seqtui.data.batching import Encoded, make_batch, plan_batches
+from seqtui.data.vocab import Vocab
 from seqtui.errors import SeqtuiError
 from seqtui.events import BatchEnded, EpochEnded, TrainingEnded, TrainingStarted
-from seqtui.vocab import Vocab
+from seqtui.store import bundle
+from seqtui.train import training
 from tests.conftest import TINY_FLAGS, TINY_PAIRS
 
 
@@ -120,7 +122,7 @@ def test_the_batch_loop_reports_running_means_that_end_as_the_epochs_record(tmp_
 
 
 def test_padding_changes_nothing_in_loss_or_accuracy(trained_bundle):
-    from seqtui.backend import import_keras
+    from seqtui.model.backend import import_keras
 
     keras = import_keras()
     model = keras.saving.load_model(trained_bundle / "model.keras")

@@ -8,7 +8,8 @@ from pathlib import Path
 from tui_fakes import scripted_trainer, tiny_config
 from tui_pilot import until
 
-from seqtui import catalog, fetch
+from seqtui.data import fetch
+from seqtui.store import catalog
 from seqtui.tui.app import make_app
 from seqtui.tui.training.epoch_progress import EpochProgress
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from tui_fakes import tiny_config
 from tui_pilot import until
 
-from seqtui import bundle, training
 from seqtui.records import EpochRecord
+from seqtui.store import bundle
+from seqtui.train import training
 from seqtui.tui.app import make_app
 from seqtui.tui.training.dashboard import Dashboard
 from seqtui.tui.training.epoch_progress import EpochProgress

@@ -8,10 +8,10 @@ from textual.widgets import Static
 from tui_fakes import FakeEngine, demo_config, scripted_trainer
 from tui_pilot import type_line, until
 
-from seqtui import bundle, catalog
-from seqtui.catalog import Request
-from seqtui.decoding import Settings
-from seqtui.heatmap import confidence_style
+from seqtui.decode.decoding import Settings
+from seqtui.decode.heatmap import confidence_style
+from seqtui.store import bundle, catalog
+from seqtui.store.catalog import Request
 from seqtui.tui.app import make_app
 from seqtui.tui.repl.transcript import Transcript
 from seqtui.tui.training.samples_panel import SamplesPanel

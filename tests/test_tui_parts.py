@@ -10,9 +10,9 @@ from pathlib import Path
 
 from tui_fakes import FakeEngine
 
-from seqtui import bundle, lock
-from seqtui.decoding import Settings
+from seqtui.decode.decoding import Settings
 from seqtui.records import EpochRecord
+from seqtui.store import bundle, lock
 from seqtui.tui.curve_plot import CurvePlot
 from seqtui.tui.repl import repl_commands
 from seqtui.tui.repl.engines import EngineSource

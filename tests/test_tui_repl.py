@@ -9,8 +9,8 @@ from tui_fakes import FakeEngine, scripted_trainer, tiny_config
 from tui_pilot import type_line, until
 
 from seqtui.api import Translator
-from seqtui.catalog import Request
-from seqtui.decoding import Settings
+from seqtui.decode.decoding import Settings
+from seqtui.store.catalog import Request
 from seqtui.tui.app import make_app
 from seqtui.tui.messages import TranslationChar, TranslationEnded, TranslationFailed
 from seqtui.tui.repl.repl_pane import ReplPane

@@ -11,9 +11,10 @@ from textual.widgets import DataTable
 from tui_fakes import FakeEngine, scripted_trainer, tiny_config
 from tui_pilot import until
 
-from seqtui import bundle, curves, lock
 from seqtui.records import EpochRecord
-from seqtui.rundir import MANIFEST
+from seqtui.report import curves
+from seqtui.store import bundle, lock
+from seqtui.store.rundir import MANIFEST
 from seqtui.tui.app import make_app
 from seqtui.tui.curve_plot import CurvePlot
 from seqtui.tui.repl.repl_screen import ReplScreen
@@ -177,7 +178,7 @@ async def test_x_exports_the_overlaid_curves_to_a_png(root, tmp_path, monkeypatc
 
 def test_compare_shows_the_epoch_target_a_resume_set(tmp_path):
     """A run resumed with `--epochs 12` trains to 12; the compare view showed the 5 its first session asked."""
-    from seqtui.runs import summarize
+    from seqtui.report.runs import summarize
     from seqtui.tui.runs.compare_runs import differences, settings_of
 
     first = write_run(tmp_path / "first", [3.0, 2.0], epochs=5)

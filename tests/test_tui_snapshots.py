@@ -13,7 +13,7 @@ from textual.widgets import Input
 from tui_fakes import FakeEngine, demo_config, scripted_trainer
 from tui_pilot import type_line, until
 
-from seqtui.catalog import Request
+from seqtui.store.catalog import Request
 from seqtui.system import Sample
 from seqtui.tui.app import SeqtuiApp, make_app
 from seqtui.tui.repl.transcript import Transcript

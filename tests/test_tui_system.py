@@ -8,7 +8,7 @@ from pathlib import Path
 from tui_fakes import scripted_trainer, tiny_config
 from tui_pilot import until
 
-from seqtui import lock
+from seqtui.store import lock
 from seqtui.system import Sample
 from seqtui.tui.app import make_app
 from seqtui.tui.training.epoch_progress import EpochProgress

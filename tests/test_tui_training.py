@@ -12,7 +12,7 @@ from textual.widgets import Static
 from tui_fakes import tiny_config
 from tui_pilot import type_line, until
 
-from seqtui import bundle
+from seqtui.store import bundle
 from seqtui.tui.app import make_app
 from seqtui.tui.curve_plot import CurvePlot
 from seqtui.tui.messages import BatchDone, EpochDone, TrainingStopped

@@ -16,9 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 import seqtui
-from seqtui import bundle, config, weights
+from seqtui import config
 from seqtui.cli import app
 from seqtui.errors import BundleError
+from seqtui.model import weights
+from seqtui.store import bundle
 
 runner = CliRunner()
 CONFIG, WEIGHTS = "config.json", "model.weights.h5"
@@ -306,7 +308,7 @@ def test_a_config_nested_too_deep_is_one_line(trained_bundle, tmp_path):
                                         "weight_averaging": "ema"}], ids=["plain", "stacked"])
 def test_every_model_seqtui_saves_is_accepted(tmp_path, architecture, dropout, precision, shape):
     """The allow-list is tight, but never refuses what seqtui itself writes."""
-    from seqtui import model
+    from seqtui.model import build as model
 
     cfg = config.merge(config.Config(), {"architecture": architecture, "dropout": dropout, "precision": precision,
                                          "latent_dim": 8, "embedding_dim": 4, **shape})
@@ -317,7 +319,7 @@ def test_every_model_seqtui_saves_is_accepted(tmp_path, architecture, dropout, p
 
 
 def test_every_optimizer_seqtui_offers_is_accepted(tmp_path):
-    from seqtui import model
+    from seqtui.model import build as model
 
     cfg = config.merge(config.Config(), {"latent_dim": 8, "embedding_dim": 4, "metrics": []})
     built = model.build(cfg, 10, 12)

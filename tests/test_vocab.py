@@ -1,6 +1,6 @@
 """Vocabulary: reserved ids, unknown characters, round trip through the bundle format."""
 
-from seqtui.vocab import END, PAD, START, UNK, Vocab, describe_unknown
+from seqtui.data.vocab import END, PAD, START, UNK, Vocab, describe_unknown
 
 
 def test_reserved_ids_and_encoding():

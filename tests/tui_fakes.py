@@ -2,7 +2,7 @@
 
 The scripted trainer speaks the real event protocol (seqtui.events), so the dashboard cannot tell
 it from the core trainer; it makes snapshots exact and fast. Pilot tests that need the real thing
-use `seqtui.training.train` itself.
+use `seqtui.train.training.train` itself.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import numpy as np
 
 from seqtui import config, events
 from seqtui.config import Config
-from seqtui.decoding import Hypothesis, Piece, Result, Settings, Stream
+from seqtui.data.vocab import Vocab
+from seqtui.decode.decoding import Hypothesis, Piece, Result, Settings, Stream
 from seqtui.records import EpochRecord, RunInfo
-from seqtui.vocab import Vocab
 
 INFO = RunInfo(data="tiny.txt", train_pairs=32, val_pairs=8, source_vocab=46, target_vocab=54,
                architecture="seq2seq", latent_dim=32, batch_size=8, global_batch_size=8, parameters=15926,

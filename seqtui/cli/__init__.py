@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from seqtui import bundle, catalog, config, data
+from seqtui import config
 from seqtui.cli import runs as runs_cli
 from seqtui.cli.common import (
     AlignOpt,
@@ -43,10 +43,12 @@ from seqtui.cli.common import (
     settings_from,
 )
 from seqtui.cli.corpus import data_app
+from seqtui.cli.options import with_config_flags
+from seqtui.data import corpus as data
+from seqtui.data.vocab import describe_unknown
 from seqtui.errors import SeqtuiError
-from seqtui.options import with_config_flags
 from seqtui.safe_text import escape_controls, for_markup, json_line
-from seqtui.vocab import describe_unknown
+from seqtui.store import bundle, catalog
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Train and talk to a character-level English→French translator.",
@@ -68,14 +70,14 @@ def train(
     coordinator: CoordinatorOpt = None, num_processes: NumProcessesOpt = None, process_id: ProcessIdOpt = None,
 ) -> None:
     """Train headless, with a progress bar and a row per epoch."""
-    from seqtui import training
-    from seqtui.progress import TrainPrinter
+    from seqtui.cli.progress import TrainPrinter
+    from seqtui.train import training
 
     if resume and fresh:
         raise fail("--resume and --fresh contradict each other; pass one", 2)
     cfg = config.load(config_path, overrides)
     if (num_processes or 1) > 1 or coordinator is not None:
-        from seqtui.backend import join_processes
+        from seqtui.model.backend import join_processes
 
         join_processes(coordinator, num_processes, process_id)
     out = Console(highlight=False)
@@ -151,18 +153,18 @@ class _Answerer:
         self.out = Console(highlight=False)
 
     def __call__(self, sentence: str) -> None:
-        from seqtui.decoding import to_json
+        from seqtui.decode.decoding import to_json
 
         if self.as_json:
             print(json_line(to_json(self.tr.decode(sentence), nbest=self.nbest, align=self.align)), flush=True)
             return
         result = _stream_line(self.tr, sentence)
         if self.nbest and result is not None:
-            from seqtui.heatmap import nbest_lines
+            from seqtui.decode.heatmap import nbest_lines
 
             self.out.print(nbest_lines(result.nbest), soft_wrap=True)
         if self.align and result is not None and sentence:
-            from seqtui.heatmap import attention_map
+            from seqtui.decode.heatmap import attention_map
 
             self.out.print(attention_map(sentence, result.best, self.out.width), soft_wrap=True)
 
@@ -211,7 +213,7 @@ def repl(
         return
     import dataclasses
 
-    from seqtui.decoding import split_prefix
+    from seqtui.decode.decoding import split_prefix
 
     tr, _ = open_translator(config_path, model, model_dir, settings, announce=True)
     answer = _Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
@@ -316,7 +318,7 @@ def evaluate(
     max_len: MaxLenOpt = None,
 ) -> None:
     """Score the model: chrF, BLEU, exact matches, masked loss and accuracy."""
-    from seqtui.evaluation import evaluate as run_eval
+    from seqtui.report.evaluation import evaluate as run_eval
 
     cfg, choice = choose_model(config_path, model, model_dir)
     report = run_eval(choice.path, data_path, settings_from(cfg, beam, 0.0, None, max_len), limit=limit)
@@ -335,7 +337,7 @@ def evaluate(
 
 def _record_scores(model_dir: Path, report: Any, data_path: Path | None, limit: int, beam: int) -> None:
     """Keep the scores in the run's folder, where `seqtui runs` lists them (not in a shipped model's)."""
-    from seqtui.runs import record_evaluation
+    from seqtui.report.runs import record_evaluation
 
     scores = {k: v for k, v in report.to_dict().items() if k != "examples"}
     record_evaluation(model_dir, {**scores, "data": str(data_path) if data_path else "validation split",

@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 
 from seqtui import config
-from seqtui.catalog import Request
-from seqtui.decoding import Settings
+from seqtui.decode.decoding import Settings
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import for_markup
+from seqtui.store.catalog import Request
 
 err = Console(stderr=True, highlight=False)
 

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from seqtui import config, data
+from seqtui import config
 from seqtui.cli.common import ConfigOpt, err, handled
+from seqtui.data import corpus as data
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from seqtui.stats import CorpusStats
+    from seqtui.data.stats import CorpusStats
 
 data_app = typer.Typer(no_args_is_help=True, help="Fetch a corpus, and see what a corpus holds.")
 
@@ -42,7 +43,7 @@ def fetch(pair: PairArg = "fra-eng", dest: DestOpt = None, url: UrlOpt = None, f
     """Download a sentence-pair archive from manythings.org/anki and unpack its corpus into train_dir."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-    from seqtui.fetch import fetch as fetch_archive
+    from seqtui.data.fetch import fetch as fetch_archive
 
     cfg = config.load(config_path)
     folder = dest or cfg.train_dir
@@ -66,7 +67,7 @@ def fetch(pair: PairArg = "fra-eng", dest: DestOpt = None, url: UrlOpt = None, f
 @handled
 def stats(path: PathArg = None, config_path: ConfigOpt = None) -> None:
     """Pairs, malformed lines, characters, vocabularies and sentence lengths of a corpus."""
-    from seqtui.stats import corpus_stats
+    from seqtui.data.stats import corpus_stats
 
     cfg = config.load(config_path)
     where = path or cfg.train_dir

@@ -13,9 +13,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from seqtui import config, runs
+from seqtui import config
 from seqtui.cli.common import ConfigOpt, err, fail, handled
 from seqtui.errors import SeqtuiError
+from seqtui.report import runs
 from seqtui.safe_text import escape_controls, for_markup, json_line
 
 STATE_STYLE = {"running": "bold green", "finished": "cyan", "early-stopped": "cyan", "stopped": "yellow",
@@ -99,7 +100,7 @@ def plot_command(
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
 ) -> None:
     """Draw runs' curves on shared axes into a PNG or SVG: titles, axes, legend, best epochs, resume points."""
-    from seqtui import plotting
+    from seqtui.report import plotting
 
     unknown = [m for m in metric or [] if m not in runs.METRICS]
     if unknown:

@@ -19,10 +19,10 @@ from textual.binding import Binding
 from textual.message_pump import MessagePump
 from textual.worker import Worker
 
-from seqtui.catalog import Request
 from seqtui.config import Config
-from seqtui.decoding import Settings
+from seqtui.decode.decoding import Settings
 from seqtui.errors import SeqtuiError
+from seqtui.store.catalog import Request
 from seqtui.tui.messages import (
     ModelReady,
     ModelRequest,

@@ -32,7 +32,7 @@ def import_tensorflow() -> None:
     """Import Keras (and TensorFlow) with collection paused, then freeze what was imported."""
     if "keras" in sys.modules:
         return
-    from seqtui.backend import import_keras
+    from seqtui.model.backend import import_keras
 
     gc.disable()
     try:

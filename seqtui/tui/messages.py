@@ -17,8 +17,8 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from seqtui import events
-from seqtui.decoding import Result, Settings
-from seqtui.vocab import Unknown
+from seqtui.data.vocab import Unknown
+from seqtui.decode.decoding import Result, Settings
 
 E = TypeVar("E")
 

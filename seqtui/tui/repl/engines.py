@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from seqtui import bundle
-from seqtui.catalog import ModelChoice, Request
+from seqtui.store import bundle
+from seqtui.store.catalog import ModelChoice, Request
 
 EngineLoader = Callable[[Path], Any]
 

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from seqtui.decoding import Settings
+from seqtui.decode.decoding import Settings
 
 HELP = ("Type an English sentence and press Enter; `sentence => début` makes the translation start with "
         "début. Commands: :greedy · :beam K · :nbest N (the N best with scores; 1: off) · :lp A (length "

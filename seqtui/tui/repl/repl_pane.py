@@ -20,9 +20,10 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from seqtui.decoding import Result, Settings, split_prefix
+from seqtui.data.vocab import describe_unknown
+from seqtui.decode.decoding import Result, Settings, split_prefix
+from seqtui.decode.heatmap import attention_map, confidence_legend
 from seqtui.errors import SeqtuiError
-from seqtui.heatmap import attention_map, confidence_legend
 from seqtui.safe_text import escape_controls
 from seqtui.tui.messages import (
     ModelReady,
@@ -36,7 +37,6 @@ from seqtui.tui.messages import (
 from seqtui.tui.repl import repl_commands
 from seqtui.tui.repl.engines import EngineSource
 from seqtui.tui.repl.transcript import Transcript
-from seqtui.vocab import describe_unknown
 
 LIVE_DELAY = 0.25  # seconds of quiet typing before translate-as-you-type starts
 

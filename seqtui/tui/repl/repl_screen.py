@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from seqtui.decoding import Settings
+from seqtui.decode.decoding import Settings
 from seqtui.tui.repl.engines import EngineSource
 from seqtui.tui.repl.repl_pane import ReplPane
 

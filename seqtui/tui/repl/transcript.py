@@ -13,10 +13,10 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from seqtui.decoding import Hypothesis
-from seqtui.heatmap import nbest_lines, shaded
+from seqtui.data.vocab import Unknown, describe_unknown
+from seqtui.decode.decoding import Hypothesis
+from seqtui.decode.heatmap import nbest_lines, shaded
 from seqtui.safe_text import escape_controls
-from seqtui.vocab import Unknown, describe_unknown
 
 
 def source_text(text: str, unknown: list[Unknown]) -> Text:

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from seqtui.runs import RunSummary
+from seqtui.report.runs import RunSummary
 from seqtui.safe_text import escape_controls
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from textual.dom import DOMNode
 
-from seqtui import runs
 from seqtui.errors import SeqtuiError
+from seqtui.report import runs
 from seqtui.tui.messages import PlotExported
 
 
@@ -38,7 +38,7 @@ def start(owner: DOMNode, chosen: list[runs.RunSummary], out: Path, metrics: lis
 
 def _draw(owner: DOMNode, chosen: list[runs.RunSummary], out: Path, metrics: list[str] | None, smooth: float,
           log_y: bool, last: int) -> None:
-    from seqtui import plotting
+    from seqtui.report import plotting
 
     try:
         plotting.plot(chosen, out, metrics, smooth=smooth, log_y=log_y, last=last)

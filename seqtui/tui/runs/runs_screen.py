@@ -18,13 +18,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, get_current_worker
 
-from seqtui import curves, runs
-from seqtui.catalog import Request
 from seqtui.config import Config
-from seqtui.decoding import Settings
+from seqtui.decode.decoding import Settings
 from seqtui.errors import SeqtuiError
-from seqtui.rundir import run_config
+from seqtui.report import curves, runs
 from seqtui.safe_text import escape_controls, for_markup
+from seqtui.store.catalog import Request
+from seqtui.store.rundir import run_config
 from seqtui.tui.curve_plot import CurvePlot, Line
 from seqtui.tui.messages import PlotExported, RunsFound
 from seqtui.tui.repl.engines import EngineLoader, EngineSource, load_saved

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from seqtui import runs
+from seqtui.report import runs
 from seqtui.safe_text import escape_controls
 
 PALETTE = ("#1e90ff", "#ff8c00", "#2ecc71", "#e74c3c", "#b36bff", "#f1c40f", "#1abc9c", "#ff69b4")

@@ -21,14 +21,16 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from seqtui import bundle, catalog, data, lock, runs
 from seqtui.config import Config
-from seqtui.decoding import Settings
+from seqtui.data import corpus as data
+from seqtui.decode.decoding import Settings
 from seqtui.errors import SeqtuiError
 from seqtui.records import EpochRecord
-from seqtui.rundir import run_config
-from seqtui.runs import best_record
+from seqtui.report import runs
+from seqtui.report.runs import best_record
 from seqtui.safe_text import for_markup
+from seqtui.store import bundle, catalog, lock
+from seqtui.store.rundir import run_config
 from seqtui.system import Sample, Sampler
 from seqtui.tui import latency
 from seqtui.tui.curve_plot import CurvePlot

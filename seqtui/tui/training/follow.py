@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seqtui import bundle, lock
 from seqtui.records import EpochRecord
+from seqtui.store import bundle, lock
 
 
 @dataclass(frozen=True)

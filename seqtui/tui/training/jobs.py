@@ -23,15 +23,15 @@ from seqtui.tui.messages import FetchDone, FetchProgress, FollowUpdate, TrainerE
 from seqtui.tui.training import follow as follow_files
 from seqtui.tui.training.relay import Relay, StopSignal
 
-Trainer = Callable[..., TrainingEnded]  # `seqtui.training.train`'s signature
+Trainer = Callable[..., TrainingEnded]  # `seqtui.train.training.train`'s signature
 FOLLOW_POLL = 0.5  # seconds between reads of a followed run's files
 
 
 def core_trainer(*args: Any, **kwargs: Any) -> TrainingEnded:
-    """`seqtui.training.train`, with TensorFlow imported first in a way that keeps the UI responsive."""
+    """`seqtui.train.training.train`, with TensorFlow imported first in a way that keeps the UI responsive."""
     latency.lower_thread_priority()
     latency.import_tensorflow()
-    from seqtui.training import train
+    from seqtui.train.training import train
 
     return train(*args, **kwargs)
 
@@ -53,7 +53,7 @@ def train(target: MessagePump, trainer: Trainer, cfg: Config, stop: StopSignal, 
 
 def fetch_corpus(target: MessagePump, folder: Path) -> None:
     """`seqtui data fetch` into `folder`, its progress posted to `target`."""
-    from seqtui.fetch import fetch
+    from seqtui.data.fetch import fetch
 
     try:
         got = fetch(folder, progress=lambda done, total: target.post_message(FetchProgress(done, total)))

@@ -13,8 +13,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from seqtui.decoding import Hypothesis
-from seqtui.heatmap import attention_map
+from seqtui.decode.decoding import Hypothesis
+from seqtui.decode.heatmap import attention_map
 from seqtui.safe_text import escape_controls
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from seqtui import atomic, bundle, rundir
+from seqtui import atomic
 from seqtui.errors import BundleError
+from seqtui.store import bundle, rundir
 
 
 def export_bundle(src: Path, dst: Path, name: str, credit: str) -> int:

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seqtui import atomic, bundle, lock
+from seqtui import atomic
 from seqtui.config import Config
 from seqtui.errors import BundleError, SeqtuiError
 from seqtui.records import EpochRecord, Monitor, Start
+from seqtui.store import bundle, lock
 
 MANIFEST = "seqtui.json"
 KIND = "seqtui-run"

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from seqtui import bundle, catalog, lock
 from seqtui.records import EpochRecord, Monitor
-from seqtui.rundir import MANIFEST, RunDir
+from seqtui.store import bundle, catalog, lock
+from seqtui.store.rundir import MANIFEST, RunDir
 
 State = Literal["running", "stopped", "finished", "early-stopped", "damaged"]
 MAX_DEPTH = 4  # folders below the root searched for bundles

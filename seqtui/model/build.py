@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from seqtui.backend import precision
 from seqtui.config import Config
+from seqtui.model.backend import precision
 
 # Layer names: the decoding engine finds the trained weights by these. Stacked layers after the first
 # are named with their 1-based number (`encoder_lstm_2`), so one-layer models keep their old names.
@@ -115,7 +115,7 @@ def compile_model(model: Any, cfg: Config) -> None:
     # without the one-hot targets.
     loss: Any = "sparse_categorical_crossentropy"
     if cfg.label_smoothing:
-        from seqtui.losses import SmoothedSparseCrossentropy
+        from seqtui.model.losses import SmoothedSparseCrossentropy
 
         loss = SmoothedSparseCrossentropy(cfg.label_smoothing)
     model.compile(optimizer=opt, loss=loss,

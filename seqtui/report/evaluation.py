@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seqtui import bundle, catalog, data
-from seqtui.batching import Encoded
-from seqtui.decoding import Settings
+from seqtui.data import corpus as data
+from seqtui.data.batching import Encoded
+from seqtui.decode.decoding import Settings
 from seqtui.errors import BundleError
-from seqtui.rundir import run_config
+from seqtui.store import bundle, catalog
+from seqtui.store.rundir import run_config
 
 
 @dataclass
@@ -45,7 +46,7 @@ def eval_pairs(b: bundle.Bundle, data_path: Path | None) -> tuple[list[data.Pair
         pairs = data.select(data.read_corpus(data_path).pairs, 0, reverse=cfg.reverse)
         corpus_pairs = pairs
     else:
-        from seqtui.training import check_same_data, prepare
+        from seqtui.train.training import check_same_data, prepare
 
         prep = prepare(cfg, (b.source, b.target))
         check_same_data(b.meta, prep, b.path, splits=("val",), doing="score its validation split (or pass --data)")
@@ -82,7 +83,7 @@ def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings 
 
 
 def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float]:
-    from seqtui.feeding import BucketedBatches, masked_scores, rounding
+    from seqtui.train.feeding import BucketedBatches, masked_scores, rounding
 
     model = bundle.load_keras_model(b.weights_file(), run_config(b.meta.get("config")))
     loss, accuracy = masked_scores(model, BucketedBatches(Encoded.from_pairs(pairs, b.source, b.target), 64, 0,

@@ -34,7 +34,9 @@ SAFE_NESTED = frozenset({
                                               "Adamax", "Nadam", "Lion")),
 })
 # The one class of seqtui's own a model may name (the label-smoothed loss), as Keras registers it.
-SAFE_REGISTERED = frozenset({("seqtui.losses", "SmoothedSparseCrossentropy", "seqtui>SmoothedSparseCrossentropy")})
+# The loss's module as saved now, and as saved before the core was grouped into packages.
+SAFE_REGISTERED = frozenset({(module, "SmoothedSparseCrossentropy", "seqtui>SmoothedSparseCrossentropy")
+                             for module in ("seqtui.model.losses", "seqtui.losses")})
 # A reference to another layer's output inside `inbound_nodes`: no module, no code.
 KERAS_TENSOR = "__keras_tensor__"
 

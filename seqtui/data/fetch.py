@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from seqtui import atomic, data
+from seqtui import atomic
+from seqtui.data import corpus as data
 from seqtui.errors import FetchError
 
 ANKI_URL = "https://www.manythings.org/anki/{pair}.zip"

@@ -14,8 +14,8 @@ from typing import Any
 
 import keras
 
-from seqtui.callbacks import EpochClock, RunLog
 from seqtui.records import EpochRecord
+from seqtui.train.callbacks import EpochClock, RunLog
 
 # The record's fields that are curves; epoch is the step and best a mark, not a metric.
 SCALARS = tuple(f.name for f in dataclasses.fields(EpochRecord) if f.name not in ("epoch", "best"))

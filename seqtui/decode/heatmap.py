@@ -13,7 +13,7 @@ import numpy as np
 from rich.cells import cell_len
 from rich.text import Text
 
-from seqtui.decoding import Hypothesis
+from seqtui.decode.decoding import Hypothesis
 from seqtui.safe_text import escape_controls, is_unsafe
 
 # Confidence bands for shaded output: (lowest probability, style, legend label).

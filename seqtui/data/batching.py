@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seqtui.data import Pair
-from seqtui.vocab import END, PAD, START, Vocab
+from seqtui.data.corpus import Pair
+from seqtui.data.vocab import END, PAD, START, Vocab
 
 ROUND = 8  # for compiled steps; TensorFlow's graphs take any length, so there batches keep their own
 

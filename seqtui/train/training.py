@@ -16,19 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seqtui import bundle, data
 from seqtui import config as config_lib
-from seqtui import model as model_lib
-from seqtui.backend import every_process, import_keras, name, strategy_scope
-from seqtui.batching import Encoded
 from seqtui.config import Config
-from seqtui.decoding import Engine
+from seqtui.data import corpus as data
+from seqtui.data.batching import Encoded
+from seqtui.data.vocab import Vocab
+from seqtui.decode.decoding import Engine
 from seqtui.errors import SeqtuiError, TrainingFailed
 from seqtui.events import EpochEnded, Event, Listener, TrainingEnded, TrainingStarted, ignore
+from seqtui.model import build as model_lib
+from seqtui.model.backend import every_process, import_keras, name, strategy_scope
+from seqtui.model.weights import from_model
 from seqtui.records import EpochRecord, Monitor, Reason, RunInfo
-from seqtui.rundir import RunDir, StartPlan, ended_note, run_config
-from seqtui.vocab import Vocab
-from seqtui.weights import from_model
+from seqtui.store import bundle
+from seqtui.store.rundir import RunDir, StartPlan, ended_note, run_config
 
 SAMPLE_COUNT = 4
 
@@ -166,7 +167,7 @@ class _Run:
 
     def _fit(self, prep: Prepared, plan: StartPlan) -> TrainingEnded:
         import_keras()  # before the Keras-facing modules, which subclass Keras classes
-        from seqtui import callbacks as cb
+        from seqtui.train import callbacks as cb
 
         place = strategy_scope(self.cfg.strategy)
         _same_start(place, plan.epoch, plan.batch)
@@ -208,7 +209,7 @@ class _Run:
 
     def _callbacks(self, cb: Any, clock: Any, log: Any, prep: Prepared, val_feed: Any, epochs_done: int) -> list[Any]:
         """The session's jobs in the order they run at each batch end and each epoch end."""
-        from seqtui import craft
+        from seqtui.train import craft
 
         snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
         checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener,
@@ -228,7 +229,7 @@ class _Run:
                 cb.EarlyStopping(clock, log, self.cfg.patience)]
 
     def _tensorboard(self, clock: Any, log: Any) -> Any:
-        from seqtui.tensorboard_log import TensorBoardLog
+        from seqtui.train.tensorboard_log import TensorBoardLog
 
         return TensorBoardLog(clock, log, self.dir)
 
@@ -242,8 +243,8 @@ class _Run:
         return listen
 
     def _run_fit(self, model: Any, feed: Any, first_epoch: int, jobs: list[Any], replicas: int, clock: Any) -> None:
-        from seqtui.callbacks import NonFiniteWeights, finite
-        from seqtui.feeding import train_epochs
+        from seqtui.train.callbacks import NonFiniteWeights, finite
+        from seqtui.train.feeding import train_epochs
 
         try:
             if replicas == 1:
@@ -271,7 +272,7 @@ class _Run:
 
     def _feeds(self, prep: Prepared, place: Any, first_epoch: int, model: Any) -> tuple[Any, Any]:
         """The training and validation batches, each global batch holding batch_size rows per replica."""
-        from seqtui.feeding import BucketedBatches, rounding
+        from seqtui.train.feeding import BucketedBatches, rounding
 
         # batch_size is per replica, as tf.distribute's and Keras' guides scale it: the global batch grows with
         # the devices, so each device does a single-device step's work and an epoch takes fewer steps.

@@ -7,7 +7,7 @@ and save the model (validation, chrF, `BestSaver`) and puts the averaged weights
 beside them, what the average needs to go on: Keras' own moving average among the optimizer's
 variables (`ema`), or the last epochs' checkpoints, kept for it (`last-k`).
 
-Imported only once Keras is (see `seqtui.backend.import_keras`).
+Imported only once Keras is (see `seqtui.model.backend.import_keras`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from typing import Any
 import keras
 import numpy as np
 
-from seqtui import bundle, schedule
-from seqtui.backend import sync_state
 from seqtui.config import Config
-from seqtui.weights import layer_arrays
+from seqtui.model.backend import sync_state
+from seqtui.model.weights import layer_arrays
+from seqtui.store import bundle
+from seqtui.train import schedule
 
 LayerWeights = dict[str, list[np.ndarray]]  # each layer's get_weights(), by layer name
 

@@ -1,7 +1,7 @@
 """Keras-facing adapters: the length-bucketed batch feed, a batch loop that stands in for `fit`, and
 the masked validation scores.
 
-Imported only once Keras is (see `seqtui.backend.import_keras`).
+Imported only once Keras is (see `seqtui.model.backend.import_keras`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import keras
 
-from seqtui.batching import ROUND, Encoded, make_batch, plan_batches, shape_of
-from seqtui.vocab import PAD
+from seqtui.data.batching import ROUND, Encoded, make_batch, plan_batches, shape_of
+from seqtui.data.vocab import PAD
 
 
 class BucketedBatches(keras.utils.PyDataset):

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from seqtui import bundle
 from seqtui.errors import BundleError
+from seqtui.store import bundle
 
-SHIPPED_ROOT = Path(__file__).resolve().parent / "shipped"
+SHIPPED_ROOT = Path(__file__).resolve().parents[1] / "shipped"
 DEFAULT = "en-fr"
 
 

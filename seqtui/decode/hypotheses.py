@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from seqtui.vocab import Unknown
+from seqtui.data.vocab import Unknown
 
 
 def normalize(score: float, symbols: int, length_penalty: float) -> float:

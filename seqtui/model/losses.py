@@ -7,8 +7,8 @@ computes the same value from ids: with V characters and smoothing e, Keras sprea
 normalised and clipped as Keras' own crossentropy clips them. Padding is masked by Keras' `Loss`
 machinery, exactly as for the built-in loss (the mask travels with the model's output).
 
-Imported only once Keras is (see `seqtui.backend.import_keras`); registered, so a saved model names
-it (`seqtui>SmoothedSparseCrossentropy`) and `seqtui.allowlist` lets exactly that through.
+Imported only once Keras is (see `seqtui.model.backend.import_keras`); registered, so a saved model names
+it (`seqtui>SmoothedSparseCrossentropy`) and `seqtui.model.allowlist` lets exactly that through.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ layer's variables under `layers/<class name in snake case>[_N]/...`, numbered in
 
 A model folder may come from anywhere, so the file is read as data, not trusted: every member and
 every array is read within a size limit (a zip or HDF5 bomb inflates a few kilobytes into gigabytes),
-`config.json` is checked against `seqtui.allowlist` before anything acts on it, only data stored in
+`config.json` is checked against `seqtui.model.allowlist` before anything acts on it, only data stored in
 the file itself is read, and the arrays' shapes are checked against the vocabulary before decoding.
 Whatever goes wrong ends in one BundleError line.
 """
@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from seqtui import model as names
-from seqtui.allowlist import check_config
 from seqtui.errors import BundleError
+from seqtui.model import build as names
+from seqtui.model.allowlist import check_config
 from seqtui.safe_text import escape_controls
 
 try:

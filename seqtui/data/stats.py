@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seqtui import data
+from seqtui.data import corpus as data
 
 HISTOGRAM_BINS = 10
 

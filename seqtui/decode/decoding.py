@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from seqtui.data.vocab import END, PAD, START, UNK, Unknown, Vocab
+from seqtui.decode.hypotheses import Hypothesis, Piece, Result, Stream, normalize, split_prefix, to_json
 from seqtui.errors import SeqtuiError
-from seqtui.hypotheses import Hypothesis, Piece, Result, Stream, normalize, split_prefix, to_json
-from seqtui.vocab import END, PAD, START, UNK, Unknown, Vocab
-from seqtui.weights import Weights
+from seqtui.model.weights import Weights
 
 __all__ = ["Engine", "Hypothesis", "Piece", "PrefixError", "Result", "Settings", "Stream", "Translation",
            "normalize", "split_prefix", "to_json"]

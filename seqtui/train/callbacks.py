@@ -9,7 +9,7 @@ once the monitor has not improved for `patience` epochs. They share one `EpochCl
 has done) and one `RunLog` (the records and the best of them), as Keras' callbacks share `logs`.
 
 No file is written from non-finite weights: `require_finite` runs before every save, so the last good
-model and checkpoint stay on disk. Imported only once Keras is (see `seqtui.backend.import_keras`).
+model and checkpoint stay on disk. Imported only once Keras is (see `seqtui.model.backend.import_keras`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from typing import Any
 import keras
 import numpy as np
 
-from seqtui import bundle
-from seqtui.backend import any_process
 from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Listener
-from seqtui.feeding import BucketedBatches, masked_scores
+from seqtui.model.backend import any_process
 from seqtui.records import EpochRecord, Monitor, Reason
+from seqtui.store import bundle
+from seqtui.train.feeding import BucketedBatches, masked_scores
 
 Snapshot = Callable[[], Any]  # a decoding engine on the model's current weights
 

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from seqtui import atomic
+from seqtui.data.vocab import RESERVED, Vocab
 from seqtui.errors import BundleError
 from seqtui.records import EpochRecord
-from seqtui.vocab import RESERVED, Vocab
 
 MODEL, VOCAB, META, HISTORY = "model.keras", "vocab.json", "config.json", "history.jsonl"
 SAMPLES, EVALUATION = "samples.json", "evaluation.json"
@@ -65,8 +65,8 @@ class Bundle:
         If model.keras is damaged but a good checkpoint exists, its weights are used instead and
         `self.warning` says so.
         """
-        from seqtui.decoding import Engine
-        from seqtui.weights import check_shapes, read_keras_file
+        from seqtui.decode.decoding import Engine
+        from seqtui.model.weights import check_shapes, read_keras_file
 
         if weights is None:
             try:
@@ -78,7 +78,7 @@ class Bundle:
 
     def weights_file(self) -> Path:
         """model.keras, or the last checkpoint when model.keras is damaged (then `self.warning` says so)."""
-        from seqtui.weights import read_keras_file
+        from seqtui.model.weights import read_keras_file
 
         try:
             read_keras_file(self.model_file)
@@ -151,23 +151,23 @@ def load_keras_model(path: Path, compile_with: Any = None) -> Any:
     A weights-only file (a shipped model) comes back uncompiled; it is compiled with `compile_with`
     (a Config; the defaults when None), so it can be trained or scored at once.
     """
-    from seqtui.backend import import_keras
-    from seqtui.weights import check_keras_file, private_copy
+    from seqtui.model.backend import import_keras
+    from seqtui.model.weights import check_keras_file, private_copy
 
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="seqtui-load-") as private:
         copy = private_copy(path, Path(private))  # what is checked is what Keras loads
         check_keras_file(path, opened=copy)
         keras = import_keras()
-        import seqtui.losses  # noqa: F401  (registers the label-smoothed loss a model may have been compiled with)
+        import seqtui.model.losses  # noqa: F401  (registers the label-smoothed loss a model may have been compiled with)
 
         try:
             model = keras.saving.load_model(copy, safe_mode=True)
         except Exception as e:  # Keras raises many kinds for a damaged file; all mean the same to a user
             raise BundleError(f"{path}: the model file is damaged ({type(e).__name__}); retrain with --fresh") from None
     if getattr(model, "optimizer", None) is None:
-        from seqtui import model as model_lib
         from seqtui.config import Config
+        from seqtui.model import build as model_lib
 
         model_lib.compile_model(model, compile_with or Config())
     return model

@@ -13,10 +13,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-from seqtui import atomic, curves
+from seqtui import atomic
 from seqtui.errors import SeqtuiError
-from seqtui.rundir import RunDir
-from seqtui.runs import RunSummary
+from seqtui.report import curves
+from seqtui.report.runs import RunSummary
+from seqtui.store.rundir import RunDir
 
 FORMATS = {".png": "png", ".svg": "svg"}
 DEFAULT_METRICS = ("loss", "val_loss", "val_accuracy", "val_chrf")

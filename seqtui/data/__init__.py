@@ -1,0 +1,1 @@
+"""Reading pairs: the corpus, the vocabulary, batches by length, corpus statistics, fetching."""

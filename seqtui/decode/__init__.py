@@ -1,0 +1,1 @@
+"""Translating without Keras: the numpy engine and its searches, hypotheses, attention heatmaps."""

@@ -1,0 +1,1 @@
+"""What reports on runs: the runs table, curves, plots, evaluation."""

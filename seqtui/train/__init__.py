@@ -1,0 +1,1 @@
+"""Training: the loop, one callback per job, craft, the learning-rate schedule, feeding, TensorBoard."""
