@@ -84,8 +84,9 @@ def load(model_dir: str | Path = "models", **settings: Any) -> Translator:
 
 def train(config_path: str | Path | None = None, on_event: Listener = ignore, stop: threading.Event | None = None,
           resume: bool = False, fresh: bool = False, **overrides: Any) -> TrainingEnded:
-    """Train from a config file (or the defaults) with `overrides`, reporting events to `on_event`."""
+    """Train from a config file (or the defaults) with `overrides`, reporting events to `on_event`; a resumed
+    run keeps its own settings but the epoch target, patience and the like that `overrides` change."""
     from seqtui.train import training
 
     cfg = config.load(Path(config_path) if config_path else None, overrides)
-    return training.train(cfg, on_event, stop=stop, resume=resume, fresh=fresh)
+    return training.train(cfg, on_event, stop=stop, resume=resume, fresh=fresh, flags=overrides)

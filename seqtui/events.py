@@ -67,7 +67,9 @@ class CheckpointSaved:
 class TrainingEnded:
     """Training returned (see `Reason`), with the best epoch by the run's monitor and its score.
 
-    `note` explains a "complete" run (nothing was left to train, and how to train further).
+    `note` explains a "complete" run (nothing was left to train, and how to train further); `answers`
+    says which model answers translate, repl and predict now that the run has been compared with the
+    shipped model ("" when no comparison was made).
     """
 
     reason: Reason
@@ -77,6 +79,7 @@ class TrainingEnded:
     best_score: float | None
     model_dir: str
     note: str = ""
+    answers: str = ""
 
     def best_text(self) -> str:
         """'best epoch 14 (val_chrf 44.1200)', or 'no epoch done'."""

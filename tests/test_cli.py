@@ -87,8 +87,8 @@ def test_predict_writes_a_new_tsv_each_time(tmp_path, trained_bundle):
     files = sorted(out.glob("in_*.tsv"))
     assert len(files) == 2
     lines = files[0].read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "source\ttranslation\treference"
-    assert lines[2].startswith("I see.\t") and lines[2].endswith("\tJe comprends.")
+    assert lines[0] == "source\ttranslation\treference\tmodel"
+    assert lines[2].startswith("I see.\t") and f"\tJe comprends.\tyour model in {trained_bundle} (3 of 3" in lines[2]
 
 
 def test_predict_unwritable_output(tmp_path, trained_bundle):

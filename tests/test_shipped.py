@@ -71,15 +71,19 @@ def test_export_keeps_the_weights_in_float16_and_drops_the_optimizer(trained_bun
 # -- which model answers -------------------------------------------------------------------------------
 
 
-def test_the_shipped_model_answers_until_the_user_trains_one(shipped_root, tmp_path, tiny_corpus):
+def test_the_shipped_model_answers_until_the_user_trains_one_that_beats_it(shipped_root, tmp_path, tiny_corpus):
     mine = tmp_path / "models" / "my-run"
     cfg = ["--config", str(write_config(tmp_path, mine))]
     first = runner.invoke(app, ["translate", *cfg, "Go."])
     assert first.exit_code == 0, first.output
-    assert "model: the shipped en-fr model" in first.stderr
+    assert "model: the shipped en-fr model" in first.stderr and "passed over" not in first.stderr
     training.train(config.load(None, {"train_dir": tiny_corpus, "model_dir": mine, **TINY_FLAGS, "epochs": 1}))
     second = runner.invoke(app, ["translate", *cfg, "Go."])
-    assert f"model: your model in {mine}" in flat(second.stderr)
+    compared = catalog.Comparison.of(json.loads((mine / "seqtui.json").read_text())["compared"])
+    if compared.wins:  # tests/test_which_model.py holds both sides of the rule on fixed scores
+        assert f"model: your model in {mine}" in flat(second.stderr)
+    else:
+        assert "model: the shipped en-fr model" in second.stderr and "passed over" in second.stderr
     named = runner.invoke(app, ["translate", *cfg, "--model", "en-fr", "Go."])
     assert "model: the shipped en-fr model" in named.stderr
     beside = runner.invoke(app, ["translate", *cfg, "--model", "my-run", "Go."])  # a run beside model_dir

@@ -13,6 +13,7 @@ from tui_fakes import FakeEngine
 from seqtui.decode.decoding import Settings
 from seqtui.records import EpochRecord
 from seqtui.store import bundle, lock
+from seqtui.store.catalog import Request
 from seqtui.tui.curve_plot import CurvePlot
 from seqtui.tui.repl import repl_commands
 from seqtui.tui.repl.engines import EngineSource
@@ -56,7 +57,7 @@ def test_engine_source_prefers_the_snapshot_and_rereads_a_changed_model(tmp_path
         return FakeEngine(f"load {len(loads)}")
 
     (tmp_path / bundle.MODEL).write_bytes(b"v1")
-    engines = EngineSource(tmp_path, load)
+    engines = EngineSource(tmp_path, load, Request(explicit_dir=True))
     assert engines.get()[1] == f"your model in {tmp_path}" and engines.get()[0].reply == "load 1"
     engines.use_snapshot(FakeEngine("snap"), 3)
     assert engines.get()[1] == "the epoch 3 snapshot"

@@ -35,7 +35,8 @@ async def test_repl_streams_the_saved_model_one_character_per_message(trained_bu
     settings = Settings(temperature=1.0, seed=3)  # sampling: a 3-epoch model says something, not nothing
     expected = Translator.open(trained_bundle, settings).translate("I see.")
     messages: list = []
-    app = make_app(tiny_config(model_dir=trained_bundle), mode="repl", settings=settings)
+    app = make_app(tiny_config(model_dir=trained_bundle), mode="repl", settings=settings,
+                   model=Request(explicit_dir=True))
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         await type_line(pilot, "I see.")
         await until(pilot, lambda: ended(messages), what="the translation")

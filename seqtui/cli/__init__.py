@@ -53,19 +53,23 @@ from seqtui.store import bundle, catalog
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Train and talk to a character-level English→French translator.",
                   context_settings={"help_option_names": ["-h", "--help"]})
+ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue the run saved in model_dir: exactly from its "
+                                         "checkpoint, else from its model's weights with a new optimizer; with its "
+                                         "own settings, but --epochs, --patience and the like change them.")]
+FreshOpt = Annotated[bool, typer.Option("--fresh", help="Discard the run saved in model_dir (only seqtui's own "
+                                        "files).")]
+InitFromOpt = Annotated[str | None, typer.Option(
+    "--init-from", show_default=False, help="Start from another model's weights and vocabulary (a folder, or "
+    "a name such as en-fr, the shipped model): fine-tuning on your corpus.")]
+
+
 @app.command()
 @handled
 @with_config_flags
 def train(
     overrides: dict[str, Any],
     config_path: ConfigOpt = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the run saved in model_dir: exactly from its "
-                                         "checkpoint, else from its model's weights with a new optimizer.")] = False,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run saved in model_dir (only seqtui's own "
-                                        "files).")] = False,
-    init_from: Annotated[str | None, typer.Option(
-        "--init-from", show_default=False, help="Start from another model's weights and vocabulary (a folder, or "
-        "a name such as en-fr, the shipped model): fine-tuning on your corpus.")] = None,
+    resume: ResumeOpt = False, fresh: FreshOpt = False, init_from: InitFromOpt = None,
     samples: Annotated[bool, typer.Option(help="Print sample translations after each epoch.")] = True,
     coordinator: CoordinatorOpt = None, num_processes: NumProcessesOpt = None, process_id: ProcessIdOpt = None,
 ) -> None:
@@ -73,8 +77,7 @@ def train(
     from seqtui.cli.progress import TrainPrinter
     from seqtui.train import training
 
-    if resume and fresh:
-        raise fail("--resume and --fresh contradict each other; pass one", 2)
+    _one_start(resume, fresh)
     cfg = config.load(config_path, overrides)
     if (num_processes or 1) > 1 or coordinator is not None:
         from seqtui.model.backend import join_processes
@@ -86,18 +89,29 @@ def train(
     try:
         origin = catalog.choose(cfg.model_dir, init_from).path if init_from is not None else None
         ended = training.train(cfg, TrainPrinter(out, samples), stop=stop, resume=resume, fresh=fresh,
-                               init_from=origin)
+                               init_from=origin, flags=overrides)
     finally:
         _restore_signals(signals)
     if ended.reason == "complete":
         out.print(ended.note)
+        if ended.answers:
+            out.print(for_markup(ended.answers), soft_wrap=True)
         return
     if ended.reason == "stopped":
         err.print(f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {cfg.model_dir}. "
                   f"{ended.best_text()}. Continue with: seqtui train --resume" + _model_dir_hint(cfg.model_dir))
+        if ended.answers:
+            err.print(for_markup(ended.answers), soft_wrap=True)
         raise typer.Exit(130)
     why = f"early stopping: {ended.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
     out.print(f"{why}; {ended.best_text()}; model saved in {cfg.model_dir / bundle.MODEL}")
+    if ended.answers:
+        out.print(for_markup(ended.answers), soft_wrap=True)
+
+
+def _one_start(resume: bool, fresh: bool) -> None:
+    if resume and fresh:
+        raise fail("--resume and --fresh contradict each other; pass one", 2)
 
 
 def _model_dir_hint(model_dir: Path) -> str:
@@ -133,9 +147,9 @@ def translate(
     align: AlignOpt = False,
 ) -> None:
     """Translate each argument, printing the translation as it is decoded (stderr says which model answers)."""
-    tr, _ = open_translator(config_path, model, model_dir, dict(
+    tr, _, _ = open_translator(config_path, model, model_dir, dict(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty,
-        prefix=prefix), announce=True)
+        prefix=prefix))
     answer = _Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
     for sentence in text:
         answer(sentence)
@@ -215,7 +229,7 @@ def repl(
 
     from seqtui.decode.decoding import split_prefix
 
-    tr, _ = open_translator(config_path, model, model_dir, settings, announce=True)
+    tr, _, _ = open_translator(config_path, model, model_dir, settings)
     answer = _Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
     base = tr.settings
     for line in sys.stdin:
@@ -245,10 +259,10 @@ def predict(
         "reference column if there is one. Widens the beam to at least N.")] = None,
     length_penalty: LengthPenaltyOpt = None,
 ) -> None:
-    """Translate files of sentences into predict_output/<stem>_<timestamp>.tsv."""
-    tr, cfg = open_translator(config_path, model, model_dir, dict(beam=beam, temperature=temperature, seed=seed,
-                                                                  max_len=max_len, nbest=nbest,
-                                                                  length_penalty=length_penalty))
+    """Translate files of sentences into predict_output/<stem>_<timestamp>.tsv (stderr and the file's `model`
+    column say which model answered)."""
+    tr, cfg, choice = open_translator(config_path, model, model_dir, dict(
+        beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
     for file in data.corpus_files(input_path or cfg.predict_in, "--input, or predict_in in sequencer.toml"):
         sources = data.read_sources(file)
@@ -257,7 +271,7 @@ def predict(
         else:
             results = [tr.decode(s.text) for s in sources]
             hyps, extra = [r.best.text for r in results], _nbest_columns(results, nbest)
-        target = _write_predictions(out_dir, file.stem, sources, hyps, extra)
+        target = _write_predictions(out_dir, file.stem, sources, hyps, extra, choice.describe())
         unknown = {u.char for s in sources for u in tr.unknown(s.text)}
         note = f"; unknown characters: {' '.join(sorted(unknown))}" if unknown else ""
         print(escape_controls(f"{file} → {target} ({len(sources)} sentences{note})"))  # the TSV keeps the data
@@ -275,7 +289,7 @@ def _nbest_columns(results: list[Any], n: int) -> tuple[list[str], list[list[str
 
 
 def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyps: list[str],
-                       extra: tuple[list[str], list[list[str]]] | None = None) -> Path:
+                       extra: tuple[list[str], list[list[str]]] | None, model: str) -> Path:
     """Write the results to a new `<stem>_<timestamp>[-N].tsv`: the first name no file has yet.
 
     `write_new` claims the name atomically, so a run in the same second (another terminal, a script
@@ -284,7 +298,7 @@ def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyp
     from seqtui import atomic
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    text = _predictions_tsv(sources, hyps, extra)
+    text = _predictions_tsv(sources, hyps, extra, model)
     n = 0
     while True:
         target = out_dir / (f"{stem}_{stamp}-{n}.tsv" if n else f"{stem}_{stamp}.tsv")
@@ -297,12 +311,15 @@ def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyp
             raise SeqtuiError(f"{out_dir}: cannot write predictions ({e.strerror or e})") from None
 
 
-def _predictions_tsv(sources: list[data.Source], hyps: list[str],
-                     extra: tuple[list[str], list[list[str]]] | None = None) -> str:
+def _predictions_tsv(sources: list[data.Source], hyps: list[str], extra: tuple[list[str], list[list[str]]] | None,
+                     model: str) -> str:
+    """The TSV: source, translation, reference (when the input has one), the n-best columns, and last the
+    model that answered, on every row so that rows copied elsewhere still say it."""
     with_ref = any(s.reference for s in sources)
-    head = ["source", "translation"] + (["reference"] if with_ref else []) + (extra[0] if extra else [])
+    head = ["source", "translation"] + (["reference"] if with_ref else []) + (extra[0] if extra else []) + ["model"]
     more = extra[1] if extra else [[] for _ in sources]
-    rows = [[s.text, h] + ([s.reference or ""] if with_ref else []) + m
+    answered = model.replace("\t", " ").replace("\n", " ")
+    rows = [[s.text, h] + ([s.reference or ""] if with_ref else []) + m + [answered]
             for s, h, m in zip(sources, hyps, more, strict=True)]
     return "".join("\t".join(r) + "\n" for r in [head, *rows])
 

@@ -17,7 +17,7 @@ from seqtui import config
 from seqtui.decode.decoding import Settings
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import for_markup
-from seqtui.store.catalog import Request
+from seqtui.store.catalog import ModelChoice, Request
 
 err = Console(stderr=True, highlight=False)
 
@@ -111,21 +111,24 @@ def model_request(cfg_path: Path | None, model: str | None, model_dir: Path | No
     return cfg, Request(model, explicit_dir=model_dir is not None)
 
 
-def choose_model(cfg_path: Path | None, model: str | None, model_dir: Path | None) -> tuple[config.Config, Any]:
+def choose_model(cfg_path: Path | None, model: str | None,
+                 model_dir: Path | None) -> tuple[config.Config, ModelChoice]:
     """The config and the model that answers (see `seqtui.catalog.choose`)."""
     cfg, requested = model_request(cfg_path, model, model_dir)
     return cfg, requested.choose(cfg.model_dir)
 
 
-def open_translator(cfg_path: Path | None, model: str | None, model_dir: Path | None, settings: dict[str, Any],
-                    announce: bool = False) -> Any:
-    """The translator for a command's model options; with `announce`, stderr says which model answers."""
+def open_translator(cfg_path: Path | None, model: str | None, model_dir: Path | None,
+                    settings: dict[str, Any]) -> tuple[Any, config.Config, ModelChoice]:
+    """The translator for a command's model options, its config and the model chosen; stderr says which
+    model answers, how far it is trained, and why the user's own run was passed over if it was."""
     from seqtui.api import Translator
 
     cfg, choice = choose_model(cfg_path, model, model_dir)
     translator = Translator.open(choice.path, settings_from(cfg, **settings))
-    if announce:
-        err.print(f"[dim]model: {for_markup(choice.label)}[/]", soft_wrap=True)
+    err.print(f"[dim]model: {for_markup(choice.describe())}[/]", soft_wrap=True)
+    if choice.passed_over:
+        err.print(f"[dim]{for_markup(choice.passed_over)}[/]", soft_wrap=True)
     if translator.warning:
         err.print(f"[yellow]warning:[/] {for_markup(translator.warning)}", soft_wrap=True)
-    return translator, cfg
+    return translator, cfg, choice

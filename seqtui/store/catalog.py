@@ -2,17 +2,25 @@
 
 The shipped models live in `seqtui/shipped/<name>/` (package data, so they work from any folder and
 any install). Their manifest carries `"shipped": true`, and training never writes into them
-(`seqtui.rundir` refuses). Until a user has trained a model into model_dir, every command that
-reads a model uses the shipped default.
+(`seqtui.rundir` refuses).
+
+The rule (README, "Which model answers"), decided in `choose` alone: a model the user names answers.
+Otherwise the run in model_dir answers once its saved model beats the shipped model's chrF on the
+run's own validation pairs, as scored when its last training session ended (`Comparison`, kept in
+the run's manifest); until then the shipped model answers, and the choice says why the run was passed
+over and how to choose it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from seqtui.errors import BundleError
+from seqtui.records import Monitor
 from seqtui.store import bundle
+from seqtui.store.rundir import RunDir
 
 SHIPPED_ROOT = Path(__file__).resolve().parents[1] / "shipped"
 DEFAULT = "en-fr"
@@ -20,11 +28,64 @@ DEFAULT = "en-fr"
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """A model folder and the words that tell a user which model it is."""
+    """A model folder, the words that tell a user which model it is, and how far it is trained.
+
+    Attributes:
+        path: the model folder.
+        label: which model ("your model in models/my-run", "the shipped en-fr model").
+        shipped: one of the shipped models.
+        progress: how far it is trained ("5 of 100 epochs, best val_chrf 31.20 at epoch 5").
+        passed_over: why the user's run in model_dir does not answer, and how to choose it ("" when it does
+            or there is none).
+    """
 
     path: Path
     label: str
     shipped: bool = False
+    progress: str = ""
+    passed_over: str = ""
+
+    def describe(self) -> str:
+        """The label with the progress: what every command prints as the model that answers."""
+        return f"{self.label} ({self.progress})" if self.progress else self.label
+
+    @property
+    def name(self) -> str:
+        """A short name for files and tables: the shipped model's name, else the folder."""
+        return self.path.name if self.shipped else str(self.path)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The run's saved model against a shipped one: chrF of greedy translations of the same validation pairs.
+
+    Written into the run's manifest when a training session ends (`seqtui.train.compare`); it speaks for
+    the saved model of `epoch` only, the best epoch then.
+    """
+
+    against: str
+    epoch: int
+    pairs: int
+    chrf: float
+    other_chrf: float
+
+    @property
+    def wins(self) -> bool:
+        return self.chrf > self.other_chrf
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"against": self.against, "epoch": self.epoch, "pairs": self.pairs, "chrf": round(self.chrf, 2),
+                "other_chrf": round(self.other_chrf, 2)}
+
+    @classmethod
+    def of(cls, raw: Any) -> Comparison | None:
+        """The comparison a manifest holds, or None when it holds none this version can read."""
+        try:
+            found = cls(str(raw["against"]), int(raw["epoch"]), int(raw["pairs"]), float(raw["chrf"]),
+                        float(raw["other_chrf"]))
+        except (TypeError, KeyError, ValueError):
+            return None
+        return found
 
 
 def shipped() -> dict[str, Path]:
@@ -42,12 +103,19 @@ def is_shipped(path: Path) -> bool:
         return False
 
 
-def _shipped_choice(name: str) -> ModelChoice:
-    return ModelChoice(shipped()[name], f"the shipped {name} model", True)
+def _shipped_choice(name: str, passed_over: str = "") -> ModelChoice:
+    path = shipped()[name]
+    return ModelChoice(path, f"the shipped {name} model", True, progress(path, count_epochs=False),
+                       passed_over)
+
+
+def _folder_choice(path: Path, label: str) -> ModelChoice:
+    return ModelChoice(path, label, False, progress(path))
 
 
 def choose(model_dir: Path, requested: str | Path | None = None, explicit_dir: bool = False) -> ModelChoice:
-    """The model a command should use.
+    """The model a command should use: the one asked for, else the run in model_dir if it has beaten the
+    shipped model on its own validation pairs, else the shipped model (saying why the run was passed over).
 
     Args:
         model_dir: the config's model_dir (where the user's own training writes).
@@ -57,24 +125,85 @@ def choose(model_dir: Path, requested: str | Path | None = None, explicit_dir: b
     Raises:
         BundleError: a requested model that does not exist.
     """
+    model_dir = Path(model_dir)
     if requested is not None:
-        return _requested(str(requested), Path(model_dir))
-    if explicit_dir or bundle.exists(model_dir):
-        return ModelChoice(Path(model_dir), f"your model in {model_dir}")
-    if DEFAULT in shipped():
+        return _requested(str(requested), model_dir)
+    yours = _folder_choice(model_dir, f"your model in {model_dir}")
+    if explicit_dir or DEFAULT not in shipped():
+        return yours  # with no model there, bundle.load says what is missing
+    if not bundle.exists(model_dir):
         return _shipped_choice(DEFAULT)
-    return ModelChoice(Path(model_dir), f"your model in {model_dir}")  # bundle.load says what is missing
+    why = passed_over(model_dir)
+    return _shipped_choice(DEFAULT, why) if why else yours
+
+
+def passed_over(model_dir: Path) -> str:
+    """Why the run in model_dir does not answer in the shipped model's place ("" when it does)."""
+    comparison = Comparison.of(RunDir(model_dir).manifest().get("compared"))
+    best = _best_epoch(model_dir)
+    how = f"--model {model_dir} chooses it"
+    if comparison is None or comparison.against != DEFAULT or comparison.epoch != best:
+        return (f"your run in {model_dir} is passed over: it has not been compared with {DEFAULT} since its best "
+                f"epoch was saved (every training session ends with that, `seqtui train --resume` too); {how}")
+    if comparison.wins:
+        return ""
+    return (f"your run in {model_dir} is passed over: chrF {comparison.chrf:.2f} on {comparison.pairs} of its own "
+            f"validation pairs against {DEFAULT}'s {comparison.other_chrf:.2f} (it answers once it beats "
+            f"{DEFAULT}); {how}")
+
+
+def verdict(model_dir: Path, found: Comparison) -> str:
+    """What a comparison just made means for which model answers, in one sentence."""
+    scores = f"chrF {found.chrf:.2f} against {found.other_chrf:.2f} on {found.pairs} of its validation pairs"
+    if found.wins:
+        return (f"Your run in {model_dir} beats the shipped {found.against} model ({scores}): it answers instead of "
+                f"{found.against} from now on (as model_dir, or with --model {model_dir}).")
+    return (f"Your run in {model_dir} does not beat the shipped {found.against} model yet ({scores}): "
+            f"{found.against} answers until it does; --model {model_dir} chooses yours.")
+
+
+def progress(path: Path, count_epochs: bool = True) -> str:
+    """How far the model in `path` is trained: its epochs (of the run's target) and its best score."""
+    history = bundle.read_history(path)
+    if not history:
+        return ""
+    monitor = Monitor.of(_saved_config(path).get("monitor") or "val_loss")
+    best = monitor.best_of(history)
+    target = RunDir(path).manifest().get("epochs") or _saved_config(path).get("epochs")
+    done = history[-1].epoch
+    epochs = (f"{done} of {target} epochs" if isinstance(target, int) and target >= done else f"{done} epochs")
+    score = monitor.score(best) if best is not None else None
+    if score is None:
+        return epochs if count_epochs else ""
+    scored = f"best {monitor.name} {score:.2f}" + (f" at epoch {best.epoch}" if count_epochs and best else "")
+    return f"{epochs}, {scored}" if count_epochs else scored
+
+
+def _best_epoch(model_dir: Path) -> int | None:
+    """The epoch whose weights model.keras holds, as the history marks it."""
+    marked = [r.epoch for r in bundle.read_history(model_dir) if r.best]
+    return marked[-1] if marked else None
+
+
+def _saved_config(path: Path) -> dict[str, Any]:
+    try:
+        saved = bundle.read_json(path / bundle.META).get("config")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return saved if isinstance(saved, dict) else {}
 
 
 def _requested(name: str, model_dir: Path) -> ModelChoice:
     path = Path(name).expanduser()
     if path.is_dir():
-        return _shipped_choice(path.resolve().name) if is_shipped(path) else ModelChoice(path, f"the model in {path}")
+        if is_shipped(path):
+            return _shipped_choice(path.resolve().name)
+        return _folder_choice(path, f"the model in {path}")
     if name in shipped():
         return _shipped_choice(name)
     beside = model_dir.parent / name
     if "/" not in name and bundle.exists(beside):
-        return ModelChoice(beside, f"the model in {beside}")
+        return _folder_choice(beside, f"the model in {beside}")
     known = sorted(shipped()) + sorted(p.name for p in model_dir.parent.glob("*") if bundle.exists(p))
     raise BundleError(f"no model named {name!r}: pass a model folder, or one of: {', '.join(known) or 'none yet'}")
 
@@ -84,7 +213,7 @@ class Request:
     """What a command was asked to use: `--model NAME_OR_DIR`, or `--model-dir` given explicitly, or neither.
 
     Kept as a request, not a folder, so a long-lived REPL switches to the user's model as soon as
-    training writes one.
+    training writes one that beats the shipped model.
     """
 
     name: str | None = None

@@ -160,8 +160,14 @@ class RunDir:
         """
         manifest = self.manifest()
         resumes = [e for e in manifest.get("resumes") or [] if isinstance(e, int) and e < epoch]
+        if not epoch:  # a new run: a comparison of the old one's model says nothing about it
+            manifest.pop("compared", None)
         atomic.write_json(self.path / MANIFEST, {**manifest, "kind": KIND, "format": bundle.FORMAT, "ended": None,
                                                  "resumes": (resumes + [epoch]) if epoch else [], "epochs": epochs})
+
+    def record_comparison(self, compared: dict[str, Any]) -> None:
+        """Keep how the saved model scored against the shipped one (what `catalog.choose` decides by)."""
+        atomic.write_json(self.path / MANIFEST, {**self.manifest(), "compared": compared})
 
     def clear(self) -> None:
         """Delete the bundle's own files (for --fresh); anything else stops it before it deletes anything."""
@@ -248,13 +254,26 @@ class RunDir:
         return plan
 
 
-RESUME_KEEPS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "strategy", "tensorboard")
-"""The settings a resumed run takes from now; every other one is the saved run's."""
+def free_folder(model_dir: Path) -> Path:
+    """Where a new run may go without touching another: model_dir while it holds no run and nothing else,
+    else the first `<name>-N` beside it (N from 2; a trailing -N of model_dir's own name is replaced)."""
+    here = RunDir(model_dir)
+    if not here.path.exists() or (here.path.is_dir() and not here.has_run() and not here.foreign()):
+        return here.path
+    base = re.sub(r"-\d+$", "", here.path.name) or here.path.name
+    n = 2
+    while (here.path.parent / f"{base}-{n}").exists():
+        n += 1
+    return here.path.parent / f"{base}-{n}"
+
+
+RESUME_FLAGS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "strategy", "tensorboard")
+"""The settings a flag may change when a run is resumed; every other one stays the saved run's."""
 
 
 def run_config(saved: Any, keep_from: Config | None = None) -> Config:
-    """A saved run's settings (config.json's `config`), the one reader of them; with `keep_from`, as
-    resuming uses them: the saved settings, but RESUME_KEEPS from `keep_from`.
+    """A saved run's settings (config.json's `config`), the one reader of them; settings it lacks (it was
+    saved by an older version) come from `keep_from`, else the defaults.
 
     Raises:
         BundleError: no settings, or settings this version cannot use.
@@ -264,12 +283,49 @@ def run_config(saved: Any, keep_from: Config | None = None) -> Config:
     if not isinstance(saved, dict) or not saved:
         raise BundleError("config.json records no settings; retrain with `seqtui train --fresh`")
     values = {k: v for k, v in saved.items() if k in config_lib.FIELDS}
-    if keep_from is not None:
-        values.update({k: getattr(keep_from, k) for k in RESUME_KEEPS})
     try:
         return config_lib.merge(keep_from or Config(), values)
     except SeqtuiError as e:
         raise BundleError(f"the saved run's config cannot be used: {e}") from None
+
+
+def resume_config(model_dir: Path, now: Config, flags: dict[str, Any] | None = None) -> tuple[Config, str]:
+    """The settings a resumed run trains with, and a note naming what the flags changed or could not.
+
+    The run keeps its own settings, its epoch target the one its last session set (seqtui.json); a
+    flag given for this session (`flags`: the command's flags, None values meaning not given) changes
+    one of RESUME_FLAGS to its value in `now`. Without `flags` (a caller that built `now` for this
+    session) every one of RESUME_FLAGS is taken from `now`. With no saved settings there is nothing to
+    resume, and `now` is returned unchanged.
+
+    Raises:
+        BundleError: saved settings this version cannot use.
+    """
+    meta = _json(Path(model_dir) / bundle.META)
+    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
+        return now, ""
+    own = dict(meta["config"])
+    target = RunDir(model_dir).manifest().get("epochs")
+    if isinstance(target, int) and not isinstance(target, bool) and target > 0:
+        own["epochs"] = target
+    saved = run_config(own, keep_from=now)
+    asked = list(RESUME_FLAGS) if flags is None else _training_keys(flags)
+    cfg = saved.replace(**{k: getattr(now, k) for k in asked if k in RESUME_FLAGS})
+    changed = [f"{k} {getattr(saved, k)} → {getattr(cfg, k)}" for k in RESUME_FLAGS if getattr(saved, k) !=
+               getattr(cfg, k)]
+    kept = [f"--{k.replace('_', '-')} (the run's is {getattr(saved, k)})" for k in asked
+            if k not in RESUME_FLAGS and getattr(now, k) != getattr(saved, k)]
+    notes = ([f"Resuming with the run's own settings, but {', '.join(changed)} (as asked)."] if changed
+             else []) + ([f"A resumed run keeps its own settings: ignored {', '.join(kept)}."] if kept else [])
+    return cfg, " ".join(notes)
+
+
+def _training_keys(flags: dict[str, Any] | None) -> list[str]:
+    """The flags given that shape training: not paths (a run's files may move) nor decoding settings."""
+    from seqtui.config import FIELDS
+
+    return [k for k, v in (flags or {}).items() if v is not None and k in FIELDS
+            and FIELDS[k].metadata["section"] in ("model", "training") and not FIELDS[k].metadata.get("path")]
 
 
 def ended_note(plan: StartPlan, cfg: Config, model_dir: Path) -> str:

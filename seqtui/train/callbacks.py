@@ -28,6 +28,7 @@ from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Listener
 from seqtui.model.backend import any_process
 from seqtui.records import EpochRecord, Monitor, Reason
 from seqtui.store import bundle
+from seqtui.train.compare import CHRF_PAIRS, chrf, chrf_pairs
 from seqtui.train.feeding import BucketedBatches, masked_scores
 
 Snapshot = Callable[[], Any]  # a decoding engine on the model's current weights
@@ -137,17 +138,15 @@ class Validation(keras.callbacks.Callback):
 class ChrfScore(keras.callbacks.Callback):
     """chrF of greedy translations of (up to `most`, evenly spread) validation pairs, as `val_chrf`."""
 
-    def __init__(self, clock: EpochClock, pairs: list[tuple[str, str]], snapshot: Snapshot, most: int = 1000) -> None:
+    def __init__(self, clock: EpochClock, pairs: list[tuple[str, str]], snapshot: Snapshot,
+                 most: int = CHRF_PAIRS) -> None:
         super().__init__()
         self.clock, self.snapshot = clock, snapshot
-        self.pairs = pairs[:: max(1, len(pairs) // most)][:most]
+        self.pairs = chrf_pairs(pairs, most)
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         if self.clock.complete and logs is not None:
-            import sacrebleu
-
-            hyps = self.snapshot().translate_batch([s for s, _ in self.pairs])
-            logs["val_chrf"] = float(sacrebleu.corpus_chrf(hyps, [[t for _, t in self.pairs]]).score)
+            logs["val_chrf"] = chrf(self.snapshot(), self.pairs)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,8 @@ from seqtui.model import build as model_lib
 from seqtui.model.backend import every_process, import_keras, name, strategy_scope
 from seqtui.model.weights import from_model
 from seqtui.records import EpochRecord, Monitor, Reason, RunInfo
-from seqtui.store import bundle
-from seqtui.store.rundir import RunDir, StartPlan, ended_note, run_config
+from seqtui.store import bundle, catalog
+from seqtui.store.rundir import RunDir, StartPlan, ended_note, resume_config
 
 SAMPLE_COUNT = 4
 
@@ -106,7 +107,7 @@ def check_same_data(meta: dict[str, Any], prep: Prepared, model_dir: Path, split
 
 def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None = None,
           pause: threading.Event | None = None, resume: bool = False, fresh: bool = False,
-          init_from: Path | None = None) -> TrainingEnded:
+          init_from: Path | None = None, flags: dict[str, Any] | None = None) -> TrainingEnded:
     """Train a model into cfg.model_dir, reporting events to `listener`.
 
     Args:
@@ -119,6 +120,8 @@ def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None
         fresh: discard the run in model_dir first (only its own files).
         init_from: start a new run from this bundle's weights and vocabularies (fine-tuning); its
             architecture settings are taken with them, characters it does not know are reported.
+        flags: the command's flags (None values: not given). A resumed run keeps its own settings, but
+            those of `rundir.RESUME_FLAGS` given here (the note says so); without `flags`, cfg's.
 
     Raises:
         SeqtuiError: bad config or data, a busy, foreign or occupied model folder, changed data, or
@@ -127,7 +130,12 @@ def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None
     run = RunDir(cfg.model_dir)
     run.open_for_writing()
     with run.lock():
+        note = ""
+        if resume and not fresh and init_from is None:
+            cfg, note = resume_config(run.path, cfg, flags)
         plan = run.plan(cfg, resume, fresh, init_from)
+        if note:
+            plan = dataclasses.replace(plan, note=" ".join(filter(None, [plan.note, note])))
         return _Run(cfg, run, listener, stop or threading.Event(), pause or threading.Event()).start(plan)
 
 
@@ -144,16 +152,17 @@ class _Run:
 
     def start(self, plan: StartPlan) -> TrainingEnded:
         vocabs = None
-        if plan.start in ("checkpoint", "model"):
+        if plan.start in ("checkpoint", "model"):  # self.cfg is already the run's own (`resume_config`)
             saved = bundle.load_meta(self.dir)
-            self.cfg = run_config(saved.meta.get("config"), keep_from=self.cfg)
             vocabs = (saved.source, saved.target)
         elif plan.start == "init":
             origin = bundle.load(plan.weights.parent)  # type: ignore[union-attr]
             self.cfg = _shaped_like(origin, self.cfg)
             vocabs = (origin.source, origin.target)
-        if plan.complete:
-            return self._ended("complete", plan.history, note=ended_note(plan, self.cfg, self.dir))
+        if plan.complete:  # nothing to train; a run from before comparisons is compared now
+            best = Monitor.of(self.cfg.monitor).best_of(plan.history)
+            return self._ended("complete", plan.history, note=ended_note(plan, self.cfg, self.dir),
+                               answers=self._compare(lambda: prepare(self.cfg, vocabs).val_pairs, best))
         prep = prepare(self.cfg, vocabs)
         if plan.start in ("checkpoint", "model"):
             check_same_data(saved.meta, prep, self.dir)
@@ -194,7 +203,16 @@ class _Run:
         reason: Reason = "stopped" if stopped or not clock.complete else log.reason
         if reason != "stopped":
             self.run.mark_ended(reason, log.epochs_done)
-        return self._ended(reason, log.records, log.best)
+        return self._ended(reason, log.records, log.best, answers=self._compare(lambda: prep.val_pairs, log.best))
+
+    def _compare(self, val_pairs: Callable[[], list[data.Pair]], best: EpochRecord | None) -> str:
+        """Which model answers now: the saved model compared with the shipped one (once per best epoch)."""
+        from seqtui.train.compare import compare_with_shipped
+
+        found = catalog.Comparison.of(self.run.manifest().get("compared"))
+        if best is not None and (found is None or found.epoch != best.epoch):
+            found = compare_with_shipped(self.run, val_pairs(), best)
+        return catalog.verdict(self.dir, found) if found is not None and best is not None else ""
 
     def _model(self, prep: Prepared, plan: StartPlan, xla: bool) -> Any:
         if plan.weights is None:
@@ -290,11 +308,11 @@ class _Run:
         return Engine(from_model(model), prep.source, prep.target, max_len)
 
     def _ended(self, reason: Reason, history: list[EpochRecord], best: EpochRecord | None = None,
-               note: str = "") -> TrainingEnded:
+               note: str = "", answers: str = "") -> TrainingEnded:
         monitor = Monitor.of(self.cfg.monitor)
         best = best or monitor.best_of(history)
         event = TrainingEnded(reason, history[-1].epoch if history else 0, best.epoch if best else None,
-                              monitor.name, monitor.score(best) if best else None, str(self.dir), note)
+                              monitor.name, monitor.score(best) if best else None, str(self.dir), note, answers)
         self.listener(event)
         return event
 

@@ -101,12 +101,14 @@ class SeqtuiApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def load_model(self, target: MessagePump) -> None:
         """Read the model before the first translation needs it, and tell `target` whether there is one."""
+        engines = self._engines_for(target)
         try:
-            _, label = self._engines_for(target).get()
+            _, label = engines.get()
+            why = engines.passed_over()
         except SeqtuiError as e:
             target.post_message(ModelReady("", str(e)))
         else:
-            target.post_message(ModelReady(label))
+            target.post_message(ModelReady(label, passed_over=why))
 
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:

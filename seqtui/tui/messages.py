@@ -93,12 +93,14 @@ class FollowUpdate(Message, bubble=False):
 
 
 class ModelReady(Message, bubble=False):
-    """The REPL's model was read (`label` says which), or there is none (`problem` says why)."""
+    """The REPL's model was read (`label` says which), or there is none (`problem` says why); `passed_over`
+    says why the user's own run does not answer, when it does not."""
 
-    def __init__(self, label: str, problem: str = "") -> None:
+    def __init__(self, label: str, problem: str = "", passed_over: str = "") -> None:
         super().__init__()
         self.label = label
         self.problem = problem
+        self.passed_over = passed_over
 
 
 class TranslationBegan(Message, bubble=False):

@@ -61,11 +61,17 @@ class EngineSource:
             stamp = (choice.path, *self._stamp(choice.path))
             if self._saved is None or self._saved[1] != stamp:
                 self._saved = (self._load(choice.path), stamp)
-            return self._saved[0], choice.label
+            return self._saved[0], choice.describe()
 
     def choice(self) -> ModelChoice:
-        """Which saved model answers now: the user's in model_dir once there is one, else the shipped one."""
+        """Which saved model answers now (`catalog.choose`: the one asked for, else the run in model_dir once
+        it beats the shipped model, else the shipped one)."""
         return self.request.choose(self.model_dir)
+
+    def passed_over(self) -> str:
+        """Why the user's run does not answer ("" while a snapshot answers, or when it does)."""
+        with self._lock:
+            return "" if self._snapshot is not None else self.choice().passed_over
 
     @staticmethod
     def _stamp(path: Path) -> tuple[int, int]:

@@ -179,8 +179,10 @@ class ReplPane(Vertical):
             return
         self.engine_label = message.label
         self._show_status()
-        transcript.note(f"Ready: {message.label}. Type an English sentence and press Enter; :help lists the "
-                        "commands.")
+        why = message.passed_over
+        passed_over = f" ({why[:1].upper()}{why[1:]}.)" if why else ""
+        transcript.note(f"Ready: {message.label}.{passed_over} Type an English sentence and press Enter; :help "
+                        "lists the commands.")
 
     @on(TranslationBegan)
     def began(self, message: TranslationBegan) -> None:

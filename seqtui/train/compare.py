@@ -1,0 +1,46 @@
+"""When a training session ends: the run's saved model against the shipped model, on the run's own
+validation pairs, so that which model answers (`seqtui.store.catalog.choose`) rests on a score, not on
+which folder exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seqtui.data import corpus as data
+from seqtui.records import EpochRecord
+from seqtui.store import bundle, catalog
+from seqtui.store.catalog import Comparison
+from seqtui.store.rundir import RunDir
+
+CHRF_PAIRS = 1000
+
+
+def chrf_pairs(pairs: list[data.Pair], most: int = CHRF_PAIRS) -> list[data.Pair]:
+    """The validation pairs chrF is scored on: up to `most`, evenly spread (val_chrf and the comparison)."""
+    return pairs[:: max(1, len(pairs) // most)][:most]
+
+
+def chrf(engine: Any, pairs: list[data.Pair]) -> float:
+    """chrF of `engine`'s greedy translations of `pairs`' sources against their targets."""
+    import sacrebleu
+
+    hyps = engine.translate_batch([s for s, _ in pairs])
+    return float(sacrebleu.corpus_chrf(hyps, [[t for _, t in pairs]]).score)
+
+
+def compare_with_shipped(run: RunDir, val_pairs: list[data.Pair], best: EpochRecord | None) -> Comparison | None:
+    """Score the run's saved model (the `best` epoch's) and the shipped model on the same validation
+    pairs, record the result in the run's manifest and return it; None when either model is missing.
+
+    A chrF-monitored run already scored its best epoch on exactly these pairs, so only the shipped model
+    is decoded then.
+    """
+    origin = catalog.shipped().get(catalog.DEFAULT)
+    if origin is None or best is None or not bundle.exists(run.path) or not val_pairs:
+        return None
+    pairs = chrf_pairs(val_pairs)
+    mine = best.val_chrf if best.val_chrf is not None else chrf(bundle.load(run.path).engine(), pairs)
+    found = Comparison(catalog.DEFAULT, best.epoch, len(pairs), mine, chrf(bundle.load(origin).engine(), pairs))
+    run.record_comparison(found.to_dict())
+    return found
