@@ -103,7 +103,7 @@ def test_an_early_stopped_run_is_complete_until_patience_is_raised(tmp_path, tin
     assert more.reason == "finished" and more.epochs_done == ended.epochs_done + 1
 
 
-async def test_the_dashboard_key_uses_the_same_resume_policy(tmp_path):
+async def test_the_dashboards_continue_key_uses_the_same_resume_policy(tmp_path):
     from tui_fakes import tiny_config
 
     from seqtui.tui.app import make_app
@@ -116,7 +116,7 @@ async def test_the_dashboard_key_uses_the_same_resume_policy(tmp_path):
 
     app_ = make_app(tiny_config(model_dir=tmp_path / "m"), trainer=trainer)
     async with app_.run_test(size=(120, 40)) as pilot:
-        await pilot.press("t")
+        await pilot.press("c")
         await app_.workers.wait_for_complete()
     assert seen.get("resume") is True and not seen.get("fresh")  # was: fresh=True on a folder without a model
 

@@ -88,7 +88,8 @@ def scripted_trainer(epochs: int = len(LOSSES), batches: int = 4, hold: bool = F
     """
 
     def train(cfg: Config, listener: events.Listener, stop: threading.Event, pause: threading.Event,
-              resume: bool = False, fresh: bool = False, init_from: Any = None) -> events.TrainingEnded:
+              resume: bool = False, fresh: bool = False, init_from: Any = None,
+              flags: Any = None) -> events.TrainingEnded:
         listener(events.TrainingStarted(INFO, 1, epochs, batches))
         best: tuple[int, float] | None = None
         for epoch in range(1, epochs + 1):

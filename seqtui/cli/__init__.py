@@ -370,12 +370,25 @@ def dashboard(
     follow: Annotated[Path | None, typer.Option("--follow", help="Watch a headless `seqtui train` writing "
                                                 "into this model folder.", show_default=False)] = None,
     model: ModelOpt = None,
+    resume: Annotated[bool, typer.Option("--resume", help="t continues the run saved in model_dir (as c does), "
+                                         "with its own settings but the flags given.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="The first t or i replaces the run saved in model_dir "
+                                        "(only seqtui's own files) instead of training beside it.")] = False,
+    init_from: Annotated[str | None, typer.Option(
+        "--init-from", show_default=False, help="What i fine-tunes: a model folder, or a name such as en-fr "
+        "(the shipped model, the default).")] = None,
 ) -> None:
-    """The live training dashboard with a streaming REPL pane."""
+    """The live training dashboard with a streaming REPL pane; t trains a new run (beside model_dir's run when
+    it holds one), c continues that run, i fine-tunes a model."""
     from seqtui.tui.app import run_dashboard
+    from seqtui.tui.training.starts import TrainFlags
 
+    _one_start(resume, fresh)
+    if resume and init_from is not None:
+        raise fail("--init-from starts a new run from another model; it cannot --resume one", 2)
     cfg = config.load(config_path, overrides)
-    run_dashboard(cfg, follow=follow, model=model)
+    origin = catalog.choose(cfg.model_dir, init_from).path if init_from is not None else None
+    run_dashboard(cfg, follow=follow, model=model, flags=TrainFlags(resume, fresh, origin, overrides))
 
 
 @app.command("config")

@@ -34,6 +34,7 @@ from seqtui.tui.repl.repl_screen import ReplScreen
 from seqtui.tui.terminal import private_terminal
 from seqtui.tui.training.dashboard import Dashboard
 from seqtui.tui.training.jobs import Trainer, core_trainer
+from seqtui.tui.training.starts import TrainFlags
 from seqtui.tui.worker_errors import notify_failure
 
 Mode = Literal["dashboard", "repl"]
@@ -48,17 +49,18 @@ class SeqtuiApp(App[None]):
 
     def __init__(self, cfg: Config, mode: Mode, settings: Settings, trainer: Trainer, engines: EngineSource,
                  follow: Path | None = None, driver_class: type[Any] | None = None,
-                 system: Callable[[int | None], Any] | None = None) -> None:
+                 system: Callable[[int | None], Any] | None = None, flags: TrainFlags | None = None) -> None:
         super().__init__(driver_class=driver_class)
         self.cfg, self.mode, self.settings = cfg, mode, settings
         self.trainer, self.engines, self.follow, self.system = trainer, engines, follow, system
+        self.flags = flags
 
     def on_mount(self) -> None:
         if self.mode == "repl":
             self.push_screen(ReplScreen(self.engines, self.settings))
         else:
             self.push_screen(Dashboard(self.cfg, self.engines, self.settings, self.follow, self.system,
-                                       self.trainer))
+                                       self.trainer, self.flags))
 
     async def action_quit(self) -> None:
         """ctrl+q: while training runs, ask first (quitting saves a checkpoint), even over another screen."""
@@ -119,7 +121,8 @@ class SeqtuiApp(App[None]):
 def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None = None,
              follow: Path | None = None, trainer: Trainer = core_trainer,
              load_engine: EngineLoader = load_saved, driver_class: type[Any] | None = None,
-             model: Request | None = None, system: Callable[[int | None], Any] | None = None) -> SeqtuiApp:
+             model: Request | None = None, system: Callable[[int | None], Any] | None = None,
+             flags: TrainFlags | None = None) -> SeqtuiApp:
     """Build the app.
 
     Args:
@@ -132,18 +135,20 @@ def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None
         driver_class: the Textual driver (None: Textual's choice).
         model: which saved model the REPL uses (default: the user's in model_dir, else the shipped one).
         system: samples the training process (`seqtui.system.Sampler`); tests pass a fixed one.
+        flags: `seqtui train`'s own flags given to the dashboard (what t, c and i start).
     """
     settings = settings or Settings(beam=cfg.beam, temperature=cfg.temperature, max_len=cfg.max_output_len,
                                     length_penalty=cfg.length_penalty)
     engines = EngineSource(follow or cfg.model_dir, load_engine,
                            Request(explicit_dir=True) if follow else model or Request())
-    return SeqtuiApp(cfg, mode, settings, trainer, engines, follow, driver_class, system)
+    return SeqtuiApp(cfg, mode, settings, trainer, engines, follow, driver_class, system, flags)
 
 
-def run_dashboard(cfg: Config, follow: Path | None = None, model: str | None = None) -> None:
+def run_dashboard(cfg: Config, follow: Path | None = None, model: str | None = None,
+                  flags: TrainFlags | None = None) -> None:
     """`seqtui dashboard`: the training view on a real terminal."""
     with private_terminal() as driver:
-        make_app(cfg, follow=follow, driver_class=driver, model=Request(model)).run()
+        make_app(cfg, follow=follow, driver_class=driver, model=Request(model), flags=flags).run()
 
 
 def run_repl(cfg: Config, settings: Settings, model: Request | None = None) -> None:

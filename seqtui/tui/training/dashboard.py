@@ -29,7 +29,7 @@ from seqtui.records import EpochRecord
 from seqtui.report import runs
 from seqtui.report.runs import best_record
 from seqtui.safe_text import for_markup
-from seqtui.store import bundle, catalog, lock
+from seqtui.store import bundle, catalog, lock, rundir
 from seqtui.store.rundir import run_config
 from seqtui.system import Sample, Sampler
 from seqtui.tui import latency
@@ -49,7 +49,6 @@ from seqtui.tui.repl.engines import EngineSource
 from seqtui.tui.repl.repl_pane import ReplPane
 from seqtui.tui.runs import export
 from seqtui.tui.runs.runs_screen import NewRun, RunsScreen
-from seqtui.tui.training import follow as follow_files
 from seqtui.tui.training import jobs
 from seqtui.tui.training.confirm_quit import ConfirmQuit
 from seqtui.tui.training.epoch_progress import EpochProgress
@@ -57,6 +56,7 @@ from seqtui.tui.training.epoch_table import EpochTable
 from seqtui.tui.training.relay import StopSignal
 from seqtui.tui.training.run_settings import RunSettings
 from seqtui.tui.training.samples_panel import SamplesPanel
+from seqtui.tui.training.starts import Start, Starts, TrainFlags
 from seqtui.tui.worker_errors import notify_failure
 
 TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not know rich colour names)
@@ -65,20 +65,20 @@ ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (the monitore
            "stopped": "Stopped", "complete": "This run is already complete"}
 
 
-def saved_config(saved: dict[str, Any], keep_from: Config | None = None) -> Config | None:
+def saved_config(saved: dict[str, Any]) -> Config | None:
     """A run's settings from its config.json, or None when this version cannot use them."""
     try:
-        return run_config(saved, keep_from)
+        return run_config(saved)
     except SeqtuiError:
         return None
 
 
-def _first_steps(cfg: Config) -> str:
+def _first_steps(cfg: Config, origin: str) -> str:
     """The first screen's advice: what t, i and d do here."""
     if not data.sample_only(cfg.train_dir):
-        return "Press t to start training (i: start from the shipped en-fr model)."
+        return f"Press t to start training (i: start from {origin})."
     return (f"{cfg.train_dir} holds only the 947-pair sample: enough to try seqtui, too little to learn French. "
-            "d downloads the Tatoeba corpus (seqtui data fetch); i fine-tunes the shipped en-fr model on the "
+            f"d downloads the Tatoeba corpus (seqtui data fetch); i fine-tunes {origin} on the "
             "sample; t trains on the sample from scratch.")
 
 
@@ -87,6 +87,7 @@ class Dashboard(Screen[None]):
 
     BINDINGS = [
         Binding("t", "train", "Train"),
+        Binding("c", "continue_run", "Continue", show=False),  # the progress line offers it when there is a run
         Binding("i", "fine_tune", "Fine-tune"),
         Binding("d", "fetch", "Get data"),
         Binding("p", "pause", "Pause"),
@@ -102,9 +103,11 @@ class Dashboard(Screen[None]):
 
     def __init__(self, cfg: Config, engines: EngineSource, settings: Settings,
                  follow: Path | None = None, system: Callable[[int | None], Sample] | None = None,
-                 trainer: jobs.Trainer = jobs.core_trainer) -> None:
+                 trainer: jobs.Trainer = jobs.core_trainer, flags: TrainFlags | None = None) -> None:
         super().__init__()
         self.trainer = trainer
+        self.flags = flags or TrainFlags()
+        self.starts = Starts(self.flags)
         self.system = system or Sampler()
         self.devices: list[str] = []
         self.cfg, self.engines, self.settings = cfg, engines, settings
@@ -131,8 +134,8 @@ class Dashboard(Screen[None]):
         with Horizontal(id="bottom"):
             yield SamplesPanel(id="samples")
             yield ReplPane(self.engines, self.settings, id="repl", intro="Translations use the last finished "
-                           "epoch while training, else your saved model (the shipped en-fr model until you have "
-                           "trained one).")
+                           "epoch while training, else the model `seqtui translate` would use: your run once it "
+                           "beats the shipped en-fr model on its validation pairs.")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -152,29 +155,55 @@ class Dashboard(Screen[None]):
         """a: draw a sample's attention heatmap in the samples panel, the next sample each press, then off."""
         self.notify(self.query_one(SamplesPanel).cycle_attention(), timeout=3)
 
-    def action_train(self, init_from: Path | None = None) -> None:
+    def action_train(self) -> None:
+        """t: a new run from scratch (beside model_dir when it holds a run); with --resume, c's job."""
+        if not self._busy():
+            self._start(self.starts.train(self.cfg.model_dir))
+
+    def action_continue_run(self) -> None:
+        """c: continue the run in model_dir (`seqtui train --resume`), with its own settings."""
+        if not self._busy():
+            self._start(self.starts.continued(self.cfg.model_dir))
+
+    def action_fine_tune(self) -> None:
+        """i: a new run that starts from --init-from's model, else the shipped one (`--init-from en-fr`)."""
+        origin = self.flags.init_from or catalog.shipped().get(catalog.DEFAULT)
+        if origin is None:
+            self.notify("No shipped model in this installation.", severity="warning")
+            return
+        if not self._busy():
+            self._start(self.starts.new(self.cfg.model_dir, origin))
+
+    def _busy(self) -> bool:
+        """Whether training cannot start now (and the user was told why)."""
         if self.follow_dir is not None:
             self.notify("This dashboard follows a headless run; control it from its own terminal.",
                         severity="warning")
-            return
-        if self.running or self.fetching:
+        elif self.running or self.fetching:
             self.notify("Training is already running." if self.running else "Wait for the download to end.")
-            return
+        return self.follow_dir is not None or self.running or self.fetching
+
+    def _start(self, start: Start) -> None:
+        if start.model_dir != self.cfg.model_dir:
+            self.notify(f"{self.cfg.model_dir} already holds a run (c continues it): this new run goes into "
+                        f"{start.model_dir}.", title="New run")
+            self._show_new_folder(self.cfg.replace(model_dir=start.model_dir), f"a new run beside {self.cfg.model_dir}")
         self.running, self.ended = True, False
         self.stop_signal, self.pause_signal = StopSignal(), threading.Event()
         self._progress().paused = False
         self._progress().say("Preparing the data and loading TensorFlow…", "italic")
         self.run_worker(partial(jobs.train, self, self.trainer, self.cfg, self.stop_signal, self.pause_signal,
-                                init_from), thread=True, exclusive=True, exit_on_error=False, group="train",
+                                start.args), thread=True, exclusive=True, exit_on_error=False, group="train",
                         name="train")
 
-    def action_fine_tune(self) -> None:
-        """i: a new run in model_dir that starts from the shipped model (`seqtui train --init-from en-fr`)."""
-        shipped = catalog.shipped().get(catalog.DEFAULT)
-        if shipped is None:
-            self.notify("No shipped model in this installation.", severity="warning")
-            return
-        self.action_train(init_from=shipped)
+    def _show_new_folder(self, cfg: Config, note: str) -> None:
+        """Show an empty run in `cfg.model_dir`, which the next training writes and the REPL then follows."""
+        self.cfg = cfg
+        self.engines.model_dir = cfg.model_dir
+        self.records.clear()
+        self.query_one(EpochTable).reset()
+        self._draw_curves()
+        self.query_one(RunSettings).show_config(cfg, note)
 
     def action_fetch(self) -> None:
         """d: `seqtui data fetch` into train_dir, with its progress bar here."""
@@ -248,16 +277,10 @@ class Dashboard(Screen[None]):
         """The runs view asked for a new run with another run's settings: this screen trains it."""
         if new_run is None:
             return
-        if self.running or self.fetching or self.follow_dir is not None:
-            self.notify("Not while training runs or a run is followed.", severity="warning")
+        if self._busy():
             return
-        self.cfg = new_run.config
-        self.engines.model_dir = new_run.config.model_dir
-        self.records.clear()
-        self.query_one(EpochTable).reset()
-        self._draw_curves()
-        self.query_one(RunSettings).show_config(self.cfg, f"a new run with the settings of {new_run.origin}")
-        self.action_train()
+        self._show_new_folder(new_run.config, f"a new run with the settings of {new_run.origin}")
+        self._start(Start(new_run.config.model_dir, {}))
 
     def action_export(self) -> None:
         """x: this run's curves to a new PNG in the current folder."""
@@ -317,9 +340,10 @@ class Dashboard(Screen[None]):
         if e.reason == "complete":
             text = e.note
         else:
-            text = f"{ENDINGS[e.reason]} after {e.epochs_done} epoch(s) · {e.best_text()} · saved in {e.model_dir}"
+            text = (f"{ENDINGS[e.reason]} after {e.epochs_done} epoch(s) · {e.best_text()} · saved in {e.model_dir} "
+                    "· c continues it, t starts a new run")
         self._progress().say(text, "bold green" if e.reason != "stopped" else "bold yellow")
-        self.notify(text, title="Training")
+        self.notify(" ".join(filter(None, [text, e.answers])), title="Training")
 
     @on(TrainerExited)
     def trainer_exited(self) -> None:
@@ -328,9 +352,10 @@ class Dashboard(Screen[None]):
         progress = self._progress()
         progress.paused = False
         progress.forget_batch()  # its ETAs no longer mean anything
+        self._show_system()  # no training process to show any more (the next poll is up to SYSTEM_POLL away)
         if not self.ended:  # the trainer raised: the app's worker handler shows why
             progress.say("Training did not run to its end (see the notification); files already saved are "
-                         "kept. Press t to try again.", "bold red")
+                         "kept. Press c to continue from them, or t for a new run.", "bold red")
         if self.quitting:
             self.app.exit()
 
@@ -391,17 +416,22 @@ class Dashboard(Screen[None]):
             records = bundle.read_history(self.cfg.model_dir)
         except OSError:
             records = []
+        origin = str(self.flags.init_from) if self.flags.init_from else "the shipped en-fr model"
         if not records:
             settings.show_config(self.cfg)
-            self._progress().say(_first_steps(self.cfg))
+            self._progress().say(_first_steps(self.cfg, origin))
             return
-        saved = saved_config(follow_files.read_config(self.cfg.model_dir), keep_from=self.cfg)
+        try:
+            saved: Config | None = rundir.resume_config(self.cfg.model_dir, self.cfg, self.flags.settings)[0]
+        except SeqtuiError:
+            saved = None
         best = best_record(records, (saved or self.cfg).monitor)
         for record in records:
             self._add_record(record, record is best)
-        note = f"saved run: {len(records)} epoch(s) in {self.cfg.model_dir}; t resumes it with these settings"
+        note = f"saved run: {len(records)} epoch(s) in {self.cfg.model_dir}; c continues it with these settings"
         settings.show_config(saved or self.cfg, note)
-        self._progress().say(f"Saved run with {len(records)} epoch(s): press t to resume it.")
+        self._progress().say(f"Saved run with {len(records)} epoch(s) in {self.cfg.model_dir}: "
+                             + self.starts.keys(self.cfg.model_dir, origin))
 
     def _add_record(self, record: EpochRecord, best: bool) -> None:
         self.records.append(record)

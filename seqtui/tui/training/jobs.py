@@ -37,14 +37,13 @@ def core_trainer(*args: Any, **kwargs: Any) -> TrainingEnded:
 
 
 def train(target: MessagePump, trainer: Trainer, cfg: Config, stop: StopSignal, pause: threading.Event,
-          init_from: Path | None = None) -> TrainingEnded:
+          start: dict[str, Any]) -> TrainingEnded:
     """Train, reporting to `target`. TensorFlow is first imported here (in `core_trainer`).
 
-    Without `init_from` it continues whatever the folder holds, by the same policy as
-    `seqtui train --resume`; with it, a new run starts from that model (`--init-from`).
+    `start` holds the trainer's start arguments (`resume`, `fresh`, `init_from`, `flags`), as
+    `seqtui train` passes them; the dashboard decides them (`Dashboard.action_train` and its siblings).
     """
     stop.link(get_current_worker().cancelled_event)  # closing the app also stops (and saves)
-    start = {"init_from": init_from} if init_from is not None else {"resume": True}
     try:
         return trainer(cfg, Relay(target), stop=stop, pause=pause, **start)
     finally:
