@@ -98,3 +98,67 @@ def test_flags_help_shows_no_value_and_options_a_placeholder():
     assert re.search(r"--resume\s+Continue", out)  # a flag: nothing between it and its help
     assert re.search(r"--epochs\s+N\s+Epochs", out)
     assert re.search(r"--architecture\s+seq2seq\|attention\s", out)
+
+
+def _flags_of(args: list[str]) -> set[str]:
+    import typer.main
+
+    command = typer.main.get_command(app)
+    for name in args:
+        if not hasattr(command, "commands") or name not in command.commands:
+            break
+        command = command.commands[name]
+    return {o for p in command.params for o in [*p.opts, *p.secondary_opts] if o.startswith("--")}
+
+
+def assert_hints_name_own_flags(args: list[str]) -> str:
+    """Run a failing command; every flag its error names is one of that command's flags."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    line = one_line_error(result)
+    named = set(re.findall(r"--[a-z][a-z-]*", line))
+    assert named <= _flags_of(args), f"{line!r} names {named - _flags_of(args)}"
+    return line
+
+
+def test_data_stats_on_a_missing_path_names_no_training_flag(tmp_path):
+    line = assert_hints_name_own_flags(["data", "stats", str(tmp_path / "nope.tsv")])
+    assert line == f"error: {tmp_path / 'nope.tsv'}: no such file or folder"
+
+
+def test_data_stats_on_a_missing_train_dir_names_the_setting_and_the_argument(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[paths]\ntrain_dir = "gone"\n')
+    line = assert_hints_name_own_flags(["data", "stats", "--config", str(cfg)])
+    assert "train_dir in sequencer.toml, or pass PATH" in line
+
+
+def test_evaluate_on_a_missing_data_file(tmp_path, trained_bundle):
+    line = assert_hints_name_own_flags(["evaluate", "--model-dir", str(trained_bundle), "--data",
+                                        str(tmp_path / "nope.tsv")])
+    assert "no such file or folder" in line
+
+
+def test_evaluate_when_the_runs_corpus_is_gone(tmp_path, trained_bundle):
+    """The run records where its corpus was: the advice is --data, not training's --train-dir."""
+    import json
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(trained_bundle, run)
+    meta = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    meta["config"]["train_dir"] = str(tmp_path / "gone.txt")
+    (run / "config.json").write_text(json.dumps(meta), encoding="utf-8")
+    line = assert_hints_name_own_flags(["evaluate", "--model-dir", str(run)])
+    assert f"{tmp_path / 'gone.txt'}: no such file or folder" in line and "--data FILE" in line
+
+
+def test_translate_with_an_empty_model_dir_does_not_ask_for_model_dir_again(tmp_path):
+    line = assert_hints_name_own_flags(["translate", "--model-dir", str(tmp_path / "mystuff"), "Go."])
+    assert f"seqtui train --model-dir {tmp_path / 'mystuff'}" in line and "--model)" in line
+
+
+@pytest.mark.parametrize("flag", ["--train-dir", "--val-data"])
+def test_train_on_a_missing_corpus_names_the_flag_that_sets_it(tmp_path, flag):
+    line = assert_hints_name_own_flags(["train", flag, str(tmp_path / "nope.tsv"), "--model-dir", str(tmp_path / "m")])
+    assert flag in line

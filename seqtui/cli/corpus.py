@@ -73,7 +73,8 @@ def stats(path: PathArg = None, config_path: ConfigOpt = None) -> None:
 
     cfg = config.load(config_path)
     where = path or cfg.train_dir
-    found = corpus_stats(where, cfg.num_samples, cfg.sample, cfg.seed)
+    found = corpus_stats(where, cfg.num_samples, cfg.sample, cfg.seed,
+                         setting="" if path else "train_dir in sequencer.toml, or pass PATH")
     out = Console(highlight=False, soft_wrap=True)  # paths and commands stay whole for copying
     whole, chosen = found.corpus, found.selected
     files = f" in {', '.join(f.name for f in found.files)}" if where.is_dir() else ""
