@@ -106,6 +106,8 @@ def plot_command(
     unknown = [m for m in metric or [] if m not in runs.METRICS]
     if unknown:
         raise usage_error(f"--metric {unknown[0]!r}: pass one of {', '.join(runs.METRICS)}")
+    if out.suffix.lower() not in plotting.FORMATS:
+        raise usage_error(f"--out {str(out)!r}: name a .png or an .svg file (the name says which)")
     pixels = _size(size)
     chosen: list[runs.RunSummary] = []
     for path in run_paths:
