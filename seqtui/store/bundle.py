@@ -59,6 +59,12 @@ class Bundle:
         cfg = self.meta.get("config", {})
         return int(cfg.get("max_output_len") or 2 * self.meta.get("max_target_len", 100))
 
+    @property
+    def longest_sentence(self) -> int:
+        """The longest source sentence of the run's data (runs before it was recorded: the longest
+        target, the nearest figure they kept); 0 when neither is known."""
+        return int(self.meta.get("max_source_len") or self.meta.get("max_target_len") or 0)
+
     def engine(self, weights: Any = None) -> Any:
         """A decoding engine on this bundle's weights (read from model.keras unless given).
 

@@ -53,6 +53,10 @@ class Prepared:
         return max(len(t) for _, t in self.train_pairs + self.val_pairs)
 
     @functools.cached_property
+    def max_source_len(self) -> int:
+        return max(len(s) for s, _ in self.train_pairs + self.val_pairs)
+
+    @functools.cached_property
     def fingerprint(self) -> dict[str, Any]:
         return data.fingerprint(self.files, self.train_pairs, self.val_pairs)
 
@@ -306,7 +310,8 @@ class _Run:
         return event
 
     def _meta(self, prep: Prepared) -> dict[str, Any]:
-        return {"config": self.cfg.to_dict(), "max_target_len": prep.max_target_len, "data": prep.fingerprint,
+        return {"config": self.cfg.to_dict(), "max_target_len": prep.max_target_len,
+                "max_source_len": prep.max_source_len, "data": prep.fingerprint,
                 "split": {"files": [str(f) for f in prep.files], "train_pairs": len(prep.train_pairs),
                           "val_pairs": len(prep.val_pairs), "val_data": self.cfg.val_data,
                           "val_split": self.cfg.val_split, "num_samples": self.cfg.num_samples,
