@@ -1,7 +1,7 @@
 """The shipped model: make it, score it, and measure what a new user gets from it.
 
     python bench/shipped.py make   [--epochs 40] [--low-epochs 6] [--work DIR] [--from-run DIR]
-        Train the shipped en-fr model exactly as committed (regime b of bench/train.py: every line of
+        Train the shipped en-fr model exactly as committed (the full-corpus split of bench/train.py: every line of
         ../shared/data/fra-eng/fra.txt but 8,001-11,000; the kept epoch chosen by chrF on 10,001-11,000):
         up to `--epochs` at Adam 0.002 (early stopping ends it), then `--low-epochs` more from the best
         of those at 0.0005 (a second run, `--init-from` the first: a step decay of the learning rate);
@@ -40,7 +40,7 @@ RECIPE = ["--num-samples", "0", "--architecture", "attention", "--latent-dim", "
 
 
 def split(work: Path) -> tuple[Path, Path, Path]:
-    """(train, validation, test) files of regime b, cut from the shared corpus."""
+    """(train, validation, test) files of the full-corpus split, cut from the shared corpus."""
     lines = FRA.read_text(encoding="utf-8").splitlines(keepends=True)
     parts = {"train.txt": lines[:8000] + lines[11000:], "val.txt": lines[10000:11000], "test.txt": lines[8000:10000]}
     for name, chosen in parts.items():

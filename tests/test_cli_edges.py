@@ -284,3 +284,37 @@ def test_no_command_prints_tensorflows_logs(tmp_path, tiny_corpus, command):
     done = _run_quiet(args, tmp_path)
     assert done.returncode == 0, done.stderr
     assert not [c for c in TF_CHATTER if c in done.stderr], done.stderr
+
+
+# -- the README's commands ---------------------------------------------------------------------------
+
+
+def _readme_command_lines() -> list[list[str]]:
+    import shlex
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = []
+    for block in re.findall(r"```sh\n(.*?)```", readme, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            for part in re.split(r"&&|\|", line.split("  #")[0]):
+                words = shlex.split(part.strip())
+                if words[:1] == ["seqtui"]:
+                    lines.append(words[1:])
+    return lines
+
+
+def test_every_flag_the_readme_names_exists_on_its_command():
+    """Caught: README flags drifting from the code (a renamed or removed flag left in an example)."""
+    lines = _readme_command_lines()
+    assert len(lines) > 10
+    for words in lines:
+        path = [w for w in words[:2] if not w.startswith("-")][: 2 if words[:1] == ["data"] else 1]
+        flags = {w.split("=")[0] for w in words if w.startswith("--")}
+        assert flags <= _flags_of(path), f"seqtui {' '.join(words)}: {flags - _flags_of(path)}"
+
+
+def test_the_readme_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    install = re.search(r"## Install\n.*?```sh\n(.*?)```", readme, re.S).group(1).splitlines()
+    assert len(install) == 2 and "python3 -m venv" in install[0] and "pip install -e '.[dev]'" in install[0]
+    assert install[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
