@@ -78,7 +78,8 @@ def make(a: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         again = (run / "seqtui.json").is_file()
         start = (["--learning-rate", str(LEARNING_RATE / 4 if a.init_from else LEARNING_RATE)]
-                 + (["--init-from", a.init_from, "--warmup-steps", "0"] if a.init_from and not again else [])
+                 + (["--warmup-steps", "0"] if a.init_from else [])
+                 + (["--init-from", a.init_from] if a.init_from and not again else [])
                  + (["--resume"] if again else []))
         subprocess.run([*SEQTUI, "train", "--train-dir", str(train), "--val-data", str(val), "--model-dir", str(run),
                         "--epochs", str(a.epochs), *RECIPE, *start, *(["--reverse"] if a.reverse else [])],
