@@ -3,8 +3,8 @@
 People type sentences with stray spaces, typographic apostrophes and decomposed accents; a character
 model that never saw those reads them as new words. `normalize` puts text in the one form the model
 learned from: Unicode NFC, no leading or trailing whitespace, each run of whitespace one space, and,
-given the model's vocabulary, each typographic mark it does not know replaced by the plain mark it does
-(’ by ', “ by ", … by ...). Training normalises its pairs without a vocabulary (NFC and whitespace
+given the model's vocabulary, each typographic mark replaced by the plain mark the vocabulary holds
+(’ by ', “ by ", … by ...): corpora write the plain marks far more often, so a model knows them best. Training normalises its pairs without a vocabulary (NFC and whitespace
 only), so the corpus's own marks, such as French's narrow no-break space before `!`, stay as they are.
 """
 
@@ -64,6 +64,6 @@ def _space(run: str, known: Container[str] | None) -> str:
 
 def _mark(ch: str, known: Container[str] | None) -> str:
     plain = PLAIN_MARKS.get(ch)
-    if known is None or plain is None or ch in known or not all(c in known for c in plain):
+    if known is None or plain is None or not all(c in known for c in plain):
         return ch
     return plain
