@@ -56,16 +56,17 @@ def is_corpus_name(name: str) -> bool:
     return Path(name).suffix.lower() in CORPUS_SUFFIXES and not name.startswith("_")
 
 
-def corpus_files(path: Path, setting: str = "train_dir in sequencer.toml or --train-dir") -> list[Path]:
+def corpus_files(path: Path, setting: str = "") -> list[Path]:
     """The corpus files at `path`: the file itself, or every corpus file (is_corpus_name) in the folder.
 
-    `setting` names where the path came from, for the error when there is nothing there.
+    `setting` names where the path came from, in the caller's words ("--input, or predict_in in
+    sequencer.toml"), for the error when there is nothing there; a path the user typed needs none.
     """
     path = Path(path)
     if path.is_file():
         return [path]
     if not path.exists():
-        raise CorpusError(f"{path}: no such file or folder (set {setting})")
+        raise CorpusError(f"{path}: no such file or folder" + (f" (set {setting})" if setting else ""))
     if not path.is_dir():
         raise CorpusError(f"{path}: not a file or folder")
     files = sorted(p for p in path.iterdir() if is_corpus_name(p.name) and p.is_file())
@@ -111,18 +112,19 @@ def parse_pair(line: str) -> Pair | str:
     return source, target
 
 
-def read_corpus(path: Path, limit: int = 0) -> Corpus:
+def read_corpus(path: Path, limit: int = 0, setting: str = "") -> Corpus:
     """Read every pair at `path` (a file or a folder of files), in file order.
 
     Args:
         path: a corpus file or folder.
         limit: stop after this many pairs (0: read everything).
+        setting: where `path` came from, for the error when it does not exist (see `corpus_files`).
 
     Raises:
         CorpusError: missing folder, no corpus files, undecodable bytes, or a file with no pair.
     """
     corpus = Corpus()
-    for file in corpus_files(path):
+    for file in corpus_files(path, setting):
         corpus.files.append(file)
         before = len(corpus.pairs)
         for number, line in enumerate(read_lines(file), start=1):

@@ -67,10 +67,10 @@ def prepare(cfg: Config, vocabs: tuple[Vocab, Vocab] | None = None) -> Prepared:
     """
     t0 = time.perf_counter()
     limit = cfg.num_samples if cfg.sample == "first" else 0
-    corpus = data.read_corpus(cfg.train_dir, limit=limit)
+    corpus = data.read_corpus(cfg.train_dir, limit=limit, setting=TRAIN_DIR_SETTING)
     pairs = data.select(corpus.pairs, cfg.num_samples, cfg.sample, cfg.seed, cfg.reverse)
     if cfg.val_data:
-        val_corpus = data.read_corpus(Path(cfg.val_data))
+        val_corpus = data.read_corpus(Path(cfg.val_data), setting=VAL_DATA_SETTING)
         train_pairs, val_pairs = pairs, data.select(val_corpus.pairs, 0, reverse=cfg.reverse)
     else:
         train_pairs, val_pairs = data.split(pairs, cfg.val_split)
@@ -93,9 +93,18 @@ class DataChanged(SeqtuiError):
     title = "Data changed"
 
 
+RESUME_REMEDY = ("to resume, restore it or point --train-dir at the run's files; or train a new run with --fresh "
+                 "or another --model-dir")
+TRAIN_DIR_SETTING = "train_dir in sequencer.toml, or --train-dir"
+VAL_DATA_SETTING = "val_data in sequencer.toml, or --val-data"
+
+
 def check_same_data(meta: dict[str, Any], prep: Prepared, model_dir: Path, splits: tuple[str, ...] = ("train", "val"),
-                    doing: str = "resume") -> None:
+                    remedy: str = RESUME_REMEDY) -> None:
     """Stop when `prep` holds other pairs than the run recorded (runs from before fingerprints pass).
+
+    Args:
+        remedy: what to do about it, in the words (and flags) of the command that checks.
 
     Raises:
         DataChanged: naming what changed.
@@ -103,9 +112,7 @@ def check_same_data(meta: dict[str, Any], prep: Prepared, model_dir: Path, split
     saved = meta.get("data")
     change = data.data_change(saved, prep.fingerprint, splits) if isinstance(saved, dict) else ""
     if change:
-        raise DataChanged(f"{model_dir}: the data is not what this run was trained on ({change}); to {doing}, "
-                          "restore it or point --train-dir at the run's files; or train a new run with --fresh "
-                          "or another --model-dir")
+        raise DataChanged(f"{model_dir}: the data is not what this run was trained on ({change}); {remedy}")
 
 
 def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None = None,
