@@ -19,6 +19,7 @@ from typing import Any
 from seqtui import config as config_lib
 from seqtui.config import Config
 from seqtui.data import corpus as data
+from seqtui.data.augment import CasualEpochs, case_forms
 from seqtui.data.batching import Encoded
 from seqtui.data.vocab import Vocab
 from seqtui.decode.decoding import Engine
@@ -76,7 +77,10 @@ def prepare(cfg: Config, vocabs: tuple[Vocab, Vocab] | None = None) -> Prepared:
     if not val_pairs:
         raise SeqtuiError(f"only {len(pairs)} pairs: none left for validation (raise num_samples or val_split)")
     if vocabs is None:
-        vocabs = (Vocab.build(s for s, _ in pairs), Vocab.build(t for _, t in pairs))
+        sources = [s for s, _ in pairs]
+        # Casual forms change letter case, so the source vocabulary holds both cases of its letters.
+        vocabs = (Vocab(case_forms(sources)) if cfg.augment == "casual" else Vocab.build(sources),
+                  Vocab.build(t for _, t in pairs))
     source, target = vocabs
     return Prepared(train_pairs, val_pairs, source, target,
                     Encoded.from_pairs(train_pairs, source, target), Encoded.from_pairs(val_pairs, source, target),
@@ -288,8 +292,11 @@ class _Run:
         size, split = self.cfg.batch_size * place.replicas, {"replicas": place.replicas,
                                                              "shard": (place.process, place.processes),
                                                              "round_to": rounding(model)}
+        variants = (CasualEpochs(prep.train_pairs, prep.train, prep.source, self.cfg.augment_rate, self.cfg.seed)
+                    if self.cfg.augment == "casual" else None)
         return (BucketedBatches(prep.train, size, self.cfg.seed, first_epoch, steps=self.cfg.steps_per_epoch,
-                                for_fit=place.replicas > 1, **split),  # see _run_fit
+                                for_fit=place.replicas > 1, variants=variants and variants.encoded,
+                                **split),  # see _run_fit
                 # Validation only runs forward, where bigger batches cost nothing in memory worth counting
                 # and cut the steps (README, Benchmarks).
                 BucketedBatches(prep.val, VAL_BATCHES * size, self.cfg.seed, shuffle=False, **split))
