@@ -69,7 +69,7 @@ class Answerer:
         if self.align and result is not None and sentence:
             from seqtui.decode.heatmap import attention_map
 
-            self.out.print(attention_map(sentence, result.best, self.out.width), soft_wrap=True)
+            self.out.print(attention_map(result.source, result.best, self.out.width), soft_wrap=True)
 
 
 def stream_line(tr: Any, sentence: str) -> Any:

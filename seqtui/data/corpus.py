@@ -1,7 +1,8 @@
 """Reading corpora of sentence pairs and choosing the training and validation splits.
 
 A corpus line is `source<TAB>target`, optionally followed by more tab-separated columns (the current
-Tatoeba release adds an attribution column), which are ignored. Files are UTF-8 with or without a
+Tatoeba release adds an attribution column), which are ignored. Both sides are normalised as every
+input to a model is (`seqtui.data.normalize`). Files are UTF-8 with or without a
 BOM, with LF or CRLF line ends; blank lines are skipped; malformed lines are skipped and reported.
 """
 
@@ -12,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seqtui.data.normalize import normalize
 from seqtui.errors import CorpusError
 
 CORPUS_SUFFIXES = (".txt", ".tsv")
@@ -124,7 +126,7 @@ def parse_pair(line: str) -> Pair | str:
     cols = line.split("\t")
     if len(cols) < 2:
         return "no tab"
-    source, target = cols[0].strip(), cols[1].strip()
+    source, target = normalize(cols[0]), normalize(cols[1])
     if not source or not target:
         return "empty side"
     if len(source) > MAX_SIDE_CHARS or len(target) > MAX_SIDE_CHARS:

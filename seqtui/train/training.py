@@ -19,6 +19,7 @@ from typing import Any
 from seqtui import config as config_lib
 from seqtui.config import Config
 from seqtui.data import corpus as data
+from seqtui.data.augment import CasualEpochs, case_forms
 from seqtui.data.batching import Encoded
 from seqtui.data.vocab import Vocab
 from seqtui.decode.decoding import Engine
@@ -80,7 +81,10 @@ def prepare(cfg: Config, vocabs: tuple[Vocab, Vocab] | None = None) -> Prepared:
     if not val_pairs:
         raise SeqtuiError(f"only {len(pairs)} pairs: none left for validation (raise num_samples or val_split)")
     if vocabs is None:
-        vocabs = (Vocab.build(s for s, _ in pairs), Vocab.build(t for _, t in pairs))
+        sources = [s for s, _ in pairs]
+        # Casual forms change letter case, so the source vocabulary holds both cases of its letters.
+        vocabs = (Vocab(case_forms(sources)) if cfg.augment == "casual" else Vocab.build(sources),
+                  Vocab.build(t for _, t in pairs))
     source, target = vocabs
     return Prepared(train_pairs, val_pairs, source, target,
                     Encoded.from_pairs(train_pairs, source, target), Encoded.from_pairs(val_pairs, source, target),
@@ -225,7 +229,8 @@ class _Run:
         snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
         checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener,
                                        keep=lambda done: craft.kept_for_average(self.cfg, done))
-        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots)] if self.cfg.monitor == "val_chrf" else []
+        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener)] \
+            if self.cfg.monitor == "val_chrf" else []
         # Between AverageIn and AverageOut the model holds the averaged weights: what is scored and kept.
         average_in = [craft.AverageIn(clock, self.cfg, self.dir, epochs_done, snapshots)] \
             if self.cfg.weight_averaging != "none" else []
@@ -234,7 +239,8 @@ class _Run:
         board = [self._tensorboard(clock, log)] if self.cfg.tensorboard else []
         return [clock, rate, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
                 cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
-                cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in, cb.Validation(clock, val_feed),
+                cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in,
+                cb.Validation(clock, val_feed, self.listener),
                 *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer, *board,
                 cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self._recording_samples()),
                 cb.EarlyStopping(clock, log, self.cfg.patience)]
@@ -290,8 +296,11 @@ class _Run:
         size, split = self.cfg.batch_size * place.replicas, {"replicas": place.replicas,
                                                              "shard": (place.process, place.processes),
                                                              "round_to": rounding(model)}
+        variants = (CasualEpochs(prep.train_pairs, prep.train, prep.source, self.cfg.augment_rate, self.cfg.seed)
+                    if self.cfg.augment == "casual" else None)
         return (BucketedBatches(prep.train, size, self.cfg.seed, first_epoch, steps=self.cfg.steps_per_epoch,
-                                for_fit=place.replicas > 1, **split),  # see _run_fit
+                                for_fit=place.replicas > 1, variants=variants and variants.encoded,
+                                **split),  # see _run_fit
                 # Validation only runs forward, where bigger batches cost nothing in memory worth counting
                 # and cut the steps (README, Benchmarks).
                 BucketedBatches(prep.val, VAL_BATCHES * size, self.cfg.seed, shuffle=False, **split))
