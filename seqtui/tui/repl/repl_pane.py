@@ -55,7 +55,7 @@ def stream_translation(target: MessagePump, engines: EngineSource, entry: int, t
     except SeqtuiError as e:  # a prefix the model cannot write
         target.post_message(TranslationFailed(entry, text, str(e)))
         return
-    target.post_message(TranslationBegan(entry, text, engine.source.unknown(text), label))
+    target.post_message(TranslationBegan(entry, text, engine.unknown(text), label))
     for piece in stream:
         if worker.is_cancelled:  # a newer translation replaced this one
             break
@@ -149,10 +149,10 @@ class ReplPane(Vertical):
         if self.last is None:
             transcript.note("Translate a sentence first; :align then draws where its characters looked.", "yellow")
             return
-        source, result = self.last
+        _, result = self.last
         width = max(20, transcript.content_size.width - 2)
         transcript.note(Text("attention of the last translation: source across, output down\n", style="dim")
-                        .append(attention_map(source, result.best, width)))
+                        .append(attention_map(result.source, result.best, width)))
 
     def _start_preview(self, text: str) -> None:
         entry = self._preview_entry = -next(self._ids)  # previews count down, history entries up
