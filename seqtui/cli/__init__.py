@@ -50,7 +50,8 @@ from seqtui.data import corpus as data
 from seqtui.data.vocab import describe_unknown
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup, json_line
-from seqtui.store import bundle, catalog
+from seqtui.store import catalog
+from seqtui.store.rundir import closing_line, resume_flags
 
 app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Train and talk to a character-level English→French translator.",
@@ -107,20 +108,11 @@ def train(
                                init_from=origin)
     finally:
         _restore_signals(signals)
-    if ended.reason == "complete":
-        out.print(ended.note)
-        return
+    line = closing_line(ended, resume_flags(cfg.model_dir))  # the dashboard prints the same when it closes
     if ended.reason == "stopped":
-        err.print(f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {cfg.model_dir}. "
-                  f"{ended.best_text()}. Continue with: seqtui train --resume" + _model_dir_hint(cfg.model_dir))
+        err.print(line)
         raise typer.Exit(130)
-    why = f"early stopping: {ended.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
-    out.print(f"{why}; {ended.best_text()}; model saved in {cfg.model_dir / bundle.MODEL}")
-
-
-def _model_dir_hint(model_dir: Path) -> str:
-    default = config.load(None).model_dir
-    return "" if model_dir == default else f" --model-dir {model_dir}"
+    out.print(line)
 
 
 def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:

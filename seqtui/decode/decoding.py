@@ -14,7 +14,7 @@ The scored results and their text forms live in `seqtui.hypotheses` (re-exported
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -230,8 +230,12 @@ class Engine:
             raise PrefixError(f"the prefix {prefix!r} cannot be forced: this model never writes {chars}")
         return [int(i) for i in self.target.encode(prefix)]
 
-    def translate_batch(self, texts: list[str], batch_size: int = 256, max_len: int = 0) -> list[str]:
-        """Greedy translations of many sentences at once (sorted by length to limit padding)."""
+    def translate_batch(self, texts: list[str], batch_size: int = 256, max_len: int = 0,
+                        progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """Greedy translations of many sentences at once (sorted by length to limit padding).
+
+        `progress(done, total)` is called after each batch of sentences.
+        """
         texts = [self.normalize(t) for t in texts]
         out = [""] * len(texts)
         order = sorted((i for i, t in enumerate(texts) if t), key=lambda i: len(texts[i]))
@@ -239,6 +243,8 @@ class Engine:
             chunk = order[start:start + batch_size]
             for i, text in zip(chunk, self._greedy_rows([texts[i] for i in chunk], max_len), strict=True):
                 out[i] = text
+            if progress is not None:
+                progress(min(start + batch_size, len(order)), len(order))
         return out
 
     def greedy_probabilities(self, text: str, max_len: int = 0) -> tuple[list[int], np.ndarray]:

@@ -124,8 +124,11 @@ def train_epochs(model: Any, feed: BucketedBatches, epochs: int, initial_epoch: 
     hooks.on_train_end()
 
 
-def masked_scores(model: Any, feed: BucketedBatches) -> tuple[float, float]:
+def masked_scores(model: Any, feed: BucketedBatches,
+                  progress: Callable[[int, int], None] | None = None) -> tuple[float, float]:
     """(loss, accuracy) over every real target character of `feed`, batch by batch.
+
+    `progress(done, total)` is called after each batch.
 
     Not `fit(validation_data=...)` nor `evaluate`: on TensorFlow their tf.data pipelines left the next
     training epoch intermittently twice as slow (README, Benchmarks); plain `test_on_batch` calls do not.
@@ -138,4 +141,6 @@ def masked_scores(model: Any, feed: BucketedBatches) -> tuple[float, float]:
         total_loss += float(scores["loss"]) * real
         total_acc += float(scores["sparse_categorical_accuracy"]) * real
         weight += real
+        if progress is not None:
+            progress(index + 1, len(feed))
     return total_loss / max(weight, 1.0), total_acc / max(weight, 1.0)
