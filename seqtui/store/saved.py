@@ -298,7 +298,7 @@ class _Doc:
         if isinstance(found, int) and not isinstance(found, bool) and found > FORMAT:
             raise self.error("format", f"written by a newer seqtui (format {found}; this one reads {FORMAT}): "
                                        "upgrade seqtui")
-        self.int("format", 1, FORMAT)
+        self.int("format", 1, FORMAT, default=FORMAT)  # files from before it was written are this format
 
     def int(self, key: str, lo: int, hi: int, default: int | None = None) -> int:
         value = self.get(key)
