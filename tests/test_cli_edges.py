@@ -226,7 +226,7 @@ def test_nbest_entries_that_differ_only_in_spacing_show_the_difference():
 def test_a_far_too_long_input_gets_a_warning(trained_bundle):
     from seqtui.store import bundle
 
-    longest = bundle.load(trained_bundle).meta["max_source_len"]
+    longest = bundle.load(trained_bundle).meta.max_source_len
     assert longest == max(len(s) for s, _ in TINY_PAIRS)
     fits = runner.invoke(app, ["translate", "--model-dir", str(trained_bundle), "x" * (2 * longest)])
     assert fits.exit_code == 0 and "warning" not in fits.stderr
