@@ -65,7 +65,7 @@ def test_resume_keeps_the_epoch_target_the_run_started_with(stopped_run, tmp_pat
     again = StopAfterOneEpoch()
     training.train(now, again, stop=again.stop, resume=True, flags={})  # what `train --resume` passes
     assert (again.started.first_epoch, again.started.epochs) == (2, 6)
-    assert RunDir(run).manifest()["epochs"] == 6  # and it is not rewritten to 100 for the next resume
+    assert RunDir(run).manifest().epochs == 6  # and it is not rewritten to 100 for the next resume
     assert "as asked" not in again.started.note
 
 

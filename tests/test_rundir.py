@@ -183,6 +183,7 @@ def test_resume_and_evaluate_stop_when_the_corpus_changed(tmp_path):
     assert [r.epoch for r in bundle.read_history(m)] == [1]  # nothing trained on the other pairs
     result = runner.invoke(app, ["evaluate", "--model-dir", str(m)])
     assert result.exit_code == 1 and "the data is not what this run was trained on" in flat(result.stderr)
+    assert "--data FILE" in flat(result.stderr) and "--train-dir" not in result.stderr  # evaluate has no such flag
     held_out = write_corpus(tmp_path / "held.txt", TINY_PAIRS[:5])
     assert runner.invoke(app, ["evaluate", "--model-dir", str(m), "--data", str(held_out)]).exit_code == 0
 
@@ -207,9 +208,9 @@ def test_weights_that_overflow_with_a_finite_loss_are_never_saved(tmp_path, tiny
 
     with pytest.raises(TrainingFailed, match=r"weights became non-finite.*last good checkpoint \(epoch 1\)"):
         training.train(tiny(tiny_corpus, m, epochs=3), poison)
-    path, state = bundle.read_checkpoint(m)
-    assert state["epoch"] == 1
-    for saved in (path, m / "model.keras"):
+    ckpt = bundle.read_checkpoint(m)
+    assert ckpt.epoch == 1
+    for saved in (ckpt.path, m / "model.keras"):
         assert np.isfinite(read_keras_file(saved).enc_embed).all()
 
 

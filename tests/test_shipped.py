@@ -18,7 +18,7 @@ from seqtui import config
 from seqtui.cli import app
 from seqtui.events import BatchEnded, TrainingStarted
 from seqtui.model import backend
-from seqtui.store import bundle, catalog
+from seqtui.store import bundle, catalog, saved
 from seqtui.store.export import export_bundle
 from seqtui.train import training
 from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags, write_corpus
@@ -79,7 +79,7 @@ def test_the_shipped_model_answers_until_the_user_trains_one_that_beats_it(shipp
     assert "model: the shipped en-fr model" in first.stderr and "passed over" not in first.stderr
     training.train(config.load(None, {"train_dir": tiny_corpus, "model_dir": mine, **TINY_FLAGS, "epochs": 1}))
     second = runner.invoke(app, ["translate", *cfg, "Go."])
-    compared = catalog.Comparison.of(json.loads((mine / "seqtui.json").read_text())["compared"])
+    compared = saved.read_manifest(mine).compared
     if compared.wins:  # tests/test_which_model.py holds both sides of the rule on fixed scores
         assert f"model: your model in {mine}" in flat(second.stderr)
     else:

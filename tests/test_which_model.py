@@ -50,7 +50,7 @@ def copy_run(run: Path, tmp_path: Path) -> Path:
 
 
 def test_the_end_of_a_run_scores_it_against_the_shipped_model_on_its_own_validation_pairs(half_trained):
-    compared = Comparison.of(RunDir(half_trained).manifest()["compared"])
+    compared = RunDir(half_trained).manifest().compared
     assert compared is not None and compared.against == "en-fr" and compared.epoch == 1
     assert compared.pairs == 8  # the tiny corpus's validation split: 20% of 40 pairs
     assert compared.other_chrf > compared.chrf + 20  # the real shipped model knows these sentences
@@ -72,39 +72,40 @@ def test_a_half_trained_run_is_passed_over_and_stderr_says_why_and_how_to_choose
 def test_a_run_that_beats_the_shipped_model_answers(half_trained, tmp_path):
     mine = copy_run(half_trained, tmp_path)
     cfg = config_file(tmp_path, mine)
-    lost = Comparison.of(RunDir(mine).manifest()["compared"])
-    RunDir(mine).record_comparison(Comparison("en-fr", 1, 8, lost.other_chrf + 0.5, lost.other_chrf).to_dict())
+    lost = RunDir(mine).manifest().compared
+    RunDir(mine).record_comparison(Comparison("en-fr", 1, 8, lost.other_chrf + 0.5, lost.other_chrf))
     result = runner.invoke(app, ["translate", *cfg, "Go."])
     assert f"model: your model in {mine} (1 of 1 epochs" in flat(result.stderr)
-    RunDir(mine).record_comparison(Comparison("en-fr", 1, 8, lost.other_chrf, lost.other_chrf).to_dict())
+    RunDir(mine).record_comparison(Comparison("en-fr", 1, 8, lost.other_chrf, lost.other_chrf))
     tie = runner.invoke(app, ["translate", *cfg, "Go."])
     assert "model: the shipped en-fr model" in tie.stderr  # it must beat the shipped model, not match it
 
 
 def test_a_comparison_of_an_earlier_best_epoch_does_not_count(half_trained, tmp_path):
     mine = copy_run(half_trained, tmp_path)
-    RunDir(mine).record_comparison(Comparison("en-fr", 7, 8, 99.0, 1.0).to_dict())  # not the saved epoch
+    RunDir(mine).record_comparison(Comparison("en-fr", 7, 8, 99.0, 1.0))  # not the saved epoch
     choice = catalog.choose(mine)
     assert choice.shipped and "has not been compared with en-fr since its best epoch" in choice.passed_over
 
 
 def test_a_new_run_in_the_folder_drops_the_old_comparison(trained_bundle, tmp_path):
     mine = copy_run(trained_bundle, tmp_path)
-    RunDir(mine).record_comparison(Comparison("en-fr", 3, 8, 99.0, 1.0).to_dict())
+    RunDir(mine).record_comparison(Comparison("en-fr", 3, 8, 99.0, 1.0))
     RunDir(mine).clear()
-    assert "compared" not in RunDir(mine).manifest()
+    assert RunDir(mine).manifest().compared is None
+    assert "compared" not in json.loads((mine / "seqtui.json").read_text())
 
 
 def test_resume_of_a_complete_run_from_before_comparisons_compares_it(trained_bundle, tmp_path):
     mine = copy_run(trained_bundle, tmp_path)
-    manifest = RunDir(mine).manifest()
+    manifest = json.loads((mine / "seqtui.json").read_text())
     manifest.pop("compared", None)
     (mine / "seqtui.json").write_text(json.dumps(manifest))
     assert "has not been compared" in catalog.choose(mine).passed_over
     cfg = config.load(None, {"model_dir": mine, **TINY_FLAGS})
     ended = training.train(cfg, resume=True)
     assert ended.reason == "complete" and "does not beat the shipped en-fr model" in ended.answers
-    assert Comparison.of(RunDir(mine).manifest().get("compared")) is not None
+    assert RunDir(mine).manifest().compared is not None
 
 
 def test_predict_names_the_model_on_stderr_and_in_its_file(half_trained, tmp_path):

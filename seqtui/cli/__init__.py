@@ -1,7 +1,9 @@
 """The `seqtui` command: a thin typer layer over the core. TensorFlow is imported only by commands
 that train or evaluate, so `--help`, `translate` and `repl` start fast.
 
-Exit codes: 0 ok, 1 user error (one line on stderr), 2 usage, 130 interrupted.
+Exit codes (the README states them): 0 done; 1 seqtui refused or could not do it (one line on stderr);
+2 the command line is wrong, out-of-range values and flags that cannot go together included (one line,
+see `seqtui.cli.usage`); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +21,7 @@ from rich.console import Console
 
 from seqtui import config
 from seqtui.cli import runs as runs_cli
+from seqtui.cli.answers import Answerer, argument_texts, stdin_lines
 from seqtui.cli.common import (
     AlignOpt,
     BeamOpt,
@@ -36,31 +40,39 @@ from seqtui.cli.common import (
     TempOpt,
     choose_model,
     err,
-    fail,
     handled,
+    load_config,
     model_request,
     open_translator,
     settings_from,
+    usage_error,
 )
 from seqtui.cli.corpus import data_app
 from seqtui.cli.options import with_config_flags
+from seqtui.cli.usage import HELP_NAMES, Group
 from seqtui.data import corpus as data
-from seqtui.data.vocab import describe_unknown
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup, json_line
-from seqtui.store import bundle, catalog
+from seqtui.store import catalog
+from seqtui.store.rundir import closing_line, resume_flags
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Train and talk to a character-level English→French translator.",
-                  context_settings={"help_option_names": ["-h", "--help"]})
-ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue the run saved in model_dir: exactly from its "
-                                         "checkpoint, else from its model's weights with a new optimizer; with its "
-                                         "own settings, but --epochs, --patience and the like change them.")]
-FreshOpt = Annotated[bool, typer.Option("--fresh", help="Discard the run saved in model_dir (only seqtui's own "
-                                        "files).")]
-InitFromOpt = Annotated[str | None, typer.Option(
-    "--init-from", show_default=False, help="Start from another model's weights and vocabulary (a folder, or "
-    "a name such as en-fr, the shipped model): fine-tuning on your corpus.")]
+                  context_settings={"help_option_names": HELP_NAMES})
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from seqtui import __version__
+
+        print(f"seqtui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _top(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                               help="Print seqtui's version and exit.")] = False) -> None:
+    """Train and talk to a character-level English→French translator."""
 
 
 @app.command()
@@ -69,7 +81,14 @@ InitFromOpt = Annotated[str | None, typer.Option(
 def train(
     overrides: dict[str, Any],
     config_path: ConfigOpt = None,
-    resume: ResumeOpt = False, fresh: FreshOpt = False, init_from: InitFromOpt = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run saved in model_dir: exactly from its "
+                                         "checkpoint, else from its model's weights with a new optimizer; with its "
+                                         "own settings, but --epochs, --patience and the like change them.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Discard the run saved in model_dir (only seqtui's own "
+                                        "files).")] = False,
+    init_from: Annotated[str | None, typer.Option(
+        "--init-from", show_default=False, help="Start from another model's weights and vocabulary (a folder, or "
+        "a name such as en-fr, the shipped model): fine-tuning on your corpus.")] = None,
     samples: Annotated[bool, typer.Option(help="Print sample translations after each epoch.")] = True,
     coordinator: CoordinatorOpt = None, num_processes: NumProcessesOpt = None, process_id: ProcessIdOpt = None,
 ) -> None:
@@ -77,8 +96,9 @@ def train(
     from seqtui.cli.progress import TrainPrinter
     from seqtui.train import training
 
-    _one_start(resume, fresh)
-    cfg = config.load(config_path, overrides)
+    if resume and fresh:
+        raise usage_error("--resume and --fresh contradict each other; pass one")
+    cfg = load_config(config_path, overrides)
     if (num_processes or 1) > 1 or coordinator is not None:
         from seqtui.model.backend import join_processes
 
@@ -92,31 +112,14 @@ def train(
                                init_from=origin, flags=overrides)
     finally:
         _restore_signals(signals)
-    if ended.reason == "complete":
-        out.print(ended.note)
-        if ended.answers:
-            out.print(for_markup(ended.answers), soft_wrap=True)
-        return
+    line = closing_line(ended, resume_flags(cfg.model_dir))  # the dashboard prints the same when it closes
+    answers = [for_markup(ended.answers)] if ended.answers else []  # which model answers from now on
     if ended.reason == "stopped":
-        err.print(f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {cfg.model_dir}. "
-                  f"{ended.best_text()}. Continue with: seqtui train --resume" + _model_dir_hint(cfg.model_dir))
-        if ended.answers:
-            err.print(for_markup(ended.answers), soft_wrap=True)
+        for text in [line, *answers]:
+            err.print(text, soft_wrap=True)
         raise typer.Exit(130)
-    why = f"early stopping: {ended.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
-    out.print(f"{why}; {ended.best_text()}; model saved in {cfg.model_dir / bundle.MODEL}")
-    if ended.answers:
-        out.print(for_markup(ended.answers), soft_wrap=True)
-
-
-def _one_start(resume: bool, fresh: bool) -> None:
-    if resume and fresh:
-        raise fail("--resume and --fresh contradict each other; pass one", 2)
-
-
-def _model_dir_hint(model_dir: Path) -> str:
-    default = config.load(None).model_dir
-    return "" if model_dir == default else f" --model-dir {model_dir}"
+    for text in [line, *answers]:
+        out.print(text, soft_wrap=True)
 
 
 def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
@@ -150,53 +153,9 @@ def translate(
     tr, _, _ = open_translator(config_path, model, model_dir, dict(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty,
         prefix=prefix))
-    answer = _Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
-    for sentence in text:
+    answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
+    for sentence in argument_texts(text):
         answer(sentence)
-
-
-class _Answerer:
-    """Prints one sentence's translation the way the flags ask: streamed text, or one JSON object;
-    then the n-best list and the attention heatmap when asked for."""
-
-    def __init__(self, tr: Any, *, as_json: bool, nbest: bool, align: bool) -> None:
-        if align and not tr.engine.attention:
-            raise SeqtuiError("--align needs an attention model (architecture = \"attention\"); this one has none")
-        tr.engine.prefix_ids(tr.settings.prefix)  # an impossible prefix fails here, before any output
-        self.tr, self.as_json, self.nbest, self.align = tr, as_json, nbest, align
-        self.out = Console(highlight=False)
-
-    def __call__(self, sentence: str) -> None:
-        from seqtui.decode.decoding import to_json
-
-        if self.as_json:
-            print(json_line(to_json(self.tr.decode(sentence), nbest=self.nbest, align=self.align)), flush=True)
-            return
-        result = _stream_line(self.tr, sentence)
-        if self.nbest and result is not None:
-            from seqtui.decode.heatmap import nbest_lines
-
-            self.out.print(nbest_lines(result.nbest), soft_wrap=True)
-        if self.align and result is not None and sentence:
-            from seqtui.decode.heatmap import attention_map
-
-            self.out.print(attention_map(sentence, result.best, self.out.width), soft_wrap=True)
-
-
-def _stream_line(tr: Any, sentence: str) -> Any:
-    """Stream one translation to stdout: escaped on a terminal, where an ESC the model decodes would be
-    obeyed; as decoded into a pipe or file, where it is data. Returns the decode's Result."""
-    note = describe_unknown(tr.unknown(sentence))
-    if note:
-        err.print(for_markup(f"{note} (in {sentence[:40]!r})"), soft_wrap=True)
-    shown = escape_controls if sys.stdout.isatty() else str
-    stream = tr.pieces(sentence)
-    for piece in stream:
-        sys.stdout.write(shown(piece.char))
-        sys.stdout.flush()
-    sys.stdout.write("\n")
-    sys.stdout.flush()
-    return stream.result
 
 
 @app.command()
@@ -219,7 +178,7 @@ def repl(
                     length_penalty=length_penalty)
     if not plain:
         if as_json or align:
-            raise fail("--json and --align go with --plain (the full-screen REPL has :nbest and :align)", 2)
+            raise usage_error("--json and --align go with --plain (the full-screen REPL has :nbest and :align)")
         from seqtui.tui.app import run_repl
 
         cfg, requested = model_request(config_path, model, model_dir)
@@ -230,10 +189,10 @@ def repl(
     from seqtui.decode.decoding import split_prefix
 
     tr, _, _ = open_translator(config_path, model, model_dir, settings)
-    answer = _Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
+    answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
     base = tr.settings
-    for line in sys.stdin:
-        sentence, prefix = split_prefix(line.rstrip("\r\n"))
+    for line in stdin_lines():
+        sentence, prefix = split_prefix(line)
         tr.settings = dataclasses.replace(base, prefix=prefix)
         try:
             answer(sentence)
@@ -247,8 +206,9 @@ def repl(
 @app.command()
 @handled
 def predict(
-    input_path: Annotated[Path | None, typer.Option("--input", "-i", help="File or folder of sentences "
-                                                    "(default: the config's predict_in).", show_default=False)] = None,
+    input_path: Annotated[Path | None, typer.Option("--input", "-i", help="File or folder of sentences, or - for "
+                                                    "stdin (default: the config's predict_in).",
+                                                    show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the TSV results "
                                                 "(default: the config's predict_out).", show_default=False)] = None,
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
@@ -264,17 +224,36 @@ def predict(
     tr, cfg, choice = open_translator(config_path, model, model_dir, dict(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
-    for file in data.corpus_files(input_path or cfg.predict_in, "--input, or predict_in in sequencer.toml"):
-        sources = data.read_sources(file)
+    for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
         if nbest is None:
             hyps, extra = tr.translate_many([s.text for s in sources]), None
         else:
             results = [tr.decode(s.text) for s in sources]
             hyps, extra = [r.best.text for r in results], _nbest_columns(results, nbest)
-        target = _write_predictions(out_dir, file.stem, sources, hyps, extra, choice.describe())
+        target = _write_predictions(out_dir, stem, sources, hyps, extra, choice.describe())
+        long = sum(tr.too_long(s.text) for s in sources)
+        if long:
+            err.print(f"[yellow]warning:[/] {for_markup(name)}: {_count(long, 'sentence')} far longer than any this "
+                      "model was trained on; expect poor translations, cut at the length limit", soft_wrap=True)
         unknown = {u.char for s in sources for u in tr.unknown(s.text)}
         note = f"; unknown characters: {' '.join(sorted(unknown))}" if unknown else ""
-        print(escape_controls(f"{file} → {target} ({len(sources)} sentences{note})"))  # the TSV keeps the data
+        # the summary is escaped for the terminal; the TSV keeps the data as it is
+        print(escape_controls(f"{name} → {target} ({_count(len(sources), 'sentence')}{note})"))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _prediction_inputs(path: Path) -> Iterator[tuple[str, str, list[data.Source]]]:
+    """(name shown, stem of the result's name, sentences) for each input: every corpus file at `path`, or
+    stdin for `-`, read as strictly as a file."""
+    if str(path) == "-":
+        text = data.decode_utf8(sys.stdin.buffer.read(), "<stdin>")
+        yield "<stdin>", "stdin", data.parse_sources(data.split_lines(text))
+        return
+    for file in data.corpus_files(path, "--input, or predict_in in sequencer.toml"):
+        yield str(file), file.stem, data.read_sources(file)
 
 
 def _nbest_columns(results: list[Any], n: int) -> tuple[list[str], list[list[str]]]:
@@ -383,10 +362,11 @@ def dashboard(
     from seqtui.tui.app import run_dashboard
     from seqtui.tui.training.starts import TrainFlags
 
-    _one_start(resume, fresh)
+    if resume and fresh:
+        raise usage_error("--resume and --fresh contradict each other; pass one")
     if resume and init_from is not None:
-        raise fail("--init-from starts a new run from another model; it cannot --resume one", 2)
-    cfg = config.load(config_path, overrides)
+        raise usage_error("--init-from starts a new run from another model; it cannot --resume one")
+    cfg = load_config(config_path, overrides)
     origin = catalog.choose(cfg.model_dir, init_from).path if init_from is not None else None
     run_dashboard(cfg, follow=follow, model=model, flags=TrainFlags(resume, fresh, origin, overrides))
 
@@ -394,11 +374,18 @@ def dashboard(
 @app.command("config")
 @handled
 def show_config(config_path: ConfigOpt = None) -> None:
-    """Print every setting in effect and where it comes from."""
-    cfg = config.load(config_path)
+    """Print every setting in effect, the file it was read from, and which keys that file sets."""
+    path = config.find(config_path)
+    cfg = config.load(path)
+    written, source = (config.keys_in(path), path.name) if path else (set(), "")
+    if path:
+        print(escape_controls(f"# read from {path.resolve()}; a key it does not set has its default"))
+    else:
+        print(f"# no {config.CONFIG_NAME} in {Path.cwd()} and no --config: every key has its default")
     for section, key, default, doc in config.describe():
+        origin = f"set in {source}" if key in written else "default"
         # a value is the config file's data: an ESC in a path is shown, not obeyed by the terminal
-        print(escape_controls(f"[{section}] {key} = {getattr(cfg, key)!s}    # {doc} (default {default})"))
+        print(escape_controls(f"[{section}] {key} = {getattr(cfg, key)!s}    # {origin}; {doc} (default {default})"))
 
 
 app.add_typer(data_app, name="data")

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from seqtui.errors import BundleError
 from seqtui.records import Monitor
-from seqtui.store import bundle
-from seqtui.store.rundir import RunDir
+from seqtui.store import bundle, saved
+from seqtui.store.saved import Comparison, Manifest
 
 SHIPPED_ROOT = Path(__file__).resolve().parents[1] / "shipped"
 DEFAULT = "en-fr"
@@ -48,44 +47,6 @@ class ModelChoice:
     def describe(self) -> str:
         """The label with the progress: what every command prints as the model that answers."""
         return f"{self.label} ({self.progress})" if self.progress else self.label
-
-    @property
-    def name(self) -> str:
-        """A short name for files and tables: the shipped model's name, else the folder."""
-        return self.path.name if self.shipped else str(self.path)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The run's saved model against a shipped one: chrF of greedy translations of the same validation pairs.
-
-    Written into the run's manifest when a training session ends (`seqtui.train.compare`); it speaks for
-    the saved model of `epoch` only, the best epoch then.
-    """
-
-    against: str
-    epoch: int
-    pairs: int
-    chrf: float
-    other_chrf: float
-
-    @property
-    def wins(self) -> bool:
-        return self.chrf > self.other_chrf
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"against": self.against, "epoch": self.epoch, "pairs": self.pairs, "chrf": round(self.chrf, 2),
-                "other_chrf": round(self.other_chrf, 2)}
-
-    @classmethod
-    def of(cls, raw: Any) -> Comparison | None:
-        """The comparison a manifest holds, or None when it holds none this version can read."""
-        try:
-            found = cls(str(raw["against"]), int(raw["epoch"]), int(raw["pairs"]), float(raw["chrf"]),
-                        float(raw["other_chrf"]))
-        except (TypeError, KeyError, ValueError):
-            return None
-        return found
 
 
 def shipped() -> dict[str, Path]:
@@ -139,7 +100,7 @@ def choose(model_dir: Path, requested: str | Path | None = None, explicit_dir: b
 
 def passed_over(model_dir: Path) -> str:
     """Why the run in model_dir does not answer in the shipped model's place ("" when it does)."""
-    comparison = Comparison.of(RunDir(model_dir).manifest().get("compared"))
+    comparison = _manifest(model_dir).compared
     best = _best_epoch(model_dir)
     how = f"--model {model_dir} chooses it"
     if comparison is None or comparison.against != DEFAULT or comparison.epoch != best:
@@ -167,11 +128,15 @@ def progress(path: Path, count_epochs: bool = True) -> str:
     history = bundle.read_history(path)
     if not history:
         return ""
-    monitor = Monitor.of(_saved_config(path).get("monitor") or "val_loss")
+    try:
+        cfg = saved.read_meta(path).config
+    except BundleError:  # loading the model says what is wrong; here it only costs the details
+        return f"{history[-1].epoch} epochs"
+    monitor = Monitor.of(cfg.monitor)
     best = monitor.best_of(history)
-    target = RunDir(path).manifest().get("epochs") or _saved_config(path).get("epochs")
+    target = _manifest(path).epochs or cfg.epochs
     done = history[-1].epoch
-    epochs = (f"{done} of {target} epochs" if isinstance(target, int) and target >= done else f"{done} epochs")
+    epochs = f"{done} of {target} epochs" if target >= done else f"{done} epochs"
     score = monitor.score(best) if best is not None else None
     if score is None:
         return epochs if count_epochs else ""
@@ -185,12 +150,12 @@ def _best_epoch(model_dir: Path) -> int | None:
     return marked[-1] if marked else None
 
 
-def _saved_config(path: Path) -> dict[str, Any]:
+def _manifest(path: Path) -> Manifest:
+    """seqtui.json; a damaged one counts as none (the run is then passed over until it trains again)."""
     try:
-        saved = bundle.read_json(path / bundle.META).get("config")
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return saved if isinstance(saved, dict) else {}
+        return saved.read_manifest(path)
+    except BundleError:
+        return Manifest()
 
 
 def _requested(name: str, model_dir: Path) -> ModelChoice:

@@ -15,6 +15,7 @@ ended (its epochs done, or stopped early and still out of patience) is complete.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,13 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from seqtui import atomic
+from seqtui import config as config_lib
 from seqtui.config import Config
 from seqtui.errors import BundleError, SeqtuiError
+from seqtui.events import TrainingEnded
 from seqtui.records import EpochRecord, Monitor, Start
-from seqtui.store import bundle, lock
+from seqtui.store import bundle, lock, saved
+from seqtui.store.saved import KIND, MANIFEST, Comparison, Ended, Manifest
 
-MANIFEST = "seqtui.json"
-KIND = "seqtui-run"
+__all__ = ["KIND", "MANIFEST", "OWN_FILES", "RESUME_FLAGS", "RunDir", "StartPlan", "ended_note", "free_folder",
+           "resume_config"]
 OWN_FILES = frozenset({bundle.MODEL, bundle.VOCAB, bundle.META, bundle.HISTORY, bundle.SAMPLES, bundle.EVALUATION,
                        MANIFEST, lock.LOCK_NAME})
 _CKPT_FILE = re.compile(r"ckpt-\d{5}-\d{6}\.keras")
@@ -69,15 +73,14 @@ class RunDir:
 
     def is_bundle(self) -> bool:
         """Whether the folder carries seqtui's manifest, or is a bundle from before the manifest."""
-        manifest = self.manifest()
-        if manifest.get("kind") == KIND:
+        if saved.is_claimed(self.path):
             return True
         vocab, meta = _json(self.path / bundle.VOCAB), _json(self.path / bundle.META)
         return isinstance(vocab, dict) and "reserved" in vocab and isinstance(meta, dict) and "format" in meta
 
-    def manifest(self) -> dict[str, Any]:
-        found = _json(self.path / MANIFEST)
-        return found if isinstance(found, dict) else {}
+    def manifest(self) -> Manifest:
+        """seqtui.json, checked (BundleError naming the field when it is damaged)."""
+        return saved.read_manifest(self.path)
 
     def foreign(self) -> list[str]:
         """Names in the folder that are not a bundle's own files (folders end in '/').
@@ -111,7 +114,7 @@ class RunDir:
         """
         if self.path.exists() and not self.path.is_dir():
             raise BundleError(f"{self.path}: model_dir is a file, not a folder")
-        if self.manifest().get("shipped"):
+        if self.manifest().shipped:
             raise BundleError(f"{self.path} is a model shipped with seqtui: training never writes into it. Train "
                               f"into another --model-dir; `--init-from {self.path}` starts from its weights")
         self._refuse_foreign()
@@ -143,14 +146,13 @@ class RunDir:
 
     def claim(self) -> None:
         """Write the manifest that marks the folder as a seqtui bundle (once, before any other file)."""
-        if self.manifest().get("kind") != KIND:
-            atomic.write_json(self.path / MANIFEST, {"kind": KIND, "format": bundle.FORMAT, "ended": None})
+        if not saved.is_claimed(self.path):
+            atomic.write_json(self.path / MANIFEST, Manifest().to_dict())
 
     def mark_ended(self, reason: str | None, epoch: int = 0) -> None:
         """Record that the run ended (finished or early_stopped), or that it goes on (None)."""
-        ended = {"reason": reason, "epoch": epoch} if reason else None
-        atomic.write_json(self.path / MANIFEST, {**self.manifest(), "kind": KIND, "format": bundle.FORMAT,
-                                                 "ended": ended})
+        ended = Ended(reason, epoch) if reason else None  # type: ignore[arg-type]
+        atomic.write_json(self.path / MANIFEST, dataclasses.replace(self.manifest(), ended=ended).to_dict())
 
     def mark_started(self, epoch: int, epochs: int | None = None) -> None:
         """Record that a session starts after `epoch` epochs (the run goes on; a resume once epoch > 0),
@@ -159,15 +161,15 @@ class RunDir:
         The curves mark the resumes, where a new optimizer or a restored checkpoint took over.
         """
         manifest = self.manifest()
-        resumes = [e for e in manifest.get("resumes") or [] if isinstance(e, int) and e < epoch]
-        if not epoch:  # a new run: a comparison of the old one's model says nothing about it
-            manifest.pop("compared", None)
-        atomic.write_json(self.path / MANIFEST, {**manifest, "kind": KIND, "format": bundle.FORMAT, "ended": None,
-                                                 "resumes": (resumes + [epoch]) if epoch else [], "epochs": epochs})
+        resumes = tuple(e for e in manifest.resumes if e < epoch) + ((epoch,) if epoch else ())
+        # a new run: a comparison of the old one's model says nothing about it
+        compared = manifest.compared if epoch else None
+        atomic.write_json(self.path / MANIFEST, dataclasses.replace(
+            manifest, ended=None, resumes=resumes, epochs=epochs, compared=compared).to_dict())
 
-    def record_comparison(self, compared: dict[str, Any]) -> None:
+    def record_comparison(self, compared: Comparison) -> None:
         """Keep how the saved model scored against the shipped one (what `catalog.choose` decides by)."""
-        atomic.write_json(self.path / MANIFEST, {**self.manifest(), "compared": compared})
+        atomic.write_json(self.path / MANIFEST, dataclasses.replace(self.manifest(), compared=compared).to_dict())
 
     def clear(self) -> None:
         """Delete the bundle's own files (for --fresh); anything else stops it before it deletes anything."""
@@ -210,9 +212,8 @@ class RunDir:
             raise SeqtuiError(f"{self.path} already holds {held}; pass --resume to continue that run "
                               "or --fresh to discard it")
         if checkpoint is not None:
-            path, state = checkpoint
-            history = _records(state.get("history", []), path)
-            plan = StartPlan("checkpoint", path, _int(state, "epoch", path), _int(state, "batch", path), history)
+            plan = StartPlan("checkpoint", checkpoint.path, checkpoint.epoch, checkpoint.batch,
+                             list(checkpoint.history))
         else:
             plan = self._from_model()
         return self._completed(plan, cfg)
@@ -245,9 +246,10 @@ class RunDir:
 
     def _completed(self, plan: StartPlan, cfg: Config) -> StartPlan:
         """The plan marked complete when the run's epochs are done or early stopping still holds."""
-        ended = self.manifest().get("ended") or {}
+        ended = self.manifest().ended
         best = Monitor.of(cfg.monitor).best_of(plan.history)
-        out_of_patience = (ended.get("reason") == "early_stopped" and cfg.patience > 0 and best is not None
+        out_of_patience = (ended is not None and ended.reason == "early_stopped" and cfg.patience > 0
+                           and best is not None
                            and plan.epoch - best.epoch >= cfg.patience)
         if plan.epoch >= cfg.epochs or out_of_patience:
             return StartPlan(plan.start, plan.weights, plan.epoch, plan.batch, plan.history, plan.note, True)
@@ -271,24 +273,6 @@ RESUME_FLAGS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "st
 """The settings a flag may change when a run is resumed; every other one stays the saved run's."""
 
 
-def run_config(saved: Any, keep_from: Config | None = None) -> Config:
-    """A saved run's settings (config.json's `config`), the one reader of them; settings it lacks (it was
-    saved by an older version) come from `keep_from`, else the defaults.
-
-    Raises:
-        BundleError: no settings, or settings this version cannot use.
-    """
-    from seqtui import config as config_lib
-
-    if not isinstance(saved, dict) or not saved:
-        raise BundleError("config.json records no settings; retrain with `seqtui train --fresh`")
-    values = {k: v for k, v in saved.items() if k in config_lib.FIELDS}
-    try:
-        return config_lib.merge(keep_from or Config(), values)
-    except SeqtuiError as e:
-        raise BundleError(f"the saved run's config cannot be used: {e}") from None
-
-
 def resume_config(model_dir: Path, now: Config, flags: dict[str, Any] | None = None) -> tuple[Config, str]:
     """The settings a resumed run trains with, and a note naming what the flags changed or could not.
 
@@ -299,22 +283,20 @@ def resume_config(model_dir: Path, now: Config, flags: dict[str, Any] | None = N
     resume, and `now` is returned unchanged.
 
     Raises:
-        BundleError: saved settings this version cannot use.
+        BundleError: saved settings (config.json, seqtui.json) this version cannot use.
     """
-    meta = _json(Path(model_dir) / bundle.META)
-    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
+    if not (Path(model_dir) / bundle.META).is_file():
         return now, ""
-    own = dict(meta["config"])
-    target = RunDir(model_dir).manifest().get("epochs")
-    if isinstance(target, int) and not isinstance(target, bool) and target > 0:
-        own["epochs"] = target
-    saved = run_config(own, keep_from=now)
+    own = saved.read_meta(model_dir).config
+    target = RunDir(model_dir).manifest().epochs
+    if target is not None:
+        own = own.replace(epochs=target)
     asked = list(RESUME_FLAGS) if flags is None else _training_keys(flags)
-    cfg = saved.replace(**{k: getattr(now, k) for k in asked if k in RESUME_FLAGS})
-    changed = [f"{k} {getattr(saved, k)} → {getattr(cfg, k)}" for k in RESUME_FLAGS if getattr(saved, k) !=
+    cfg = own.replace(**{k: getattr(now, k) for k in asked if k in RESUME_FLAGS})
+    changed = [f"{k} {getattr(own, k)} → {getattr(cfg, k)}" for k in RESUME_FLAGS if getattr(own, k) !=
                getattr(cfg, k)]
-    kept = [f"--{k.replace('_', '-')} (the run's is {getattr(saved, k)})" for k in asked
-            if k not in RESUME_FLAGS and getattr(now, k) != getattr(saved, k)]
+    kept = [f"--{k.replace('_', '-')} (the run's is {getattr(own, k)})" for k in asked
+            if k not in RESUME_FLAGS and getattr(now, k) != getattr(own, k)]
     notes = ([f"Resuming with the run's own settings, but {', '.join(changed)} (as asked)."] if changed
              else []) + ([f"A resumed run keeps its own settings: ignored {', '.join(kept)}."] if kept else [])
     return cfg, " ".join(notes)
@@ -322,10 +304,9 @@ def resume_config(model_dir: Path, now: Config, flags: dict[str, Any] | None = N
 
 def _training_keys(flags: dict[str, Any] | None) -> list[str]:
     """The flags given that shape training: not paths (a run's files may move) nor decoding settings."""
-    from seqtui.config import FIELDS
-
-    return [k for k, v in (flags or {}).items() if v is not None and k in FIELDS
-            and FIELDS[k].metadata["section"] in ("model", "training") and not FIELDS[k].metadata.get("path")]
+    return [k for k, v in (flags or {}).items() if v is not None and k in config_lib.FIELDS
+            and config_lib.FIELDS[k].metadata["section"] in ("model", "training")
+            and not config_lib.FIELDS[k].metadata.get("path")]
 
 
 def ended_note(plan: StartPlan, cfg: Config, model_dir: Path) -> str:
@@ -334,6 +315,27 @@ def ended_note(plan: StartPlan, cfg: Config, model_dir: Path) -> str:
         return (f"The run in {model_dir} is complete ({plan.epoch} epochs); pass a larger --epochs to continue it.")
     return (f"The run in {model_dir} stopped early at epoch {plan.epoch} ({cfg.monitor} no better for "
             f"{cfg.patience} epochs); it is complete. Pass a larger --patience (or 0) to train it further.")
+
+
+def closing_line(ended: TrainingEnded, flags: str = "") -> str:
+    """How a run ended, where it is saved and how to go on: what `seqtui train` prints last, and the
+    dashboard when it closes. `flags`: what a resume needs besides --resume (see `resume_flags`)."""
+    if ended.reason == "complete":
+        return ended.note
+    if ended.reason == "stopped":
+        return (f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {ended.model_dir}. "
+                f"{ended.best_text()}. Continue with: seqtui train --resume{flags}")
+    why = f"early stopping: {ended.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
+    return f"{why}; {ended.best_text()}; model saved in {Path(ended.model_dir) / bundle.MODEL}"
+
+
+def resume_flags(model_dir: Path) -> str:
+    """` --model-dir DIR` when `model_dir` is not the one ./sequencer.toml (or the defaults) names, else ''."""
+    try:
+        default = config_lib.load(None).model_dir
+    except SeqtuiError:
+        default = None
+    return "" if Path(model_dir) == default else f" --model-dir {model_dir}"
 
 
 def _own_name(name: str, in_bundle: bool) -> bool:
@@ -361,17 +363,3 @@ def _json(path: Path) -> Any:
         return bundle.read_json(path)
     except (OSError, ValueError):
         return None
-
-
-def _records(raw: Any, where: Path) -> list[EpochRecord]:
-    try:
-        return [EpochRecord.from_dict(r) for r in raw]
-    except (TypeError, ValueError, AttributeError) as e:
-        raise BundleError(f"{where}: damaged history in the checkpoint ({e}); start again with --fresh") from None
-
-
-def _int(state: dict[str, Any], key: str, where: Path) -> int:
-    value = state.get(key, 0)
-    if not isinstance(value, int) or value < 0:
-        raise BundleError(f"{where}: damaged checkpoint state ({key} = {value!r}); start again with --fresh")
-    return value

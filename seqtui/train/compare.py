@@ -5,13 +5,14 @@ which folder exists.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from seqtui.data import corpus as data
 from seqtui.records import EpochRecord
 from seqtui.store import bundle, catalog
-from seqtui.store.catalog import Comparison
 from seqtui.store.rundir import RunDir
+from seqtui.store.saved import Comparison
 
 CHRF_PAIRS = 1000
 
@@ -21,11 +22,12 @@ def chrf_pairs(pairs: list[data.Pair], most: int = CHRF_PAIRS) -> list[data.Pair
     return pairs[:: max(1, len(pairs) // most)][:most]
 
 
-def chrf(engine: Any, pairs: list[data.Pair]) -> float:
-    """chrF of `engine`'s greedy translations of `pairs`' sources against their targets."""
+def chrf(engine: Any, pairs: list[data.Pair], progress: Callable[[int, int], None] | None = None) -> float:
+    """chrF of `engine`'s greedy translations of `pairs`' sources against their targets (`progress` as
+    `Engine.translate_batch` takes it)."""
     import sacrebleu
 
-    hyps = engine.translate_batch([s for s, _ in pairs])
+    hyps = engine.translate_batch([s for s, _ in pairs], progress=progress)
     return float(sacrebleu.corpus_chrf(hyps, [[t for _, t in pairs]]).score)
 
 
@@ -42,5 +44,5 @@ def compare_with_shipped(run: RunDir, val_pairs: list[data.Pair], best: EpochRec
     pairs = chrf_pairs(val_pairs)
     mine = best.val_chrf if best.val_chrf is not None else chrf(bundle.load(run.path).engine(), pairs)
     found = Comparison(catalog.DEFAULT, best.epoch, len(pairs), mine, chrf(bundle.load(origin).engine(), pairs))
-    run.record_comparison(found.to_dict())
+    run.record_comparison(found)
     return found

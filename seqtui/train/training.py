@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seqtui import config as config_lib
 from seqtui.config import Config
 from seqtui.data import corpus as data
+from seqtui.data.augment import CasualEpochs, case_forms
 from seqtui.data.batching import Encoded
 from seqtui.data.vocab import Vocab
 from seqtui.decode.decoding import Engine
@@ -31,6 +31,7 @@ from seqtui.model.weights import from_model
 from seqtui.records import EpochRecord, Monitor, Reason, RunInfo
 from seqtui.store import bundle, catalog
 from seqtui.store.rundir import RunDir, StartPlan, ended_note, resume_config
+from seqtui.store.saved import RunMeta, Split
 
 SAMPLE_COUNT = 4
 
@@ -54,7 +55,11 @@ class Prepared:
         return max(len(t) for _, t in self.train_pairs + self.val_pairs)
 
     @functools.cached_property
-    def fingerprint(self) -> dict[str, Any]:
+    def max_source_len(self) -> int:
+        return max(len(s) for s, _ in self.train_pairs + self.val_pairs)
+
+    @functools.cached_property
+    def fingerprint(self) -> data.Fingerprint:
         return data.fingerprint(self.files, self.train_pairs, self.val_pairs)
 
 
@@ -67,17 +72,20 @@ def prepare(cfg: Config, vocabs: tuple[Vocab, Vocab] | None = None) -> Prepared:
     """
     t0 = time.perf_counter()
     limit = cfg.num_samples if cfg.sample == "first" else 0
-    corpus = data.read_corpus(cfg.train_dir, limit=limit)
+    corpus = data.read_corpus(cfg.train_dir, limit=limit, setting=TRAIN_DIR_SETTING)
     pairs = data.select(corpus.pairs, cfg.num_samples, cfg.sample, cfg.seed, cfg.reverse)
     if cfg.val_data:
-        val_corpus = data.read_corpus(Path(cfg.val_data))
+        val_corpus = data.read_corpus(Path(cfg.val_data), setting=VAL_DATA_SETTING)
         train_pairs, val_pairs = pairs, data.select(val_corpus.pairs, 0, reverse=cfg.reverse)
     else:
         train_pairs, val_pairs = data.split(pairs, cfg.val_split)
     if not val_pairs:
         raise SeqtuiError(f"only {len(pairs)} pairs: none left for validation (raise num_samples or val_split)")
     if vocabs is None:
-        vocabs = (Vocab.build(s for s, _ in pairs), Vocab.build(t for _, t in pairs))
+        sources = [s for s, _ in pairs]
+        # Casual forms change letter case, so the source vocabulary holds both cases of its letters.
+        vocabs = (Vocab(case_forms(sources)) if cfg.augment == "casual" else Vocab.build(sources),
+                  Vocab.build(t for _, t in pairs))
     source, target = vocabs
     return Prepared(train_pairs, val_pairs, source, target,
                     Encoded.from_pairs(train_pairs, source, target), Encoded.from_pairs(val_pairs, source, target),
@@ -90,19 +98,25 @@ class DataChanged(SeqtuiError):
     title = "Data changed"
 
 
-def check_same_data(meta: dict[str, Any], prep: Prepared, model_dir: Path, splits: tuple[str, ...] = ("train", "val"),
-                    doing: str = "resume") -> None:
+RESUME_REMEDY = ("to resume, restore it or point --train-dir at the run's files; or train a new run with --fresh "
+                 "or another --model-dir")
+TRAIN_DIR_SETTING = "train_dir in sequencer.toml, or --train-dir"
+VAL_DATA_SETTING = "val_data in sequencer.toml, or --val-data"
+
+
+def check_same_data(meta: RunMeta, prep: Prepared, model_dir: Path, splits: tuple[str, ...] = ("train", "val"),
+                    remedy: str = RESUME_REMEDY) -> None:
     """Stop when `prep` holds other pairs than the run recorded (runs from before fingerprints pass).
+
+    Args:
+        remedy: what to do about it, in the words (and flags) of the command that checks.
 
     Raises:
         DataChanged: naming what changed.
     """
-    saved = meta.get("data")
-    change = data.data_change(saved, prep.fingerprint, splits) if isinstance(saved, dict) else ""
+    change = data.data_change(meta.data, prep.fingerprint, splits) if meta.data is not None else ""
     if change:
-        raise DataChanged(f"{model_dir}: the data is not what this run was trained on ({change}); to {doing}, "
-                          "restore it or point --train-dir at the run's files; or train a new run with --fresh "
-                          "or another --model-dir")
+        raise DataChanged(f"{model_dir}: the data is not what this run was trained on ({change}); {remedy}")
 
 
 def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None = None,
@@ -209,7 +223,7 @@ class _Run:
         """Which model answers now: the saved model compared with the shipped one (once per best epoch)."""
         from seqtui.train.compare import compare_with_shipped
 
-        found = catalog.Comparison.of(self.run.manifest().get("compared"))
+        found = self.run.manifest().compared
         if best is not None and (found is None or found.epoch != best.epoch):
             found = compare_with_shipped(self.run, val_pairs(), best)
         return catalog.verdict(self.dir, found) if found is not None and best is not None else ""
@@ -232,7 +246,8 @@ class _Run:
         snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
         checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener,
                                        keep=lambda done: craft.kept_for_average(self.cfg, done))
-        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots)] if self.cfg.monitor == "val_chrf" else []
+        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener)] \
+            if self.cfg.monitor == "val_chrf" else []
         # Between AverageIn and AverageOut the model holds the averaged weights: what is scored and kept.
         average_in = [craft.AverageIn(clock, self.cfg, self.dir, epochs_done, snapshots)] \
             if self.cfg.weight_averaging != "none" else []
@@ -241,7 +256,8 @@ class _Run:
         board = [self._tensorboard(clock, log)] if self.cfg.tensorboard else []
         return [clock, rate, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
                 cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
-                cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in, cb.Validation(clock, val_feed),
+                cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in,
+                cb.Validation(clock, val_feed, self.listener),
                 *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer, *board,
                 cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self._recording_samples()),
                 cb.EarlyStopping(clock, log, self.cfg.patience)]
@@ -284,8 +300,7 @@ class _Run:
         checkpoint = bundle.read_checkpoint(self.dir)
         if checkpoint is None:
             return f"Nothing had been saved yet in {self.dir}"
-        state = checkpoint[1]
-        at = f"epoch {state['epoch']}" + (f", batch {state['batch']}" if state.get("batch") else "")
+        at = f"epoch {checkpoint.epoch}" + (f", batch {checkpoint.batch}" if checkpoint.batch else "")
         return f"The last good checkpoint ({at}) and model are kept in {self.dir}"
 
     def _feeds(self, prep: Prepared, place: Any, first_epoch: int, model: Any) -> tuple[Any, Any]:
@@ -297,8 +312,11 @@ class _Run:
         size, split = self.cfg.batch_size * place.replicas, {"replicas": place.replicas,
                                                              "shard": (place.process, place.processes),
                                                              "round_to": rounding(model)}
+        variants = (CasualEpochs(prep.train_pairs, prep.train, prep.source, self.cfg.augment_rate, self.cfg.seed)
+                    if self.cfg.augment == "casual" else None)
         return (BucketedBatches(prep.train, size, self.cfg.seed, first_epoch, steps=self.cfg.steps_per_epoch,
-                                for_fit=place.replicas > 1, **split),  # see _run_fit
+                                for_fit=place.replicas > 1, variants=variants and variants.encoded,
+                                **split),  # see _run_fit
                 # Validation only runs forward, where bigger batches cost nothing in memory worth counting
                 # and cut the steps (README, Benchmarks).
                 BucketedBatches(prep.val, VAL_BATCHES * size, self.cfg.seed, shuffle=False, **split))
@@ -316,12 +334,11 @@ class _Run:
         self.listener(event)
         return event
 
-    def _meta(self, prep: Prepared) -> dict[str, Any]:
-        return {"config": self.cfg.to_dict(), "max_target_len": prep.max_target_len, "data": prep.fingerprint,
-                "split": {"files": [str(f) for f in prep.files], "train_pairs": len(prep.train_pairs),
-                          "val_pairs": len(prep.val_pairs), "val_data": self.cfg.val_data,
-                          "val_split": self.cfg.val_split, "num_samples": self.cfg.num_samples,
-                          "sample": self.cfg.sample, "reverse": self.cfg.reverse}}
+    def _meta(self, prep: Prepared) -> RunMeta:
+        c = self.cfg
+        return RunMeta(c, prep.max_target_len, prep.fingerprint,
+                       Split(tuple(str(f) for f in prep.files), len(prep.train_pairs), len(prep.val_pairs), c.val_data,
+                             c.val_split, c.num_samples, c.sample, c.reverse), prep.max_source_len)
 
     def _info(self, prep: Prepared, place: Any, model: Any) -> RunInfo:
         return RunInfo(", ".join(f.name for f in prep.files), len(prep.train_pairs), len(prep.val_pairs),
@@ -337,8 +354,7 @@ ARCHITECTURE_KEYS = ("architecture", "latent_dim", "embedding_dim", "dropout", "
 
 
 def _shaped_like(origin: bundle.Bundle, cfg: Config) -> Config:
-    saved = origin.meta.get("config") or {}
-    return config_lib.merge(cfg, {k: saved[k] for k in ARCHITECTURE_KEYS if k in saved})
+    return cfg.replace(**{k: getattr(origin.meta.config, k) for k in ARCHITECTURE_KEYS})
 
 
 def unknown_note(prep: Prepared) -> str:

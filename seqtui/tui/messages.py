@@ -17,8 +17,10 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from seqtui import events
+from seqtui.config import Config
 from seqtui.data.vocab import Unknown
 from seqtui.decode.decoding import Result, Settings
+from seqtui.store.saved import Checkpoint
 
 E = TypeVar("E")
 
@@ -41,6 +43,14 @@ class BatchDone(Relayed[events.BatchEnded], bubble=False):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, BatchDone)
+
+
+class ValidationStep(Relayed[events.Validating], bubble=False):
+    """The epoch's validation moved on (val_loss batches, then chrF sentences). Only the newest step of a
+    phase matters."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ValidationStep) and message.event.what == self.event.what
 
 
 class EpochDone(Relayed[events.EpochEnded], bubble=False):
@@ -79,9 +89,9 @@ class FetchDone(Message, bubble=False):
 class FollowUpdate(Message, bubble=False):
     """New state read from a headless run's files (`--follow`)."""
 
-    def __init__(self, records: list[Any], config: dict[str, Any], epochs: int | None,
-                 checkpoint: dict[str, Any] | None, running: bool, samples_epoch: int = 0,
-                 samples: list[tuple[str, str, str]] | None = None) -> None:
+    def __init__(self, records: list[Any], config: Config | None, epochs: int | None,
+                 checkpoint: Checkpoint | None, running: bool, samples_epoch: int = 0,
+                 samples: list[tuple[str, str, str]] | None = None, problem: str = "") -> None:
         super().__init__()
         self.records = records
         self.config = config
@@ -90,6 +100,7 @@ class FollowUpdate(Message, bubble=False):
         self.running = running
         self.samples_epoch = samples_epoch
         self.samples = samples or []
+        self.problem = problem  # why config.json cannot be used ('' when it can)
 
 
 class ModelReady(Message, bubble=False):
@@ -180,6 +191,10 @@ class TranslateRequest(Message):
         self.settings = settings
         self.preview = preview
         self.wanted = wanted
+
+
+class QuitRequest(Message):
+    """A widget asks to quit (`:q` in the REPL); bubbles to the app, which asks first while training runs."""
 
 
 class ModelRequest(Message):
