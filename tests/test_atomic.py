@@ -65,5 +65,5 @@ def test_predict_keeps_a_result_that_takes_its_name_while_it_writes(trained_bund
     assert taken[0].read_text(encoding="utf-8") == "the other run's result\n"
     (ours,) = set(out.glob("in_*.tsv")) - {taken[0]}
     assert ours.name == taken[0].name.replace(".tsv", "-1.tsv")
-    assert ours.read_text(encoding="utf-8").startswith("source\ttranslation\n")
+    assert ours.read_text(encoding="utf-8").startswith("source\ttranslation\tmodel\n")
     assert str(ours) in result.stdout

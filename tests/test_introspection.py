@@ -234,10 +234,11 @@ def test_predict_nbest_writes_the_extra_columns(tmp_path):
                                  "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     rows = [r.split("\t") for r in next((tmp_path / "out").iterdir()).read_text(encoding="utf-8").splitlines()]
-    assert rows[0] == ["source", "translation", "translation_2", "translation_3", "score_1", "score_2", "score_3"]
+    assert rows[0] == ["source", "translation", "translation_2", "translation_3", "score_1", "score_2", "score_3",
+                       "model"]
     for row in rows[1:]:
-        assert len(row) == 7 and len({row[1], row[2], row[3]}) == 3
-        scores = [float(x) for x in row[4:]]
+        assert len(row) == 8 and len({row[1], row[2], row[3]}) == 3 and row[7].startswith("the shipped en-fr")
+        scores = [float(x) for x in row[4:7]]
         assert scores == sorted(scores, reverse=True)
 
 
