@@ -138,7 +138,9 @@ class Validation(keras.callbacks.Callback):
         if self.clock.complete and logs is not None:
             report = _reporter(self.listener, epoch + 1, "val_loss")
             report(0, len(self.feed))
-            logs["val_loss"], logs["val_sparse_categorical_accuracy"] = masked_scores(self.model, self.feed, report)
+            logs["val_loss"], accuracy = masked_scores(self.model, self.feed, report)
+            if accuracy is not None:  # none with `metrics = []`
+                logs["val_sparse_categorical_accuracy"] = accuracy
 
 
 class ChrfScore(keras.callbacks.Callback):
