@@ -1,7 +1,8 @@
 """Which weights the REPL decodes with: the last epoch's snapshot while training, else the saved model.
 
-Used from decoding threads and the UI thread alike, so every access holds a lock. The saved model is
-read lazily and re-read when `model.keras` changes on disk (a run ended, or a followed run improved).
+Used from decoding threads and the UI thread alike, so every access holds a lock, but reading a saved
+model does not: the UI thread's calls never wait on a read. The saved model is read lazily and re-read
+when `model.keras` changes on disk (a run ended, or a followed run improved).
 """
 
 from __future__ import annotations
@@ -26,12 +27,23 @@ class EngineSource:
     """Hands out the engine the REPL should use now, with a short label saying which it is."""
 
     def __init__(self, model_dir: Path, load: EngineLoader = load_saved, request: Request | None = None) -> None:
-        self.model_dir = Path(model_dir)
         self.request = request or Request()
+        self._model_dir = Path(model_dir)
         self._load = load
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields below; never held while a model is read
+        self._reading = threading.Lock()  # one read of a saved model at a time
         self._snapshot: tuple[Any, str] | None = None
         self._saved: tuple[Any, tuple[Any, ...]] | None = None
+
+    @property
+    def model_dir(self) -> Path:
+        with self._lock:
+            return self._model_dir
+
+    @model_dir.setter
+    def model_dir(self, path: Path) -> None:
+        with self._lock:
+            self._model_dir = Path(path)
 
     @property
     def loader(self) -> EngineLoader:
@@ -49,19 +61,27 @@ class EngineSource:
             self._snapshot = None
 
     def get(self) -> tuple[Any, str]:
-        """(engine, label). Call it from a worker thread: the first call reads the weights file.
+        """(engine, label). Call it from a worker thread: the first call reads the weights file, without
+        holding the lock the UI thread takes at each epoch end.
 
         Raises:
             BundleError: no snapshot and no usable saved model.
         """
         with self._lock:
-            if self._snapshot is not None:
+            if self._snapshot is not None:  # no need to queue behind another thread's read
                 return self._snapshot
-            choice = self.choice()
-            stamp = (choice.path, *self._stamp(choice.path))
-            if self._saved is None or self._saved[1] != stamp:
-                self._saved = (self._load(choice.path), stamp)
-            return self._saved[0], choice.label
+        with self._reading:
+            with self._lock:
+                if self._snapshot is not None:
+                    return self._snapshot
+                choice = self.request.choose(self._model_dir)
+                stamp = (choice.path, *self._stamp(choice.path))
+                if self._saved is not None and self._saved[1] == stamp:
+                    return self._saved[0], choice.label
+            engine = self._load(choice.path)
+            with self._lock:
+                self._saved = (engine, stamp)
+            return engine, choice.label
 
     def choice(self) -> ModelChoice:
         """Which saved model answers now: the user's in model_dir once there is one, else the shipped one."""
