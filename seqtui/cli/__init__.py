@@ -108,7 +108,7 @@ def train(
                                init_from=origin)
     finally:
         _restore_signals(signals)
-    line = closing_line(ended, resume_flags(cfg.model_dir))  # the dashboard prints the same when it closes
+    line = closing_line(ended, resume_flags(config_path, overrides))  # the dashboard prints the same when it closes
     if ended.reason == "stopped":
         err.print(line)
         raise typer.Exit(130)

@@ -394,7 +394,7 @@ class Dashboard(Screen[None]):
     def training_stopped(self, message: TrainingStopped) -> None:
         e = message.event
         self.ended = True
-        self.closing = closing_line(e, resume_flags(Path(e.model_dir)))
+        self.closing = closing_line(e, resume_flags(None, {"model_dir": e.model_dir}))
         if e.reason == "complete":
             text = e.note
         else:
