@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from seqtui import config
+from seqtui.data import corpus as data
 from seqtui.data.vocab import Unknown
 from seqtui.decode.decoding import Engine, Result, Settings, Stream, Translation
 from seqtui.events import Listener, TrainingEnded, ignore
@@ -69,6 +71,29 @@ class Translator:
     def unknown(self, text: str) -> list[Unknown]:
         """Characters of `text` the model cannot read even once normalised, with their positions."""
         return self.engine.unknown(text)
+
+    def predict_file(self, path: str | Path, out_dir: str | Path, nbest: int | None = None) -> Predictions:
+        """Translate a file of sentences (one per line, or pairs whose second column is a reference) into a
+        new `<stem>_<timestamp>.tsv` in `out_dir`, as `seqtui predict` does: an earlier file is never
+        replaced. With `nbest`, also the N best hypotheses and their scores."""
+        from seqtui.report.predictions import nbest_columns, write_predictions
+
+        path = Path(path)
+        sources = data.read_sources(path)
+        if nbest is None:
+            hyps, extra = self.translate_many([s.text for s in sources]), None
+        else:
+            results = [self.decode(s.text) for s in sources]
+            hyps, extra = [r.best.text for r in results], nbest_columns(results, nbest)
+        return Predictions(write_predictions(Path(out_dir), path.stem, sources, hyps, extra), sources)
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """What `Translator.predict_file` wrote: the new TSV file, and the sentences it read."""
+
+    path: Path
+    sources: list[data.Source]
 
 
 def load(model_dir: str | Path = "models", **settings: Any) -> Translator:

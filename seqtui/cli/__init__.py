@@ -250,7 +250,8 @@ def predict(
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
     nbest: Annotated[int | None, typer.Option(
-        "--nbest", min=1, show_default=False, help="Also write the N best hypotheses: extra columns translation_2 … "
+        "--nbest", min=1, max=config.MAX_BEAM, show_default=False,
+        help="Also write the N best hypotheses: extra columns translation_2 … "
         "translation_N, then score_1 … score_N (the normalised log-probability the beam ranks by), after the "
         "reference column if there is one. Widens the beam to at least N.")] = None,
     length_penalty: LengthPenaltyOpt = None,
@@ -261,60 +262,11 @@ def predict(
                                                                   length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
     for file in data.corpus_files(input_path or cfg.predict_in, "--input, or predict_in in sequencer.toml"):
-        sources = data.read_sources(file)
-        if nbest is None:
-            hyps, extra = tr.translate_many([s.text for s in sources]), None
-        else:
-            results = [tr.decode(s.text) for s in sources]
-            hyps, extra = [r.best.text for r in results], _nbest_columns(results, nbest)
-        target = _write_predictions(out_dir, file.stem, sources, hyps, extra)
-        unknown = {u.char for s in sources for u in tr.unknown(s.text)}
+        done = tr.predict_file(file, out_dir, nbest)
+        unknown = {u.char for s in done.sources for u in tr.unknown(s.text)}
         note = f"; unknown characters: {' '.join(sorted(unknown))}" if unknown else ""
-        print(escape_controls(f"{file} → {target} ({len(sources)} sentences{note})"))  # the TSV keeps the data
-
-
-def _nbest_columns(results: list[Any], n: int) -> tuple[list[str], list[list[str]]]:
-    """The header and the rows of predict's n-best columns (blank where a sentence has fewer hypotheses)."""
-    head = [f"translation_{k}" for k in range(2, n + 1)] + [f"score_{k}" for k in range(1, n + 1)]
-    rows = []
-    for r in results:
-        texts = [h.text for h in r.nbest[1:n]] + [""] * (n - len(r.nbest[:n]))
-        scores = [f"{h.normalized:.4f}" for h in r.nbest[:n]] + [""] * (n - len(r.nbest[:n]))
-        rows.append(texts + scores)
-    return head, rows
-
-
-def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyps: list[str],
-                       extra: tuple[list[str], list[list[str]]] | None = None) -> Path:
-    """Write the results to a new `<stem>_<timestamp>[-N].tsv`: the first name no file has yet.
-
-    `write_new` claims the name atomically, so a run in the same second (another terminal, a script
-    in a loop) never overwrites this one's result, nor this one its.
-    """
-    from seqtui import atomic
-
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    text = _predictions_tsv(sources, hyps, extra)
-    n = 0
-    while True:
-        target = out_dir / (f"{stem}_{stamp}-{n}.tsv" if n else f"{stem}_{stamp}.tsv")
-        try:
-            atomic.write_new(target, text)
-            return target
-        except FileExistsError:
-            n += 1
-        except OSError as e:
-            raise SeqtuiError(f"{out_dir}: cannot write predictions ({e.strerror or e})") from None
-
-
-def _predictions_tsv(sources: list[data.Source], hyps: list[str],
-                     extra: tuple[list[str], list[list[str]]] | None = None) -> str:
-    with_ref = any(s.reference for s in sources)
-    head = ["source", "translation"] + (["reference"] if with_ref else []) + (extra[0] if extra else [])
-    more = extra[1] if extra else [[] for _ in sources]
-    rows = [[s.text, h] + ([s.reference or ""] if with_ref else []) + m
-            for s, h, m in zip(sources, hyps, more, strict=True)]
-    return "".join("\t".join(r) + "\n" for r in [head, *rows])
+        # the TSV keeps the data as it is; the terminal gets it escaped
+        print(escape_controls(f"{file} → {done.path} ({len(done.sources)} sentences{note})"))
 
 
 @app.command()

@@ -22,7 +22,7 @@ from seqtui.data.augment import CasualEpochs, case_forms
 from seqtui.data.batching import Encoded
 from seqtui.data.vocab import Vocab
 from seqtui.decode.decoding import Engine
-from seqtui.errors import SeqtuiError, TrainingFailed
+from seqtui.errors import BundleError, SeqtuiError, TrainingFailed
 from seqtui.events import EpochEnded, Event, Listener, TrainingEnded, TrainingStarted, ignore
 from seqtui.model import build as model_lib
 from seqtui.model.backend import every_process, import_keras, name, strategy_scope
@@ -136,9 +136,14 @@ def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None
     """
     run = RunDir(cfg.model_dir)
     run.open_for_writing()
-    with run.lock():
-        plan = run.plan(cfg, resume, fresh, init_from)
-        return _Run(cfg, run, listener, stop or threading.Event(), pause or threading.Event()).start(plan)
+    try:
+        with run.lock():
+            plan = run.plan(cfg, resume, fresh, init_from)
+            return _Run(cfg, run, listener, stop or threading.Event(), pause or threading.Event()).start(plan)
+    except OSError as e:  # claiming the folder, writing its metadata: a full disk, a folder made read-only
+        where = e.filename or cfg.model_dir
+        raise BundleError(f"{where}: cannot write the run's files ({e.strerror or e}); the files already "
+                          "written are kept") from None
 
 
 VAL_BATCHES = 4  # a validation batch holds this many training batches' rows
