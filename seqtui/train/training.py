@@ -225,7 +225,7 @@ class _Run:
         snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
         checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener,
                                        keep=lambda done: craft.kept_for_average(self.cfg, done))
-        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener)] \
+        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener, stop=self.stop)] \
             if self.cfg.monitor == "val_chrf" else []
         # Between AverageIn and AverageOut the model holds the averaged weights: what is scored and kept.
         average_in = [craft.AverageIn(clock, self.cfg, self.dir, epochs_done, snapshots)] \
@@ -236,7 +236,7 @@ class _Run:
         return [clock, rate, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
                 cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
                 cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in,
-                cb.Validation(clock, val_feed, self.listener),
+                cb.Validation(clock, val_feed, self.listener, self.stop),
                 *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer, *board,
                 cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self._recording_samples()),
                 cb.EarlyStopping(clock, log, self.cfg.patience)]
