@@ -172,8 +172,8 @@ def test_checkpointer_writes_history_then_a_checkpoint_each_epoch(setup, tmp_pat
 
     events = []
     run(model, feed, [clock, Record(), cb.Checkpointer(clock, log, tmp_path, events.append)], epochs=2)
-    path, state = bundle.read_checkpoint(tmp_path)
-    assert (state["epoch"], state["batch"]) == (2, 0) and path.name == "ckpt-00002-000000.keras"
+    ckpt = bundle.read_checkpoint(tmp_path)
+    assert (ckpt.epoch, ckpt.batch) == (2, 0) and ckpt.path.name == "ckpt-00002-000000.keras"
     assert [r.epoch for r in bundle.read_history(tmp_path)] == [1, 2]
     assert [(e.epoch, e.batch) for e in events] == [(1, 0), (2, 0)]
 
@@ -197,7 +197,7 @@ def test_a_checkpoint_is_refused_for_non_finite_weights(setup, tmp_path):
     bias.assign(np.full(bias.shape, np.inf, dtype="float32"))
     with pytest.raises(cb.NonFiniteWeights):
         checkpointer.save(2, 0)
-    assert bundle.read_checkpoint(tmp_path)[1]["epoch"] == 1  # the good one stays
+    assert bundle.read_checkpoint(tmp_path).epoch == 1  # the good one stays
 
 
 def test_early_stopping_ends_the_run_after_patience_epochs_without_progress(setup):

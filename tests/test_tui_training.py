@@ -135,7 +135,7 @@ async def test_q_while_training_asks_and_y_saves_then_quits(tiny_corpus: Path, t
         assert not app.is_running
     assert [m.event.reason for m in messages if isinstance(m, TrainingStopped)] == ["stopped"]
     checkpoint = bundle.read_checkpoint(cfg.model_dir)
-    assert checkpoint is not None and checkpoint[1]["epoch"] >= 1
+    assert checkpoint is not None and checkpoint.epoch >= 1
 
 
 async def test_a_bad_corpus_becomes_a_notification_and_the_app_stays_usable(tmp_path: Path) -> None:
