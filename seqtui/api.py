@@ -23,6 +23,8 @@ from seqtui.decode.decoding import Engine, Result, Settings, Stream, Translation
 from seqtui.events import Listener, TrainingEnded, ignore
 from seqtui.store import bundle
 
+LONG_INPUT = 2  # inputs over twice the longest training sentence get a warning
+
 
 class Translator:
     """A trained model ready to translate, loaded from a bundle without importing TensorFlow."""
@@ -32,6 +34,7 @@ class Translator:
         self.model_dir = model_dir
         self.settings = settings or Settings()
         self.warning = ""  # set when a damaged model.keras was replaced by the last checkpoint
+        self.longest_sentence = 0  # the longest sentence of the model's training data (0: unknown)
 
     @classmethod
     def open(cls, model_dir: str | Path, settings: Settings | None = None) -> Translator:
@@ -39,6 +42,7 @@ class Translator:
         b = bundle.load(Path(model_dir))
         translator = cls(b.engine(), b.path, settings)
         translator.warning = b.warning
+        translator.longest_sentence = b.longest_sentence
         return translator
 
     def stream(self, text: str) -> Iterator[str]:
@@ -68,6 +72,19 @@ class Translator:
             return [self.translate(t) for t in texts]
         return self.engine.translate_batch(texts, max_len=self.settings.max_len)
 
+    def too_long(self, text: str) -> bool:
+        """Whether `text` is far longer than anything the model was trained on (over LONG_INPUT times its
+        longest sentence): such an input decodes into a poor translation, cut at the length limit."""
+        return bool(self.longest_sentence) and len(text) > LONG_INPUT * self.longest_sentence
+
+    def length_warning(self, text: str) -> str:
+        """What to tell a user about an input that is `too_long`, or ''."""
+        if not self.too_long(text):
+            return ""
+        return (f"the input is {len(text):,} characters, over {LONG_INPUT}× the longest sentence this model was "
+                f"trained on ({self.longest_sentence}); expect a poor translation, and one that stops at "
+                f"{self.settings.max_len or self.engine.max_len} characters")
+
     def unknown(self, text: str) -> list[Unknown]:
         """Characters of `text` the model cannot read even once normalised, with their positions."""
         return self.engine.unknown(text)
@@ -76,16 +93,21 @@ class Translator:
         """Translate a file of sentences (one per line, or pairs whose second column is a reference) into a
         new `<stem>_<timestamp>.tsv` in `out_dir`, as `seqtui predict` does: an earlier file is never
         replaced. With `nbest`, also the N best hypotheses and their scores."""
-        from seqtui.report.predictions import nbest_columns, write_predictions
-
         path = Path(path)
         sources = data.read_sources(path)
+        return Predictions(self.predict_sources(sources, out_dir, path.stem, nbest), sources)
+
+    def predict_sources(self, sources: list[data.Source], out_dir: str | Path, stem: str,
+                        nbest: int | None = None) -> Path:
+        """Translate `sources` into a new `<stem>_<timestamp>.tsv` in `out_dir` (see `predict_file`)."""
+        from seqtui.report.predictions import nbest_columns, write_predictions
+
         if nbest is None:
             hyps, extra = self.translate_many([s.text for s in sources]), None
         else:
             results = [self.decode(s.text) for s in sources]
             hyps, extra = [r.best.text for r in results], nbest_columns(results, nbest)
-        return Predictions(write_predictions(Path(out_dir), path.stem, sources, hyps, extra), sources)
+        return write_predictions(Path(out_dir), stem, sources, hyps, extra)
 
 
 @dataclass(frozen=True)

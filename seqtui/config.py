@@ -179,14 +179,24 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> C
     """
     base = Path.cwd()
     values: dict[str, Any] = {}
-    if path is None and (Path.cwd() / CONFIG_NAME).is_file():
-        path = Path.cwd() / CONFIG_NAME
+    path = find(path)
     if path is not None:
-        path = Path(path)
         values = _read_toml(path)
         base = path.resolve().parent
     cfg = _build(values, base, source=str(path) if path else "defaults")
     return merge(cfg, overrides or {}, base=Path.cwd())
+
+
+def find(path: Path | None = None) -> Path | None:
+    """The config file `load` reads: `path`, else ./sequencer.toml if there is one, else None (the defaults)."""
+    if path is None and (Path.cwd() / CONFIG_NAME).is_file():
+        return Path.cwd() / CONFIG_NAME
+    return None if path is None else Path(path)
+
+
+def keys_in(path: Path) -> set[str]:
+    """The keys a config file sets (checked as `load` checks them)."""
+    return set(_read_toml(path))
 
 
 def merge(cfg: Config, overrides: dict[str, Any], base: Path | None = None, source: str = "command line") -> Config:

@@ -162,3 +162,30 @@ def test_monitor_val_chrf_picks_the_best_epoch_by_chrf(tmp_path, tiny_corpus):
     assert all(0 <= r.val_chrf <= 100 for r in history)
     best = [r for r in history if r.best][-1]
     assert best.val_chrf == max(r.val_chrf for r in history)
+
+
+def test_a_stop_while_an_epoch_is_scored_ends_at_once_and_a_resume_runs_that_epoch_again(tmp_path, tiny_corpus):
+    """Quitting no longer waits for chrF: the epoch being scored is kept as a mid-epoch checkpoint (all its
+    batches, no record), which --resume trains again and scores."""
+    import threading
+
+    from seqtui.events import Validating
+
+    base = {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "monitor": "val_chrf"}
+    stop = threading.Event()
+    events = []
+
+    def listen(event):
+        events.append(event)
+        if isinstance(event, Validating) and (event.epoch, event.what) == (2, "val_chrf"):
+            stop.set()
+
+    ended = training.train(config.load(None, {**base, "epochs": 3}), listen, stop=stop)
+    assert (ended.reason, ended.epochs_done) == ("stopped", 1)
+    assert [e.record.epoch for e in events if isinstance(e, EpochEnded)] == [1]
+    _, state = bundle.read_checkpoint(tmp_path / "m")
+    assert (state["epoch"], state["batch"]) == (1, 4)  # epoch 2's four batches, kept
+    assert [r.epoch for r in bundle.read_history(tmp_path / "m")] == [1]
+    resumed = training.train(config.load(None, {**base, "epochs": 2}), resume=True)
+    assert (resumed.reason, resumed.epochs_done) == ("finished", 2)
+    assert [r.val_chrf is not None for r in bundle.read_history(tmp_path / "m")] == [True, True]

@@ -19,6 +19,7 @@ from seqtui.errors import CorpusError
 
 CORPUS_SUFFIXES = (".txt", ".tsv")
 SAMPLE_NAME = "en-fr.tsv"  # the 947 pairs shipped in training_files/, enough to try seqtui, not to learn French
+NEWLINE = b"\n"
 MAX_SIDE_CHARS = 1000  # a longer "sentence" is junk for a character model, and would blow up a batch
 
 Pair = tuple[str, str]
@@ -86,12 +87,33 @@ def read_lines(path: Path) -> list[str]:
         raw = Path(path).read_bytes()
     except OSError as e:
         raise CorpusError(f"{path}: cannot read ({e.strerror or e})") from None
+    return split_lines(decode_utf8(raw, str(path)))
+
+
+def decode_utf8(raw: bytes, where: str, line: int | None = 1, offset: int = 0) -> str:
+    """`raw` as text, strictly UTF-8 (a BOM at the very start dropped): every input seqtui reads, a file,
+    stdin or an argument, fails the same way on bytes that are not UTF-8, instead of translating them.
+
+    Args:
+        raw: the bytes.
+        where: what they are, for the error: a path, "<stdin>", "argument 2".
+        line: the line `raw` starts on (None: no line numbers, as for an argument).
+        offset: how many bytes of the same input came before `raw`.
+
+    Raises:
+        CorpusError: names where, the line and the byte.
+    """
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise CorpusError(f"{path}:{line}: bytes that are not UTF-8 (byte {e.start}); "
-                          "re-encode the file as UTF-8") from None
+        at = "" if line is None else f":{line + raw[: e.start].count(NEWLINE)}"
+        raise CorpusError(f"{where}{at}: bytes that are not UTF-8 (byte {offset + e.start}); "
+                          "re-encode it as UTF-8") from None
+    return text.removeprefix("\ufeff") if offset == 0 else text
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text`, LF or CRLF, without a last empty line."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -177,8 +199,13 @@ class Source:
 
 def read_sources(path: Path) -> list[Source]:
     """Sentences to translate from a file: one per line, or pairs whose second column is a reference."""
+    return parse_sources(read_lines(path))
+
+
+def parse_sources(lines: list[str]) -> list[Source]:
+    """Sentences to translate from lines of text (blank lines skipped; a second column is a reference)."""
     sources = []
-    for line in read_lines(path):
+    for line in lines:
         if not line.strip():
             continue
         cols = line.split("\t")

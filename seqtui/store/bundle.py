@@ -75,6 +75,12 @@ class Bundle:
         """The longest translation decoding allows: the config's max_output_len, else 2 x longest target."""
         return self.meta.max_len
 
+    @property
+    def longest_sentence(self) -> int:
+        """The longest source sentence of the run's data (runs before it was recorded: the longest
+        target, the nearest figure they kept)."""
+        return self.meta.max_source_len or self.meta.max_target_len
+
     def engine(self, weights: Any = None) -> Any:
         """A decoding engine on this bundle's weights (read from model.keras unless given).
 

@@ -76,12 +76,14 @@ class RunMeta:
         max_target_len: the longest target sentence, in characters (decoding allows twice that).
         data: the fingerprint of the pairs (None for runs from before fingerprints).
         split: how the pairs were chosen (None for runs from before it was recorded).
+        max_source_len: the longest source sentence, in characters (0 for runs from before it was kept).
     """
 
     config: Config
     max_target_len: int
     data: Fingerprint | None = None
     split: Split | None = None
+    max_source_len: int = 0
 
     @property
     def max_len(self) -> int:
@@ -91,6 +93,8 @@ class RunMeta:
     def to_dict(self) -> dict[str, Any]:
         """config.json's content (without `format`, which `bundle.write_meta` adds)."""
         out: dict[str, Any] = {"config": self.config.to_dict(), "max_target_len": self.max_target_len}
+        if self.max_source_len:
+            out["max_source_len"] = self.max_source_len
         if self.data is not None:
             out["data"] = self.data.to_dict()
         if self.split is not None:
@@ -164,7 +168,8 @@ def read_meta(model_dir: Path) -> RunMeta:
     longest = doc.int("max_target_len", 1, MAX_SIDE_CHARS, default=50)  # 50: runs from before it was kept
     return RunMeta(read_config(doc.sub("config")), longest,
                    _fingerprint(doc.sub("data")) if doc.has("data") else None,
-                   _split(doc.sub("split")) if doc.has("split") else None)
+                   _split(doc.sub("split")) if doc.has("split") else None,
+                   doc.int("max_source_len", 1, MAX_SIDE_CHARS) if doc.has("max_source_len") else 0)
 
 
 def read_config(doc: _Doc) -> Config:

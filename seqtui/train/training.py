@@ -54,6 +54,10 @@ class Prepared:
         return max(len(t) for _, t in self.train_pairs + self.val_pairs)
 
     @functools.cached_property
+    def max_source_len(self) -> int:
+        return max(len(s) for s, _ in self.train_pairs + self.val_pairs)
+
+    @functools.cached_property
     def fingerprint(self) -> data.Fingerprint:
         return data.fingerprint(self.files, self.train_pairs, self.val_pairs)
 
@@ -229,7 +233,7 @@ class _Run:
         snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
         checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener,
                                        keep=lambda done: craft.kept_for_average(self.cfg, done))
-        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener)] \
+        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener, stop=self.stop)] \
             if self.cfg.monitor == "val_chrf" else []
         # Between AverageIn and AverageOut the model holds the averaged weights: what is scored and kept.
         average_in = [craft.AverageIn(clock, self.cfg, self.dir, epochs_done, snapshots)] \
@@ -240,7 +244,7 @@ class _Run:
         return [clock, rate, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
                 cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
                 cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in,
-                cb.Validation(clock, val_feed, self.listener),
+                cb.Validation(clock, val_feed, self.listener, self.stop),
                 *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer, *board,
                 cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self._recording_samples()),
                 cb.EarlyStopping(clock, log, self.cfg.patience)]
@@ -321,7 +325,7 @@ class _Run:
         c = self.cfg
         return RunMeta(c, prep.max_target_len, prep.fingerprint,
                        Split(tuple(str(f) for f in prep.files), len(prep.train_pairs), len(prep.val_pairs), c.val_data,
-                             c.val_split, c.num_samples, c.sample, c.reverse))
+                             c.val_split, c.num_samples, c.sample, c.reverse), prep.max_source_len)
 
     def _info(self, prep: Prepared, place: Any, model: Any) -> RunInfo:
         return RunInfo(", ".join(f.name for f in prep.files), len(prep.train_pairs), len(prep.val_pairs),

@@ -34,6 +34,7 @@ class EngineSource:
         self._reading = threading.Lock()  # one read of a saved model at a time
         self._snapshot: tuple[Any, str] | None = None
         self._saved: tuple[Any, tuple[Any, ...]] | None = None
+        self._named = False  # the user chose a model with :model: it answers, not training's snapshots
 
     @property
     def model_dir(self) -> Path:
@@ -55,6 +56,18 @@ class EngineSource:
         with self._lock:
             self._snapshot = (engine, f"the epoch {epoch} snapshot")
 
+    def switch(self, name: str) -> ModelChoice:
+        """Answer with `name` (a shipped model's name or a folder) from now on, even while training.
+
+        Raises:
+            BundleError: there is no such model.
+        """
+        request = Request(name)
+        choice = request.choose(self.model_dir)
+        with self._lock:
+            self.request, self._named = request, True
+        return choice
+
     def training_over(self) -> None:
         """Go back to the saved model (the best epoch, which training just wrote)."""
         with self._lock:
@@ -68,11 +81,11 @@ class EngineSource:
             BundleError: no snapshot and no usable saved model.
         """
         with self._lock:
-            if self._snapshot is not None:  # no need to queue behind another thread's read
+            if self._snapshot is not None and not self._named:  # no need to queue behind another read
                 return self._snapshot
         with self._reading:
             with self._lock:
-                if self._snapshot is not None:
+                if self._snapshot is not None and not self._named:
                     return self._snapshot
                 choice = self.request.choose(self._model_dir)
                 stamp = (choice.path, *self._stamp(choice.path))

@@ -226,6 +226,7 @@ class Dashboard(Screen[None]):
         self.stop_signal, self.pause_signal = StopSignal(), threading.Event()
         self._progress().paused = False
         self._progress().say("Preparing the data and loading TensorFlow…", "italic")
+        self._settings().show_state("Preparing the run: reading the corpus, building the model…", "italic")
         self.run_worker(partial(jobs.train, self, self.trainer, self.cfg, self.stop_signal, self.pause_signal,
                                 init_from), thread=True, exclusive=True, exit_on_error=False, group="train",
                         name="train")
