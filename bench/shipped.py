@@ -1,13 +1,17 @@
-"""The shipped model: make it, score it, and measure what a new user gets from it.
+"""The shipped models: make them, score them, and measure what a new user gets from them.
 
-    python bench/shipped.py make   [--epochs 40] [--low-epochs 6] [--work DIR] [--from-run DIR]
-        Train the shipped en-fr model exactly as committed (regime b of bench/train.py: every line of
-        ../shared/data/fra-eng/fra.txt but 8,001-11,000; the kept epoch chosen by chrF on 10,001-11,000):
-        up to `--epochs` at Adam 0.002 (early stopping ends it), then `--low-epochs` more from the best
-        of those at 0.0005 (a second run, `--init-from` the first: a step decay of the learning rate);
-        export the result weights-only
-        in float16 to seqtui/shipped/en-fr, and score it greedy and beam 4 on the test pairs, lines
-        8,001-10,000. `--from-run DIR` exports and scores a run already trained so.
+    python bench/shipped.py make [--reverse] [--epochs 40] [--init-from MODEL] [--work DIR] [--from-run DIR]
+        Train a shipped model exactly as committed: en-fr, or fr-en with `--reverse`. The data is every
+        line of ../shared/data/fra-eng/fra.txt but 8,001-11,000 (the test pairs 8,001-10,000 and the
+        validation pairs 10,001-11,000, whose greedy chrF picks the kept epoch) and 60,001-61,000 (a block
+        of longer sentences, scored beside the test pairs). The recipe is configs/quality.toml's with the
+        casual-input augmentation (RECIPE below); early stopping ends the run, at most `--epochs`.
+        `--init-from MODEL` fine-tunes an existing model (a shipped name or a run folder) with the same
+        recipe at a quarter of the learning rate instead of starting from scratch. The result is exported
+        weights-only in float16 to seqtui/shipped/<name> and scored (greedy and beam 4) on the test pairs
+        and the long block, clean and as people type them (bench/typed.py). The run is left in `--work`,
+        so a stopped make resumes with `--work` set to the same folder. `--from-run DIR` exports and
+        scores a run already trained so.
     python bench/shipped.py measure [--epochs 50]
         `seqtui translate "I'm hungry."` whole process (median of 5); and on the shipped sample
         (training_files/en-fr.tsv), `seqtui train --epochs 50` with sequencer.toml from scratch, the
@@ -31,24 +35,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import FRA, ROOT, machine, require_shared, table  # noqa: E402
 
 SEQTUI = [sys.executable, "-m", "seqtui"]
-SHIPPED = ROOT / "seqtui" / "shipped" / "en-fr"
 CREDIT = ("Trained by seqtui (bench/shipped.py make) on the Tatoeba Project's English-French pairs "
           "(tatoeba.org, CC-BY 2.0), as packaged by www.manythings.org/anki")
+LEARNING_RATE = 0.002
 RECIPE = ["--num-samples", "0", "--architecture", "attention", "--latent-dim", "256", "--embedding-dim", "64",
-          "--batch-size", "128", "--optimizer", "adam", "--learning-rate", "0.002", "--monitor", "val_chrf",
-          "--patience", "5", "--precision", "float32", "--seed", "1337", "--no-samples"]
+          "--encoder", "bilstm", "--batch-size", "128", "--optimizer", "adam", "--warmup-steps", "300",
+          "--lr-schedule", "decay", "--decay-rate", "0.85", "--weight-averaging", "ema", "--ema-decay", "0.998",
+          "--precision", "mixed_bfloat16", "--monitor", "val_chrf", "--patience", "6", "--seed", "1337",
+          "--augment", "casual", "--augment-rate", "0.3", "--no-samples"]
+TEST, VAL, LONG = (8000, 10000), (10000, 11000), (60000, 61000)
 
 
-def split(work: Path) -> tuple[Path, Path, Path]:
-    """(train, validation, test) files of regime b, cut from the shared corpus."""
+def split(work: Path) -> tuple[Path, Path, Path, Path]:
+    """(train, validation, test, long) files of the shipped models' split, cut from the shared corpus."""
     lines = FRA.read_text(encoding="utf-8").splitlines(keepends=True)
-    parts = {"train.txt": lines[:8000] + lines[11000:], "val.txt": lines[10000:11000], "test.txt": lines[8000:10000]}
+    cut = lambda span: lines[span[0]:span[1]]  # noqa: E731
+    parts = {"train.txt": lines[:TEST[0]] + lines[VAL[1]:LONG[0]] + lines[LONG[1]:], "val.txt": cut(VAL),
+             "test.txt": cut(TEST), "long.txt": cut(LONG)}
     for name, chosen in parts.items():
         (work / name).write_text("".join(chosen), encoding="utf-8")
-    return work / "train.txt", work / "val.txt", work / "test.txt"
+    return work / "train.txt", work / "val.txt", work / "test.txt", work / "long.txt"
 
 
 def score(model: Path, test: Path, beam: int) -> dict:
+    """`seqtui evaluate` of `model` on a file of English-French pairs (a fr-en model reverses them itself)."""
     out = subprocess.run([*SEQTUI, "evaluate", "--model-dir", str(model), "--data", str(test), "--json",
                           "--beam", str(beam)], capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(out.stdout)
@@ -57,24 +67,29 @@ def score(model: Path, test: Path, beam: int) -> dict:
 def make(a: argparse.Namespace) -> None:
     from seqtui.store.export import export_bundle
 
-    work = Path(a.work or tempfile.mkdtemp(prefix="seqtui-shipped-"))
+    name = "fr-en" if a.reverse else "en-fr"
+    target = ROOT / "seqtui" / "shipped" / name
+    work = Path(a.work or tempfile.mkdtemp(prefix=f"seqtui-shipped-{name}-"))
     work.mkdir(parents=True, exist_ok=True)
-    train, val, test = split(work)
-    run = Path(a.from_run) if a.from_run else work / "model-low-lr"
+    train, val, test, long = split(work)
+    run = Path(a.from_run) if a.from_run else work / "model"
     wall = None
     if not a.from_run:
         t0 = time.perf_counter()
-        data = ["--train-dir", str(train), "--val-data", str(val)]
-        subprocess.run([*SEQTUI, "train", *data, "--model-dir", str(work / "model"), "--epochs", str(a.epochs),
-                        *RECIPE], check=True, cwd=ROOT)
-        subprocess.run([*SEQTUI, "train", *data, "--model-dir", str(run), "--init-from", str(work / "model"),
-                        "--epochs", str(a.low_epochs), *RECIPE, "--learning-rate", "0.0005", "--patience", "3"],
+        again = (run / "seqtui.json").is_file()
+        start = (["--learning-rate", str(LEARNING_RATE / 4 if a.init_from else LEARNING_RATE)]
+                 + (["--warmup-steps", "0"] if a.init_from else [])
+                 + (["--init-from", a.init_from] if a.init_from and not again else [])
+                 + (["--resume"] if again else []))
+        subprocess.run([*SEQTUI, "train", "--train-dir", str(train), "--val-data", str(val), "--model-dir", str(run),
+                        "--epochs", str(a.epochs), *RECIPE, *start, *(["--reverse"] if a.reverse else [])],
                        check=True, cwd=ROOT)
         wall = time.perf_counter() - t0
-    size = export_bundle(run, SHIPPED, "en-fr", CREDIT)
-    greedy, beam = score(SHIPPED, test, 1), score(SHIPPED, test, 4)
-    print(json.dumps({"wall_s": wall and round(wall), "model_bytes": size, "greedy": _short(greedy),
-                      "beam4": _short(beam), "machine": machine()}, ensure_ascii=False))
+    size = export_bundle(run, target, name, CREDIT)
+    scores = {f"{block} {label}": _short(score(target, path, beam))
+              for block, path in (("test", test), ("long", long)) for label, beam in (("greedy", 1), ("beam4", 4))}
+    print(json.dumps({"name": name, "wall_s": wall and round(wall), "model_bytes": size, **scores,
+                      "machine": machine()}, ensure_ascii=False))
 
 
 def _short(report: dict) -> dict:
@@ -127,7 +142,7 @@ def overlap() -> str:
     if not FRA.is_file():
         return "(../shared absent: overlap with the shipped model's training data not measured)"
     lines = FRA.read_text(encoding="utf-8").splitlines()
-    seen = {line.split("\t")[0] for line in lines[:8000] + lines[11000:]}
+    seen = {line.split("\t")[0] for line in lines[:TEST[0]] + lines[VAL[1]:LONG[0]] + lines[LONG[1]:]}
     hits = sum(s in seen for s, _ in prep.val_pairs)
     return (f"{hits} of the sample's {len(prep.val_pairs)} validation sentences occur in the shipped model's "
             "training data")
@@ -139,8 +154,9 @@ def main() -> None:
     sub = p.add_subparsers(dest="cmd", required=True)
     m = sub.add_parser("make")
     m.add_argument("--epochs", type=int, default=40)
-    m.add_argument("--low-epochs", type=int, default=6)
-    m.add_argument("--work", help="folder for the split files and the run")
+    m.add_argument("--reverse", action="store_true", help="make fr-en instead of en-fr")
+    m.add_argument("--init-from", help="fine-tune this model (a shipped name or a run folder) instead")
+    m.add_argument("--work", help="folder for the split files and the run (the same folder resumes a stopped make)")
     m.add_argument("--from-run", help="export and score this run instead of training one")
     s = sub.add_parser("measure")
     s.add_argument("--epochs", type=int, default=50)

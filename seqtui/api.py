@@ -67,8 +67,8 @@ class Translator:
         return self.engine.translate_batch(texts, max_len=self.settings.max_len)
 
     def unknown(self, text: str) -> list[Unknown]:
-        """Characters of `text` the model never saw, with their positions."""
-        return self.engine.source.unknown(text)
+        """Characters of `text` the model cannot read even once normalised, with their positions."""
+        return self.engine.unknown(text)
 
 
 def load(model_dir: str | Path = "models", **settings: Any) -> Translator:

@@ -28,6 +28,7 @@ MONITORS = ("val_loss", "val_chrf")
 ENCODERS = ("lstm", "bilstm")
 LR_SCHEDULES = ("constant", "decay", "plateau")
 AVERAGINGS = ("none", "ema", "last-k")
+AUGMENTS = ("none", "casual")
 
 
 def _key(section: str, doc: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
@@ -78,6 +79,12 @@ class Config:
                                   "1 - e + e/V of the probability mass, every character e/V, as Keras' "
                                   "CategoricalCrossentropy(label_smoothing=e) does.", 0.0, min=0.0,
                                   max_exclusive=1.0)
+    augment: str = _key("training", "none; casual: each epoch also shows the model augment_rate of its training "
+                        "sources as people type them (lower case, ALL CAPS, final punctuation dropped or changed, "
+                        "apostrophes left out), seeded by (seed, epoch); the targets stay as the corpus has them.",
+                        "none", choices=AUGMENTS)
+    augment_rate: float = _key("training", "augment = casual: the share of training sources shown in a casual form "
+                               "each epoch.", 0.3, min=0.0, max=1.0)
     lr_schedule: str = _key("training", "constant; decay: the learning rate times decay_rate after every epoch; "
                             "plateau: times plateau_factor once the monitor has not improved for plateau_patience "
                             "epochs.", "constant", choices=LR_SCHEDULES)

@@ -55,6 +55,20 @@ class EpochEnded:
 
 
 @dataclass(frozen=True)
+class Validating:
+    """The epoch's validation under way: `done` of `total` steps scoring `what`.
+
+    `what` is "val_loss" (steps are validation batches) or "val_chrf" (steps are sentences translated).
+    Sent at 0 when a phase starts and after each step, so a display can say why the bar stands still.
+    """
+
+    epoch: int
+    what: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class CheckpointSaved:
     """A checkpoint was written (at an epoch end or every N batches)."""
 
@@ -86,7 +100,7 @@ class TrainingEnded:
         return f"best epoch {self.best_epoch} ({self.monitor} {score})"
 
 
-Event = TrainingStarted | BatchEnded | EpochEnded | CheckpointSaved | TrainingEnded
+Event = TrainingStarted | BatchEnded | Validating | EpochEnded | CheckpointSaved | TrainingEnded
 Listener = Callable[[Event], None]
 
 

@@ -9,7 +9,7 @@ import pytest
 from seqtui import config
 from seqtui.data.batching import Encoded
 from seqtui.data.vocab import Vocab
-from seqtui.decode.decoding import Hypothesis, Result
+from seqtui.decode.decoding import Engine, Hypothesis, Result
 from seqtui.model.backend import import_keras
 from seqtui.records import EpochRecord, Monitor
 from seqtui.store import bundle
@@ -17,6 +17,7 @@ from tests.conftest import TINY_FLAGS, TINY_PAIRS
 
 keras = import_keras()
 from seqtui.model import build as model_lib  # noqa: E402
+from seqtui.model.weights import from_model  # noqa: E402
 from seqtui.train import callbacks as cb  # noqa: E402  (needs Keras imported the quiet way first)
 from seqtui.train.feeding import BucketedBatches, train_epochs  # noqa: E402
 
@@ -101,8 +102,31 @@ def test_validation_adds_masked_scores_to_the_logs(setup):
         def on_epoch_end(self, epoch, epoch_logs=None):
             logs.update(epoch_logs)
 
-    run(model, feed, [clock, cb.Validation(clock, val), Keep()], epochs=1)
+    events = []
+    run(model, feed, [clock, cb.Validation(clock, val, events.append), Keep()], epochs=1)
     assert 0 < logs["val_loss"] < 10 and 0 <= logs["val_sparse_categorical_accuracy"] <= 1
+    # One event as validation starts, then one per validation batch, so a display can say what it waits for.
+    assert [(e.epoch, e.what, e.done, e.total) for e in events] == [(1, "val_loss", k, len(val))
+                                                                    for k in range(len(val) + 1)]
+
+
+def test_chrf_reports_each_batch_of_sentences_it_translates(setup):
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    src, tgt = Vocab.build(s for s, _ in TINY_PAIRS), Vocab.build(t for _, t in TINY_PAIRS)
+    snapshots = cb.Snapshots(clock, lambda m: Engine(from_model(m), src, tgt, 12))
+    pairs = TINY_PAIRS * 8  # 320 sentences: two batches of the engine's 256
+    logs, events = {}, []
+
+    class Keep(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, epoch_logs=None):
+            logs.update(epoch_logs)
+
+    run(model, feed, [clock, snapshots, cb.ChrfScore(clock, pairs, snapshots, listener=events.append), Keep()],
+        epochs=1)
+    assert 0 <= logs["val_chrf"] <= 100
+    assert [(e.what, e.done, e.total) for e in events] == [("val_chrf", 0, 320), ("val_chrf", 256, 320),
+                                                           ("val_chrf", 320, 320)]
 
 
 def test_best_saver_saves_only_an_improving_epoch(setup, tmp_path):

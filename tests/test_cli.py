@@ -42,8 +42,8 @@ def test_train_refuses_occupied_model_dir(tmp_path, tiny_corpus, trained_bundle)
 
 def test_train_bad_config_value(tmp_path, tiny_corpus):
     result = runner.invoke(app, ["train", "--train-dir", str(tiny_corpus), "--val-split", "1.5"])
-    assert result.exit_code == 1
-    assert "val_split: must be less than 1.0" in result.stderr
+    assert result.exit_code == 2
+    assert "'--val-split': must be less than 1.0" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -327,7 +327,7 @@ def test_cli_prefix_length_penalty_and_config_key(tmp_path):
 def test_cli_refuses_what_does_not_combine():
     nbest_sampling = runner.invoke(app, ["translate", "--model", "en-fr", "--nbest", "3", "--temperature", "0.8",
                                          "Go."])
-    assert nbest_sampling.exit_code == 1 and "does not combine with sampling" in nbest_sampling.stderr
+    assert nbest_sampling.exit_code == 2 and "does not combine with sampling" in nbest_sampling.stderr
     full_screen_json = runner.invoke(app, ["repl", "--json", "--model", "en-fr"])
     assert full_screen_json.exit_code == 2 and "go with --plain" in full_screen_json.stderr
     empty_prefix = runner.invoke(app, ["repl", "--plain", "--json", "--model", "en-fr"], input="=> Je\n")

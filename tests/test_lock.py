@@ -11,7 +11,7 @@ import pytest
 from seqtui.errors import RunLocked
 from seqtui.store import lock
 
-HOLDER = ("import sys, time; from seqtui import lock\n"
+HOLDER = ("import sys, time; from seqtui.store import lock\n"
           "with lock.hold(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)\n")
 
 

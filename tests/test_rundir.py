@@ -192,6 +192,7 @@ def test_resume_and_evaluate_stop_when_the_corpus_changed(tmp_path):
     assert [r.epoch for r in bundle.read_history(m)] == [1]  # nothing trained on the other pairs
     result = runner.invoke(app, ["evaluate", "--model-dir", str(m)])
     assert result.exit_code == 1 and "the data is not what this run was trained on" in flat(result.stderr)
+    assert "--data FILE" in flat(result.stderr) and "--train-dir" not in result.stderr  # evaluate has no such flag
     held_out = write_corpus(tmp_path / "held.txt", TINY_PAIRS[:5])
     assert runner.invoke(app, ["evaluate", "--model-dir", str(m), "--data", str(held_out)]).exit_code == 0
 

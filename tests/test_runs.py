@@ -180,7 +180,7 @@ def test_plot_refuses_to_write_into_a_run_or_an_unknown_format(three_runs, tmp_p
     assert result.exit_code == 1 and "a run's folder" in result.stderr and not inside.exists()
     assert RunDir(three_runs / "base").foreign() == []
     result = runner.invoke(app, ["plot", str(three_runs), "--out", str(tmp_path / "c.jpg")])
-    assert result.exit_code == 1 and ".png or an .svg" in result.stderr
+    assert result.exit_code == 2 and ".png or an .svg" in result.stderr  # a flag's value: a usage error
     empty = tmp_path / "empty"
     empty.mkdir()
     result = runner.invoke(app, ["plot", str(empty), "--out", str(tmp_path / "c.png")])

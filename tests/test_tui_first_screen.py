@@ -81,3 +81,17 @@ async def test_i_starts_a_new_run_from_the_shipped_model(tmp_path: Path) -> None
         await pilot.pause()
     assert calls and calls[0].get("init_from") == catalog.shipped()[catalog.DEFAULT]
     assert "resume" not in calls[0]  # a new run from the model, never a resume of whatever is there
+
+
+async def test_the_header_counts_the_pairs_the_corpus_has_not_num_samples(tmp_path: Path) -> None:
+    """num_samples 10000 on the 947-pair sample: the header said "samples 10000"."""
+    from seqtui.tui.training.run_settings import RunSettings
+
+    corpus = sample_dir(tmp_path)
+    app = make_app(tiny_config(train_dir=corpus, model_dir=tmp_path / "m", num_samples=10000))
+    async with app.run_test(size=SIZE):
+        header = str(app.screen.query_one(RunSettings).render())
+        assert "pairs 758 train + 189 val  model" in header and "10000" not in header and "10,000" not in header
+    app = make_app(tiny_config(train_dir=corpus, model_dir=tmp_path / "m", num_samples=100))
+    async with app.run_test(size=SIZE):
+        assert "pairs 80 train + 20 val (num_samples 100)" in str(app.screen.query_one(RunSettings).render())

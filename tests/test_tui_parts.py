@@ -103,6 +103,65 @@ async def test_curve_plot_draws_both_series_with_axis_labels() -> None:
         assert all(any(0x2800 < ord(c) <= 0x28FF for c in line) for line in lines[:-1])
 
 
+async def test_a_flat_series_sits_mid_height_with_its_value_as_the_only_label() -> None:
+    """A constant learning rate of 0.002 had a y axis from -0.498 to 0.502, its line on the axis' floor."""
+    from textual.app import App, ComposeResult
+
+    class PlotApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CurvePlot([("learning_rate", "blue")])
+
+    app = PlotApp()
+    async with app.run_test(size=(40, 9)) as pilot:
+        plot = app.query_one(CurvePlot)
+        plot.set_data([1, 2, 3, 4], {"learning_rate": [0.002] * 4})
+        await pilot.pause()
+        rows = plot.render().plain.splitlines()[:-1]
+        labels = [row.split("┤")[0].strip() for row in rows]
+        assert [label for label in labels if label] == ["0.002"]
+        drawn = [i for i, row in enumerate(rows) if any(0x2800 < ord(c) <= 0x28FF for c in row)]
+        assert drawn == [labels.index("0.002")] and 0 < drawn[0] < len(rows) - 1
+        plot.set_data([1, 2], {"learning_rate": [0.0, 0.0]})
+        await pilot.pause()
+        labels = [row.split("┤")[0].strip() for row in plot.render().plain.splitlines()[:-1]]
+        assert [label for label in labels if label] == ["0"]  # zero: no magnitude to scale a margin by
+
+
+async def test_progress_counts_the_validation_and_keeps_one_line_at_80_columns() -> None:
+    """After the last batch the bar stood at "ETA 0:00" for the seconds chrF took; now it counts the
+    validation, whose time the next epoch's ETA then includes. The bar line fits 80 columns."""
+    from textual.app import App, ComposeResult
+
+    from seqtui.events import BatchEnded, Validating
+    from seqtui.tui.training.epoch_progress import EpochProgress
+
+    class ProgressApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield EpochProgress()
+
+    app = ProgressApp()
+    async with app.run_test(size=(80, 6)) as pilot:
+        progress = app.query_one(EpochProgress)
+        progress.say("Training")
+        progress.show_batch(BatchEnded(1, 12, 12, 1.5, 0.3, 24.0, 2400.0), epochs=3)
+        await pilot.pause()
+        lines = str(progress.render()).splitlines()
+        assert len(lines) == 2 and "12/12" in lines[1] and "ETA 0:00" in lines[1] and "run 0:48" in lines[1]
+        progress.show_validation(Validating(1, "val_chrf", 256, 1000))
+        await pilot.pause()
+        line = str(progress.render()).splitlines()[1]
+        assert "validating chrF" in line and line.endswith("256/1,000 sentences") and "ETA" not in line
+        progress.validation_seconds = 0.0
+        progress._validation_began = progress._validation_began - 6.0  # as if chrF took six seconds
+        progress.epoch_ended()
+        await pilot.pause(0.15)  # the bar is redrawn at most ten times a second
+        progress.show_batch(BatchEnded(2, 6, 12, 1.2, 0.4, 12.0, 2400.0), epochs=3)
+        await pilot.pause()
+        line = str(progress.render()).splitlines()[1]
+        assert round(progress.validation_seconds) == 6 and "ETA 0:18 · run 0:48" in line
+        assert len(line) <= progress.content_size.width
+
+
 def test_private_terminal_leaves_a_non_terminal_stderr_alone() -> None:
     """Under pytest stderr is not a terminal: no driver is swapped and fd 2 is untouched."""
     from seqtui.tui.terminal import private_terminal

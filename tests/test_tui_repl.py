@@ -180,3 +180,67 @@ async def test_a_new_sentence_cuts_the_one_still_streaming_short() -> None:
         first, second = transcript.query(Static)[-2:]
         assert "cut short" in str(first.render()) and "▌" not in str(first.render())
         assert transcript.output(2) == "x" * 200 and len(transcript.output(1)) < 200
+
+
+async def test_up_and_down_recall_earlier_lines_and_then_the_line_being_typed() -> None:
+    """As in a shell: Up walks back through what was submitted (a repeat kept once), Down forward to the draft."""
+    app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine())
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.screen.query_one(ReplPane)
+        for line in ("Go.", ":beam 2", ":beam 2"):
+            await type_line(pilot, line)
+        await pilot.press("d", "r")
+
+        async def press(key: str) -> str:
+            await pilot.press(key)
+            return pane.input.value
+
+        assert [await press("up") for _ in range(3)] == [":beam 2", "Go.", "Go."]
+        assert [await press("down") for _ in range(3)] == [":beam 2", "dr", "dr"]
+        await pilot.press("up", "enter")
+        assert pane.state.settings.beam == 2 and pane.lines == ["Go.", ":beam 2"]
+
+
+async def test_pageup_pagedown_and_the_wheel_scroll_the_history_which_then_follows_again() -> None:
+    """At 80x24 :help does not fit: PageUp and the wheel reach its start, PageDown the end, and a new
+    answer is then in view."""
+    from textual import events
+
+    app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine())
+    async with app.run_test(size=(80, 24)) as pilot:
+        transcript = app.screen.query_one(Transcript)
+        await model_noted(pilot)
+        for _ in range(4):
+            await type_line(pilot, ":help")
+        await pilot.pause()
+        assert transcript.max_scroll_y > transcript.region.height  # more than two pages to read
+        assert transcript.scroll_y == transcript.max_scroll_y
+        await pilot.press("pageup")
+        assert transcript.scroll_y < transcript.max_scroll_y
+        await pilot._post_mouse_events([events.MouseScrollUp] * 40, transcript)  # Pilot has no wheel of its own
+        assert transcript.scroll_y == 0
+        while transcript.scroll_y < transcript.max_scroll_y:
+            before = transcript.scroll_y
+            await pilot.press("pagedown")
+            assert transcript.scroll_y > before
+        await type_line(pilot, "Go.")
+        await until(pilot, lambda: transcript.output(1) == "Je vais bien." and not transcript.streaming(1),
+                    what="the translation")
+        await pilot.pause()
+        assert transcript.region.contains_region(transcript.children[-1].region)
+
+
+async def test_q_in_the_dashboards_repl_asks_first_while_training_runs() -> None:
+    """:q goes through the same question as q: quitting mid-run saves first."""
+    from seqtui.tui.training.confirm_quit import ConfirmQuit
+
+    app = make_app(NO_MODEL, trainer=scripted_trainer(epochs=1, hold=True), load_engine=lambda _: FakeEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        dashboard = app.screen
+        await pilot.press("t")
+        await until(pilot, lambda: dashboard.query_one(EpochTable).row_count == 1, what="an epoch")
+        await pilot.press("r")
+        await type_line(pilot, ":q")
+        assert isinstance(app.screen, ConfirmQuit)
+        await pilot.press("n")
+        assert app.is_running and dashboard.running

@@ -1,27 +1,36 @@
-"""Snapshot tests of both views at 120x40, with a scripted trainer and engine so every run draws the same.
+"""Snapshot tests of both views at 120x40 and 80x24, with a scripted trainer and engine so every run draws
+the same.
 
 Review a changed SVG by eye (pytest writes snapshot_report.html) before `--snapshot-update`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+import threading
+import time
 from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_fakes import FakeEngine, demo_config, scripted_trainer
+from tui_fakes import INFO, SAMPLES, FakeEngine, demo_config, scripted_trainer
 from tui_pilot import type_line, until
 
+from seqtui import events
+from seqtui.config import Config
+from seqtui.records import EpochRecord
 from seqtui.store.catalog import Request
 from seqtui.system import Sample
 from seqtui.tui.app import SeqtuiApp, make_app
 from seqtui.tui.repl.transcript import Transcript
 from seqtui.tui.runs.runs_table import RunsTable
 from seqtui.tui.training.dashboard import Dashboard
+from seqtui.tui.training.jobs import Trainer
 from tests.runs_fixtures import make_three_runs
 
 SIZE = (120, 40)
+SMALL = (80, 24)  # a default terminal: the panels take turns
 
 
 # The demo model folder, never the shipped fallback: the label on screen stays the same whatever is installed.
@@ -33,9 +42,36 @@ def fixed_system(pid: int | None) -> Sample:
     return Sample(4242, cpu=97.0, rss=512 * 2**20, threads=9)
 
 
-def dashboard(hold: bool = False) -> SeqtuiApp:
-    return make_app(demo_config(), trainer=scripted_trainer(hold=hold), load_engine=lambda _: FakeEngine(),
+def dashboard(hold: bool = False, trainer: Trainer | None = None) -> SeqtuiApp:
+    return make_app(demo_config(), trainer=trainer or scripted_trainer(hold=hold), load_engine=lambda _: FakeEngine(),
                     model=DEMO_MODEL, system=fixed_system)
+
+
+def validating_trainer(cfg: Config, listener: events.Listener, stop: threading.Event, pause: threading.Event,
+                       **start: object) -> events.TrainingEnded:
+    """A chrF-monitored run held a quarter of the way through its second epoch's chrF, until stopped."""
+    info = dataclasses.replace(INFO, monitor="val_chrf")
+    listener(events.TrainingStarted(info, 1, 6, 4))
+    listener(events.EpochEnded(EpochRecord(1, 3.91, 0.1, 3.7, 0.09, 12.5, seconds=1.0, chars_per_second=2400.0,
+                                           best=True), True, SAMPLES))
+    for batch in range(1, 5):
+        listener(events.BatchEnded(2, batch, 4, 3.02, 0.2, 0.25 * batch, 2400.0))
+    listener(events.Validating(2, "val_loss", 1, 1))
+    listener(events.Validating(2, "val_chrf", 256, 1000))
+    while not stop.is_set():
+        time.sleep(0.02)
+    ended = events.TrainingEnded("stopped", 1, 1, "val_chrf", 12.5, str(cfg.model_dir))
+    listener(ended)
+    return ended
+
+
+async def validating(pilot: Pilot) -> None:
+    screen = pilot.app.screen
+    await pilot.press("t")
+    await until(pilot, lambda: "256/1,000" in str(screen.query_one("#progress").render()), timeout=10,
+                what="the chrF validation")
+    await until(pilot, lambda: "CPU 97%" in str(screen.query_one("#progress").border_subtitle), timeout=5,
+                what="the system line")
 
 
 def repl() -> SeqtuiApp:
@@ -106,6 +142,51 @@ class TestDashboard:
         assert snap_compare(dashboard(hold=True), terminal_size=SIZE, run_before=run_before)
 
 
+    def test_validating_chrf(self, snap_compare) -> None:
+        """Between epochs, the bar counts the chrF sentences translated, and the header says the run trains."""
+        assert snap_compare(dashboard(trainer=validating_trainer), terminal_size=SIZE, run_before=validating)
+
+
+class TestDashboardAt80x24:
+    def test_first_screen(self, snap_compare) -> None:
+        """The state line, the settings cut to one line each, the table and both curves, the footer with q."""
+        assert snap_compare(dashboard(), terminal_size=SMALL)
+
+    def test_after_a_run(self, snap_compare) -> None:
+        """Six epochs: the monitored val_loss beside the star, both curves side by side, the finished state."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await trained(pilot)
+            pilot.app.clear_notifications()
+
+        assert snap_compare(dashboard(), terminal_size=SMALL, run_before=run_before)
+
+    def test_r_gives_the_repl_the_screen(self, snap_compare) -> None:
+        """r: the REPL below the progress line, the answer in view, esc and ^q in the footer."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await trained(pilot)
+            await pilot.press("r")
+            await translate(pilot, "I'm OK.")
+            pilot.app.clear_notifications()
+
+        assert snap_compare(dashboard(), terminal_size=SMALL, run_before=run_before)
+
+    def test_z_shows_the_samples(self, snap_compare) -> None:
+        """z: the four samples, one line each."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await trained(pilot)
+            await pilot.press("z")
+            pilot.app.clear_notifications()
+
+        assert snap_compare(dashboard(), terminal_size=SMALL, run_before=run_before)
+
+    def test_validating_chrf(self, snap_compare) -> None:
+        """The validation line fits 80 columns."""
+        assert snap_compare(dashboard(trainer=validating_trainer), terminal_size=SMALL, run_before=validating)
+
+
 class TestRepl:
     def test_translation_with_an_unknown_character(self, snap_compare) -> None:
         """`seqtui repl`: a finished translation, an unknown character flagged, and a :beam change."""
@@ -130,6 +211,17 @@ class TestRepl:
             await type_line(pilot, ":align")
 
         assert snap_compare(repl(), terminal_size=SIZE, run_before=run_before)
+
+    def test_history_scrolled_back_at_80x24(self, snap_compare) -> None:
+        """At 80x24 two :help do not fit the history: PageUp goes a page back; ^q Quit in the footer."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await repl_ready(pilot)
+            for line in (":help", ":beam 4", ":help"):
+                await type_line(pilot, line)
+            await pilot.press("pageup")
+
+        assert snap_compare(repl(), terminal_size=SMALL, run_before=run_before)
 
     def test_without_a_model(self, snap_compare) -> None:
         """`seqtui repl` on a folder with no model says what to do."""

@@ -16,12 +16,13 @@ from seqtui.events import EpochEnded
 from seqtui.store import bundle
 from seqtui.tui.app import make_app
 from seqtui.tui.curve_plot import CurvePlot
-from seqtui.tui.messages import BatchDone, EpochDone, TrainingStopped
+from seqtui.tui.messages import BatchDone, EpochDone, TrainingStopped, ValidationStep
 from seqtui.tui.repl.transcript import Transcript
 from seqtui.tui.training.confirm_quit import ConfirmQuit
 from seqtui.tui.training.dashboard import Dashboard
 from seqtui.tui.training.epoch_progress import EpochProgress
-from seqtui.tui.training.epoch_table import COLUMNS, EpochTable
+from seqtui.tui.training.epoch_table import EpochTable
+from seqtui.tui.training.run_settings import RunSettings
 from seqtui.tui.training.samples_panel import SamplesPanel
 from tests.conftest import assert_translates_as_trained
 
@@ -58,19 +59,29 @@ async def first_epoch_done(pilot: Pilot, messages: list) -> Dashboard:
 
 
 async def test_t_trains_and_the_table_curves_and_samples_update(tiny_corpus: Path, tmp_path: Path) -> None:
-    """t runs the core trainer: one table row, curve point and samples update per epoch; the model loads."""
-    cfg = tiny_config(train_dir=tiny_corpus, model_dir=tmp_path / "models")
+    """t runs the core trainer: one table row, curve point and samples update per epoch; the model loads.
+
+    Judged by chrF: its column stands beside the star, and the epoch end reports its validation's steps."""
+    cfg = tiny_config(train_dir=tiny_corpus, model_dir=tmp_path / "models", monitor="val_chrf")
     messages: list = []
     app = make_app(cfg)
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         dashboard = app.screen
         assert isinstance(dashboard, Dashboard)
         table = dashboard.query_one(EpochTable)
-        assert [str(c.label) for c in table.columns.values()] == list(COLUMNS)
+        assert [str(c.label) for c in table.columns.values()][:3] == ["epoch", "val_chrf", "loss"]
         await pilot.press("t")
         await until(pilot, lambda: dashboard.running is False and dashboard.ended, what="training to end")
         assert [key.value for key in table.rows] == ["1", "2", "3"]
         assert table.best_epoch is not None and "★" in str(table.get_cell(str(table.best_epoch), "epoch"))
+        best_chrf = max(r.val_chrf for r in dashboard.records)
+        assert str(table.get_cell(str(table.best_epoch), "val_chrf")) == f"{best_chrf:,.2f}"
+        steps = [m.event for m in messages if isinstance(m, ValidationStep)]
+        last = {(s.epoch, s.what): s for s in steps}  # the newest of each phase is never dropped
+        assert sorted(last) == [(e, w) for e in (1, 2, 3) for w in ("val_chrf", "val_loss")]
+        assert all(s.done == s.total > 0 for s in last.values())
+        state = dashboard.query_one(RunSettings).state.plain
+        assert state.startswith("Finished: 3 epoch(s)") and f"best epoch {table.best_epoch} (val_chrf" in state
         plot = dashboard.query_one("#loss-plot", CurvePlot)
         assert plot.epochs == [1, 2, 3] and all(v is not None for v in plot.values["val_loss"])
         assert any(0x2800 < ord(ch) <= 0x28FF for ch in plot.render().plain)  # braille dots drawn

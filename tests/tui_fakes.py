@@ -57,6 +57,10 @@ class FakeEngine:
             attention = rows / rows.sum(axis=1, keepdims=True)
         return Hypothesis(output, probs, True, attention)
 
+    def unknown(self, text: str) -> list:
+        """The characters of `text` outside the fake's vocabulary (the real engine also normalises first)."""
+        return self.source.unknown(text)
+
     def stream(self, text: str, settings: Settings | None = None) -> Stream:
         s = settings or Settings()
         reply = s.prefix + self.reply[len(s.prefix):]
@@ -70,7 +74,7 @@ class FakeEngine:
             for k, char in enumerate([*best.text, ""]):
                 time.sleep(self.seconds_per_char)
                 yield Piece(char, best.probs[k], None if best.attention is None else best.attention[k])
-            return Result(hyps, self.source.unknown(text))
+            return Result(hyps, self.source.unknown(text), text)
 
         return Stream(steps())  # type: ignore[arg-type]
 

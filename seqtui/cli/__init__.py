@@ -36,23 +36,42 @@ from seqtui.cli.common import (
     TempOpt,
     choose_model,
     err,
-    fail,
     handled,
+    load_config,
     model_request,
     open_translator,
     settings_from,
+    usage_error,
 )
 from seqtui.cli.corpus import data_app
 from seqtui.cli.options import with_config_flags
+from seqtui.cli.usage import HELP_NAMES, Group
 from seqtui.data import corpus as data
 from seqtui.data.vocab import describe_unknown
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup, json_line
-from seqtui.store import bundle, catalog
+from seqtui.store import catalog
+from seqtui.store.rundir import closing_line, resume_flags
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Train and talk to a character-level English→French translator.",
-                  context_settings={"help_option_names": ["-h", "--help"]})
+                  context_settings={"help_option_names": HELP_NAMES})
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from seqtui import __version__
+
+        print(f"seqtui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _top(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                               help="Print seqtui's version and exit.")] = False) -> None:
+    """Train and talk to a character-level English→French translator."""
+
+
 @app.command()
 @handled
 @with_config_flags
@@ -74,8 +93,8 @@ def train(
     from seqtui.train import training
 
     if resume and fresh:
-        raise fail("--resume and --fresh contradict each other; pass one", 2)
-    cfg = config.load(config_path, overrides)
+        raise usage_error("--resume and --fresh contradict each other; pass one")
+    cfg = load_config(config_path, overrides)
     if (num_processes or 1) > 1 or coordinator is not None:
         from seqtui.model.backend import join_processes
 
@@ -89,20 +108,11 @@ def train(
                                init_from=origin)
     finally:
         _restore_signals(signals)
-    if ended.reason == "complete":
-        out.print(ended.note)
-        return
+    line = closing_line(ended, resume_flags(cfg.model_dir))  # the dashboard prints the same when it closes
     if ended.reason == "stopped":
-        err.print(f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {cfg.model_dir}. "
-                  f"{ended.best_text()}. Continue with: seqtui train --resume" + _model_dir_hint(cfg.model_dir))
+        err.print(line)
         raise typer.Exit(130)
-    why = f"early stopping: {ended.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
-    out.print(f"{why}; {ended.best_text()}; model saved in {cfg.model_dir / bundle.MODEL}")
-
-
-def _model_dir_hint(model_dir: Path) -> str:
-    default = config.load(None).model_dir
-    return "" if model_dir == default else f" --model-dir {model_dir}"
+    out.print(line)
 
 
 def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
@@ -166,7 +176,7 @@ class _Answerer:
         if self.align and result is not None and sentence:
             from seqtui.decode.heatmap import attention_map
 
-            self.out.print(attention_map(sentence, result.best, self.out.width), soft_wrap=True)
+            self.out.print(attention_map(result.source, result.best, self.out.width), soft_wrap=True)
 
 
 def _stream_line(tr: Any, sentence: str) -> Any:
@@ -205,7 +215,7 @@ def repl(
                     length_penalty=length_penalty)
     if not plain:
         if as_json or align:
-            raise fail("--json and --align go with --plain (the full-screen REPL has :nbest and :align)", 2)
+            raise usage_error("--json and --align go with --plain (the full-screen REPL has :nbest and :align)")
         from seqtui.tui.app import run_repl
 
         cfg, requested = model_request(config_path, model, model_dir)
@@ -357,7 +367,7 @@ def dashboard(
     """The live training dashboard with a streaming REPL pane."""
     from seqtui.tui.app import run_dashboard
 
-    cfg = config.load(config_path, overrides)
+    cfg = load_config(config_path, overrides)
     run_dashboard(cfg, follow=follow, model=model)
 
 

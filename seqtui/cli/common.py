@@ -13,22 +13,28 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+# typer 0.29 (pinned) carries its own click: its UsageError is what its parser raises and reports.
+from typer._click.exceptions import UsageError
+from typer._click.globals import get_current_context
+
 from seqtui import config
 from seqtui.decode.decoding import Settings
-from seqtui.errors import SeqtuiError
+from seqtui.errors import ConfigError, SeqtuiError
 from seqtui.safe_text import for_markup
 from seqtui.store.catalog import Request
 
 err = Console(stderr=True, highlight=False)
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default: ./sequencer.toml).",
-                                                 exists=True, dir_okay=False)]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", exists=True, dir_okay=False,
+                                                 help="Config file (default: ./sequencer.toml).")]
 ModelOpt = Annotated[str | None, typer.Option(
-    "--model", "-m", show_default=False, help="The model to use: a folder, or a name: en-fr (the shipped model) or "
-    "a run beside model_dir. Default: your model in model_dir once you have trained one, else en-fr.")]
-ModelDirOpt = Annotated[Path | None, typer.Option("--model-dir", help="Model folder (default: the config's model_dir).",
-                                                   show_default=False)]
-BeamOpt = Annotated[int | None, typer.Option("--beam", min=1, help="Beam width (1: greedy).", show_default=False)]
+    "--model", "-m", metavar="NAME|DIR", show_default=False, help="The model to use: a folder, or a name: en-fr "
+    "(the shipped model) or a run beside model_dir. Default: your model in model_dir once you have trained one, "
+    "else en-fr.")]
+ModelDirOpt = Annotated[Path | None, typer.Option("--model-dir", metavar="DIR", show_default=False,
+                                                   help="Model folder (default: the config's model_dir).")]
+BeamOpt = Annotated[int | None, typer.Option("--beam", min=1, metavar="K", show_default=False,
+                                             help="Beam width (1: greedy).")]
 TempOpt = Annotated[float | None, typer.Option("--temperature", min=0.0, help="Sample at this temperature.",
                                                show_default=False)]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for sampling.")]
@@ -60,6 +66,22 @@ NumProcessesOpt = Annotated[int | None, typer.Option(
 ProcessIdOpt = Annotated[int | None, typer.Option(
     "--process-id", envvar="KERAS_DISTRIBUTION_PROCESS_ID", min=0, show_default=False,
     rich_help_panel=_PROCESSES, help="This process's number, 0 to --num-processes - 1 (0 coordinates).")]
+
+
+def usage_error(message: str) -> Exception:
+    """The error to raise for a mistake on the command line (flags that cannot go together, a value out of
+    range): one line like any parser error, naming where the options are listed, and exit 2."""
+    return UsageError(message, get_current_context(silent=True))
+
+
+def load_config(path: Path | None, overrides: dict[str, Any]) -> config.Config:
+    """The config file's settings with the flags' `overrides` merged in: a problem in the file is an
+    error (exit 1), one the flags make (bilstm with an odd --latent-dim) a usage error (exit 2)."""
+    cfg = config.load(path)
+    try:
+        return config.merge(cfg, overrides)
+    except ConfigError as e:
+        raise usage_error(str(e)) from None
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -95,7 +117,7 @@ def settings_from(cfg: config.Config, beam: int | None, temperature: float | Non
                   prefix: str | None = None) -> Settings:
     sampling = (cfg.temperature if temperature is None else temperature) > 0
     if (nbest or 1) > 1 and sampling:
-        raise SeqtuiError("--nbest lists beam-search hypotheses and does not combine with sampling (--temperature "
+        raise usage_error("--nbest lists beam-search hypotheses and does not combine with sampling (--temperature "
                           "or the config's temperature); pass one of them")
     return Settings(beam=beam or cfg.beam, temperature=cfg.temperature if temperature is None else temperature,
                     seed=seed, max_len=max_len or cfg.max_output_len, nbest=nbest or 1,
@@ -106,7 +128,7 @@ def settings_from(cfg: config.Config, beam: int | None, temperature: float | Non
 def model_request(cfg_path: Path | None, model: str | None, model_dir: Path | None) -> tuple[config.Config, Request]:
     """The config, and which model was asked for: `--model`, `--model-dir` (never falls back), or neither."""
     if model is not None and model_dir is not None:
-        raise typer.BadParameter("pass --model or --model-dir, not both")
+        raise usage_error("--model and --model-dir: pass one")
     cfg = config.load(cfg_path, {"model_dir": model_dir})
     return cfg, Request(model, explicit_dir=model_dir is not None)
 

@@ -25,12 +25,14 @@ data_app = typer.Typer(no_args_is_help=True, help="Fetch a corpus, and see what 
 
 BAR_WIDTH = 24
 
-PairArg = Annotated[str, typer.Argument(help="A manythings.org/anki pair: fra-eng, deu-eng, spa-eng, ...")]
+PairArg = Annotated[str, typer.Argument(metavar="PAIR",
+                                        help="A manythings.org/anki pair: fra-eng, deu-eng, spa-eng, ...")]
 DestOpt = Annotated[Path | None, typer.Option(
-    "--dest", file_okay=False, show_default=False,
+    "--dest", metavar="DIR", file_okay=False, show_default=False,
     help="Folder to unpack into (default: the config's train_dir).")]
 UrlOpt = Annotated[str | None, typer.Option(
-    "--url", show_default=False, help="Download from here instead: a mirror, a file:// URL or a local .zip.")]
+    "--url", metavar="URL", show_default=False,
+    help="Download from here instead: a mirror, a file:// URL or a local .zip.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace a corpus file that is already there.")]
 PathArg = Annotated[Path | None, typer.Argument(
     show_default=False, help="Corpus file or folder (default: the config's train_dir).")]
@@ -71,7 +73,8 @@ def stats(path: PathArg = None, config_path: ConfigOpt = None) -> None:
 
     cfg = config.load(config_path)
     where = path or cfg.train_dir
-    found = corpus_stats(where, cfg.num_samples, cfg.sample, cfg.seed)
+    found = corpus_stats(where, cfg.num_samples, cfg.sample, cfg.seed,
+                         setting="" if path else "train_dir in sequencer.toml, or pass PATH")
     out = Console(highlight=False, soft_wrap=True)  # paths and commands stay whole for copying
     whole, chosen = found.corpus, found.selected
     files = f" in {', '.join(f.name for f in found.files)}" if where.is_dir() else ""

@@ -16,9 +16,26 @@ from typing import Annotated, Any
 
 import typer
 
+from seqtui import config
 from seqtui.config import FIELDS
+from seqtui.errors import ConfigError
 
 _SKIP = {"metrics"}  # a list: set it in the config file
+_PLACEHOLDERS = {int: "N", float: "NUMBER", Path: "PATH"}
+
+
+def _checker(name: str) -> Callable[[Any], Any]:
+    """A flag's own check, run by the parser: a value out of range is a usage error (exit 2, naming
+    the flag) like a value of the wrong type, not an error found later in the merged config."""
+    def check(value: Any) -> Any:
+        if value is not None:
+            try:
+                config.merge(config.Config(), {name: value})
+            except ConfigError as e:
+                raise typer.BadParameter(str(e).removeprefix("command line: ").removeprefix(f"{name}: ")) from None
+        return value
+
+    return check
 
 
 def _flag(name: str) -> inspect.Parameter:
@@ -28,8 +45,12 @@ def _flag(name: str) -> inspect.Parameter:
     flag = "--" + name.replace("_", "-")
     decls = [f"{flag}/--no-{flag[2:]}"] if kind is bool else [flag]
     choices = f.metadata.get("choices")
-    help_text = f.metadata["doc"] + (f" [{'|'.join(choices)}]" if choices else "")
-    option = typer.Option(*decls, help=help_text, show_default=False, rich_help_panel="Config overrides")
+    listed = "|".join(choices or ())
+    metavar = "" if kind is bool else listed if 0 < len(listed) <= 20 else "NAME" if choices else \
+        _PLACEHOLDERS.get(kind, "TEXT")
+    help_text = f.metadata["doc"] + (f" [{listed}]" if len(listed) > 20 else "")
+    option = typer.Option(*decls, help=help_text, metavar=metavar, show_default=False,
+                          callback=_checker(name), rich_help_panel="Config overrides")
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
                              annotation=Annotated[kind | None, option])  # type: ignore[valid-type]
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from seqtui import config
-from seqtui.cli.common import ConfigOpt, err, fail, handled
+from seqtui.cli.common import ConfigOpt, err, handled, usage_error
 from seqtui.errors import SeqtuiError
 from seqtui.report import runs
 from seqtui.safe_text import escape_controls, for_markup, json_line
@@ -26,7 +26,7 @@ CSV_FIELDS = ["name", "state", "architecture", "latent_dim", "data", "train_pair
               "monitor", "best_epoch", "best_score", "test_chrf", "test_bleu", "test_data", "seconds", "path",
               "problem"]
 
-DirArg = Annotated[Path | None, typer.Argument(metavar="[DIR]",
+DirArg = Annotated[Path | None, typer.Argument(metavar="DIR",
     help="Folder to search for runs, or one run (default: the folder holding model_dir).", show_default=False)]
 
 
@@ -39,17 +39,17 @@ def _root(folder: Path | None, config_path: Path | None) -> Path:
 
 def runs_command(
     folder: DirArg = None,
-    sort: Annotated[str, typer.Option("--sort", help=f"Order by one of: {', '.join(runs.SORTS)} (scores best "
-                                      "first; epochs and time most first).")] = "name",
+    sort: Annotated[str, typer.Option("--sort", metavar="KEY", help=f"Order by one of: {', '.join(runs.SORTS)} "
+                                      "(scores best first; epochs and time most first).")] = "name",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON list, a run per object.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV with a header line.")] = False,
     config_path: ConfigOpt = None,
 ) -> None:
     """List every run below a folder: its state, best epoch, test scores and training time."""
     if as_json and as_csv:
-        raise fail("--json and --csv: pass one", 2)
+        raise usage_error("--json and --csv: pass one")
     if sort not in runs.SORTS:
-        raise fail(f"--sort {sort!r}: pass one of {', '.join(runs.SORTS)}", 2)
+        raise usage_error(f"--sort {sort!r}: pass one of {', '.join(runs.SORTS)}")
     root = _root(folder, config_path)
     found = runs.sort(runs.find(root), sort)
     if as_json:
@@ -85,10 +85,10 @@ def table(found: list[runs.RunSummary], root: Path) -> Table:
 
 
 def plot_command(
-    run_paths: Annotated[list[Path], typer.Argument(help="Run folders, or folders holding runs (all of them).",
-                                                    show_default=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The image to write: FILE.png or FILE.svg. An existing "
-                                      "file is refused unless --force is given.", show_default=False)],
+    run_paths: Annotated[list[Path], typer.Argument(
+        metavar="RUN", show_default=False, help="Run folders, or folders holding runs (all of them).")],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", show_default=False, help="The image to write: "
+                                      "FILE.png or FILE.svg. An existing file is refused unless --force is given.")],
     metric: Annotated[list[str] | None, typer.Option(
         "--metric", help=f"A metric to draw, one panel each (repeatable): {', '.join(runs.METRICS)}. Default: the "
         "losses, val_accuracy and val_chrf the runs have.", show_default=False)] = None,
@@ -96,7 +96,8 @@ def plot_command(
                                           "raw curve stays faint beneath.")] = 0.0,
     log_y: Annotated[bool, typer.Option("--log-y", help="Logarithmic y axis.")] = False,
     last: Annotated[int, typer.Option("--last", min=0, help="Only the last N epochs (0: all).")] = 0,
-    size: Annotated[str, typer.Option("--size", help="Image size in pixels, WIDTHxHEIGHT.")] = "1200x800",
+    size: Annotated[str, typer.Option("--size", metavar="WxH",
+                                      help="Image size in pixels, WIDTHxHEIGHT.")] = "1200x800",
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
 ) -> None:
     """Draw runs' curves on shared axes into a PNG or SVG: titles, axes, legend, best epochs, resume points."""
@@ -104,7 +105,9 @@ def plot_command(
 
     unknown = [m for m in metric or [] if m not in runs.METRICS]
     if unknown:
-        raise fail(f"--metric {unknown[0]!r}: pass one of {', '.join(runs.METRICS)}", 2)
+        raise usage_error(f"--metric {unknown[0]!r}: pass one of {', '.join(runs.METRICS)}")
+    if out.suffix.lower() not in plotting.FORMATS:
+        raise usage_error(f"--out {str(out)!r}: name a .png or an .svg file (the name says which)")
     pixels = _size(size)
     chosen: list[runs.RunSummary] = []
     for path in run_paths:
@@ -126,9 +129,9 @@ def _size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise fail(f"--size {text!r}: pass WIDTHxHEIGHT in pixels, e.g. 1200x800", 2) from None
+        raise usage_error(f"--size {text!r}: pass WIDTHxHEIGHT in pixels, e.g. 1200x800") from None
     if not (200 <= width <= 8000 and 150 <= height <= 8000):
-        raise fail(f"--size {text!r}: each side between 200 and 8000 pixels (height at least 150)", 2)
+        raise usage_error(f"--size {text!r}: each side between 200 and 8000 pixels (height at least 150)")
     return width, height
 
 

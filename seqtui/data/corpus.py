@@ -1,7 +1,8 @@
 """Reading corpora of sentence pairs and choosing the training and validation splits.
 
 A corpus line is `source<TAB>target`, optionally followed by more tab-separated columns (the current
-Tatoeba release adds an attribution column), which are ignored. Files are UTF-8 with or without a
+Tatoeba release adds an attribution column), which are ignored. Both sides are normalised as every
+input to a model is (`seqtui.data.normalize`). Files are UTF-8 with or without a
 BOM, with LF or CRLF line ends; blank lines are skipped; malformed lines are skipped and reported.
 """
 
@@ -12,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seqtui.data.normalize import normalize
 from seqtui.errors import CorpusError
 
 CORPUS_SUFFIXES = (".txt", ".tsv")
@@ -54,16 +56,17 @@ def is_corpus_name(name: str) -> bool:
     return Path(name).suffix.lower() in CORPUS_SUFFIXES and not name.startswith("_")
 
 
-def corpus_files(path: Path, setting: str = "train_dir in sequencer.toml or --train-dir") -> list[Path]:
+def corpus_files(path: Path, setting: str = "") -> list[Path]:
     """The corpus files at `path`: the file itself, or every corpus file (is_corpus_name) in the folder.
 
-    `setting` names where the path came from, for the error when there is nothing there.
+    `setting` names where the path came from, in the caller's words ("--input, or predict_in in
+    sequencer.toml"), for the error when there is nothing there; a path the user typed needs none.
     """
     path = Path(path)
     if path.is_file():
         return [path]
     if not path.exists():
-        raise CorpusError(f"{path}: no such file or folder (set {setting})")
+        raise CorpusError(f"{path}: no such file or folder" + (f" (set {setting})" if setting else ""))
     if not path.is_dir():
         raise CorpusError(f"{path}: not a file or folder")
     files = sorted(p for p in path.iterdir() if is_corpus_name(p.name) and p.is_file())
@@ -101,7 +104,7 @@ def parse_pair(line: str) -> Pair | str:
     cols = line.split("\t")
     if len(cols) < 2:
         return "no tab"
-    source, target = cols[0].strip(), cols[1].strip()
+    source, target = normalize(cols[0]), normalize(cols[1])
     if not source or not target:
         return "empty side"
     if len(source) > MAX_SIDE_CHARS or len(target) > MAX_SIDE_CHARS:
@@ -109,18 +112,19 @@ def parse_pair(line: str) -> Pair | str:
     return source, target
 
 
-def read_corpus(path: Path, limit: int = 0) -> Corpus:
+def read_corpus(path: Path, limit: int = 0, setting: str = "") -> Corpus:
     """Read every pair at `path` (a file or a folder of files), in file order.
 
     Args:
         path: a corpus file or folder.
         limit: stop after this many pairs (0: read everything).
+        setting: where `path` came from, for the error when it does not exist (see `corpus_files`).
 
     Raises:
         CorpusError: missing folder, no corpus files, undecodable bytes, or a file with no pair.
     """
     corpus = Corpus()
-    for file in corpus_files(path):
+    for file in corpus_files(path, setting):
         corpus.files.append(file)
         before = len(corpus.pairs)
         for number, line in enumerate(read_lines(file), start=1):

@@ -71,18 +71,19 @@ class CorpusStats:
 
 
 def corpus_stats(path: Path, num_samples: int = 0, sample: str = "first", seed: int = 0,
-                 bins: int = HISTOGRAM_BINS) -> CorpusStats:
+                 bins: int = HISTOGRAM_BINS, setting: str = "") -> CorpusStats:
     """Read the corpus at `path` and describe it, and the pairs `num_samples` would take from it.
 
     Args:
         path: a corpus file or a folder of them.
         num_samples, sample, seed: the run's selection settings (see `data.select`).
         bins: the most bins in the length histogram.
+        setting: where `path` came from, for the error when it does not exist (see `data.corpus_files`).
 
     Raises:
         CorpusError: the corpus cannot be read (see `data.read_corpus`).
     """
-    corpus = data.read_corpus(path)
+    corpus = data.read_corpus(path, setting=setting)
     whole = PairStats.of(corpus.pairs)
     selected = data.select(corpus.pairs, num_samples, sample, seed)
     return CorpusStats(corpus.files, len(corpus.skipped), corpus.skipped_summary(), whole,

@@ -14,11 +14,12 @@ The scored results and their text forms live in `seqtui.hypotheses` (re-exported
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from seqtui.data import normalize as norm
 from seqtui.data.vocab import END, PAD, START, UNK, Unknown, Vocab
 from seqtui.decode.hypotheses import Hypothesis, Piece, Result, Stream, normalize, split_prefix, to_json
 from seqtui.errors import SeqtuiError
@@ -121,6 +122,14 @@ class Engine:
     def attention(self) -> bool:
         return self.w.attention
 
+    def normalize(self, text: str) -> str:
+        """`text` as this model reads it (see `seqtui.data.normalize`): every entry point decodes this."""
+        return norm.normalize(text, self.source)
+
+    def unknown(self, text: str) -> list[Unknown]:
+        """The characters of `text`, as typed, that this model cannot read even once normalised."""
+        return norm.unknown(text, self.source)
+
     # -- encoder ---------------------------------------------------------------------------------
 
     def encode_batch(self, id_rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -195,9 +204,11 @@ class Engine:
         """
         s = settings or Settings()
         forced = self.prefix_ids(s.prefix)
+        unknown, text = self.unknown(text), self.normalize(text)
         if forced and not text:
             raise PrefixError(f"the prefix {s.prefix!r} has no sentence to continue a translation of")
-        return Stream(self._beam(text, s, forced) if s.width > 1 else self._sequential(text, s, forced))
+        search = self._beam if s.width > 1 else self._sequential
+        return Stream(search(text, s, forced, unknown))
 
     def decode(self, text: str, settings: Settings | None = None) -> Result:
         """The whole decode of `text` (see `stream`)."""
@@ -209,7 +220,7 @@ class Engine:
 
     def translate(self, text: str, settings: Settings | None = None) -> Translation:
         """The whole translation of `text`, with its unknown characters."""
-        return Translation("".join(self.decode_stream(text, settings)), self.source.unknown(text))
+        return Translation("".join(self.decode_stream(text, settings)), self.unknown(text))
 
     def prefix_ids(self, prefix: str) -> list[int]:
         """The target ids of a forced prefix (raises PrefixError naming the characters it cannot write)."""
@@ -219,18 +230,26 @@ class Engine:
             raise PrefixError(f"the prefix {prefix!r} cannot be forced: this model never writes {chars}")
         return [int(i) for i in self.target.encode(prefix)]
 
-    def translate_batch(self, texts: list[str], batch_size: int = 256, max_len: int = 0) -> list[str]:
-        """Greedy translations of many sentences at once (sorted by length to limit padding)."""
+    def translate_batch(self, texts: list[str], batch_size: int = 256, max_len: int = 0,
+                        progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """Greedy translations of many sentences at once (sorted by length to limit padding).
+
+        `progress(done, total)` is called after each batch of sentences.
+        """
+        texts = [self.normalize(t) for t in texts]
         out = [""] * len(texts)
         order = sorted((i for i, t in enumerate(texts) if t), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
             for i, text in zip(chunk, self._greedy_rows([texts[i] for i in chunk], max_len), strict=True):
                 out[i] = text
+            if progress is not None:
+                progress(min(start + batch_size, len(order)), len(order))
         return out
 
     def greedy_probabilities(self, text: str, max_len: int = 0) -> tuple[list[int], np.ndarray]:
-        """The argmax ids (END included) and each step's probability vector, for parity checks."""
+        """The argmax ids (END included) and each step's probability vector of `text` exactly as given (not
+        normalised), for parity checks against Keras."""
         h, c, enc_out, enc_mask = self.encode_batch([self.source.encode(text)])
         prev, ids, rows = np.array([START]), [], []
         for _ in range(max_len or self.max_len):
@@ -251,11 +270,11 @@ class Engine:
     def _piece(self, probs: np.ndarray, token: int, attention: np.ndarray | None) -> Piece:
         return Piece(self.target.char(token), max(float(probs[token]), TINY), attention)
 
-    def _sequential(self, text: str, s: Settings, forced: list[int]) -> Generator[Piece, None, Result]:
+    def _sequential(self, text: str, s: Settings, forced: list[int],
+                    unknown: list[Unknown]) -> Generator[Piece, None, Result]:
         """Greedy or sampling: one character a step, each yielded as soon as it is chosen."""
-        unknown = self.source.unknown(text)
         if not text:
-            return Result([Hypothesis("", (), False, None, s.length_penalty)], unknown)
+            return Result([Hypothesis("", (), False, None, s.length_penalty)], unknown, text)
         rng = np.random.default_rng(s.seed)
         h, c, enc_out, enc_mask = self.encode_batch([self.source.encode(text)])
         prev = np.array([START])
@@ -269,18 +288,18 @@ class Engine:
             if token == END:
                 break
             prev = np.array([token])
-        return Result([Hypothesis.of(pieces, s.length_penalty)], unknown)
+        return Result([Hypothesis.of(pieces, s.length_penalty)], unknown, text)
 
-    def _beam(self, text: str, s: Settings, forced: list[int]) -> Generator[Piece, None, Result]:
+    def _beam(self, text: str, s: Settings, forced: list[int],
+              unknown: list[Unknown]) -> Generator[Piece, None, Result]:
         """Beam search of width `s.width`; yields the best hypothesis's pieces once it is done.
 
         The n-best list holds up to `s.nbest` of the hypotheses that ended, best first by normalised
         score; hypotheses cut at the length limit are listed only when none ended (so the list stays
         sorted and its head is always the one-best).
         """
-        unknown = self.source.unknown(text)
         if not text:
-            return Result([Hypothesis("", (), False, None, s.length_penalty)], unknown)
+            return Result([Hypothesis("", (), False, None, s.length_penalty)], unknown, text)
         width, lp = s.width, s.length_penalty
         h, c, enc_out, enc_mask = self.encode_batch([self.source.encode(text)])
         prev, start = START, []
@@ -316,7 +335,7 @@ class Engine:
             h, c = h[rows], c[rows]
         ranked = sorted((Hypothesis.of(b, lp) for b in finished or beams), key=lambda x: -x.normalized)
         yield from _pieces(ranked[0])
-        return Result(ranked[: max(1, s.nbest)], unknown)
+        return Result(ranked[: max(1, s.nbest)], unknown, text)
 
     @staticmethod
     def _pick(probs: np.ndarray, temperature: float, rng: np.random.Generator) -> int:

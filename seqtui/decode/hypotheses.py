@@ -74,10 +74,12 @@ class Hypothesis:
 
 @dataclass(frozen=True)
 class Result:
-    """What a decode found: its hypotheses, best first, and the source's unknown characters."""
+    """What a decode found: its hypotheses, best first, the source's unknown characters (places as typed),
+    and the source as the model read it (normalised; the text its attention weights run over)."""
 
     nbest: list[Hypothesis]
     unknown: list[Unknown]
+    source: str = ""
 
     @property
     def best(self) -> Hypothesis:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seqtui.config import Config
 from seqtui.data import corpus as data
 from seqtui.data.batching import Encoded
 from seqtui.decode.decoding import Settings
-from seqtui.errors import BundleError
+from seqtui.errors import BundleError, CorpusError
 from seqtui.store import bundle, catalog
 from seqtui.store.rundir import run_config
 
@@ -48,13 +49,24 @@ def eval_pairs(b: bundle.Bundle, data_path: Path | None) -> tuple[list[data.Pair
     else:
         from seqtui.train.training import check_same_data, prepare
 
+        _check_run_corpus(cfg)
         prep = prepare(cfg, (b.source, b.target))
-        check_same_data(b.meta, prep, b.path, splits=("val",), doing="score its validation split (or pass --data)")
+        check_same_data(b.meta, prep, b.path, splits=("val",), remedy="to score its validation split, restore it; "
+                        "or pass --data FILE to score other pairs")
         pairs, corpus_pairs = prep.val_pairs, prep.train_pairs + prep.val_pairs
     refs: dict[str, set[str]] = {}
     for s, t in corpus_pairs:
         refs.setdefault(s, set()).add(t)
     return pairs, refs
+
+
+def _check_run_corpus(cfg: Config) -> None:
+    """The validation split is re-read from the run's own corpus; say so when it is gone (training's
+    advice, to set train_dir, would not help: the run records where its corpus was)."""
+    for path in [cfg.train_dir, *([Path(cfg.val_data)] if cfg.val_data else [])]:
+        if not path.exists():
+            raise CorpusError(f"{path}: no such file or folder, and this run's validation split is read from it; "
+                              "put it back, or pass --data FILE to score other pairs")
 
 
 def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings | None = None,

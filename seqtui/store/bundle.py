@@ -108,8 +108,8 @@ def load(model_dir: Path) -> Bundle:
     """
     model_dir = Path(model_dir)
     if not exists(model_dir):
-        raise BundleError(f"no trained model in {model_dir} (looked for {MODEL}); "
-                          "run `seqtui train` first, or pass --model-dir")
+        raise BundleError(f"no trained model in {model_dir} (looked for {MODEL}); train one into it with "
+                          f"`seqtui train --model-dir {model_dir}`, or choose another model (--model)")
     return load_meta(model_dir)
 
 

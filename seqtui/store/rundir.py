@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from seqtui import atomic
+from seqtui import config as config_lib
 from seqtui.config import Config
 from seqtui.errors import BundleError, SeqtuiError
+from seqtui.events import TrainingEnded
 from seqtui.records import EpochRecord, Monitor, Start
 from seqtui.store import bundle, lock
 
@@ -278,6 +280,27 @@ def ended_note(plan: StartPlan, cfg: Config, model_dir: Path) -> str:
         return (f"The run in {model_dir} is complete ({plan.epoch} epochs); pass a larger --epochs to continue it.")
     return (f"The run in {model_dir} stopped early at epoch {plan.epoch} ({cfg.monitor} no better for "
             f"{cfg.patience} epochs); it is complete. Pass a larger --patience (or 0) to train it further.")
+
+
+def closing_line(ended: TrainingEnded, flags: str = "") -> str:
+    """How a run ended, where it is saved and how to go on: what `seqtui train` prints last, and the
+    dashboard when it closes. `flags`: what a resume needs besides --resume (see `resume_flags`)."""
+    if ended.reason == "complete":
+        return ended.note
+    if ended.reason == "stopped":
+        return (f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {ended.model_dir}. "
+                f"{ended.best_text()}. Continue with: seqtui train --resume{flags}")
+    why = f"early stopping: {ended.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
+    return f"{why}; {ended.best_text()}; model saved in {Path(ended.model_dir) / bundle.MODEL}"
+
+
+def resume_flags(model_dir: Path) -> str:
+    """` --model-dir DIR` when `model_dir` is not the one ./sequencer.toml (or the defaults) names, else ''."""
+    try:
+        default = config_lib.load(None).model_dir
+    except SeqtuiError:
+        default = None
+    return "" if Path(model_dir) == default else f" --model-dir {model_dir}"
 
 
 def _own_name(name: str, in_bundle: bool) -> bool:

@@ -24,7 +24,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Listener
+from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Listener, Validating, ignore
 from seqtui.model.backend import any_process
 from seqtui.records import EpochRecord, Monitor, Reason
 from seqtui.store import bundle
@@ -122,31 +122,45 @@ class PauseStop(keras.callbacks.Callback):
             self.model.stop_training = self.stopped = True
 
 
-class Validation(keras.callbacks.Callback):
-    """The masked validation loss and accuracy, added to the epoch's logs."""
+def _reporter(listener: Listener, epoch: int, what: str) -> Callable[[int, int], None]:
+    """A `progress(done, total)` hook that reports Validating events for `epoch` (counted from 1)."""
+    return lambda done, total: listener(Validating(epoch, what, done, total))
 
-    def __init__(self, clock: EpochClock, feed: BucketedBatches) -> None:
+
+class Validation(keras.callbacks.Callback):
+    """The masked validation loss and accuracy, added to the epoch's logs; a Validating event per batch."""
+
+    def __init__(self, clock: EpochClock, feed: BucketedBatches, listener: Listener = ignore) -> None:
         super().__init__()
-        self.clock, self.feed = clock, feed
+        self.clock, self.feed, self.listener = clock, feed, listener
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         if self.clock.complete and logs is not None:
-            logs["val_loss"], logs["val_sparse_categorical_accuracy"] = masked_scores(self.model, self.feed)
+            report = _reporter(self.listener, epoch + 1, "val_loss")
+            report(0, len(self.feed))
+            logs["val_loss"], logs["val_sparse_categorical_accuracy"] = masked_scores(self.model, self.feed, report)
 
 
 class ChrfScore(keras.callbacks.Callback):
-    """chrF of greedy translations of (up to `most`, evenly spread) validation pairs, as `val_chrf`."""
+    """chrF of greedy translations of (up to `most`, evenly spread) validation pairs, as `val_chrf`.
 
-    def __init__(self, clock: EpochClock, pairs: list[tuple[str, str]], snapshot: Snapshot, most: int = 1000) -> None:
+    The slowest part of an epoch's end (seconds on a CPU), so it reports a Validating event per batch of
+    sentences translated.
+    """
+
+    def __init__(self, clock: EpochClock, pairs: list[tuple[str, str]], snapshot: Snapshot, most: int = 1000,
+                 listener: Listener = ignore) -> None:
         super().__init__()
-        self.clock, self.snapshot = clock, snapshot
+        self.clock, self.snapshot, self.listener = clock, snapshot, listener
         self.pairs = pairs[:: max(1, len(pairs) // most)][:most]
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         if self.clock.complete and logs is not None:
             import sacrebleu
 
-            hyps = self.snapshot().translate_batch([s for s, _ in self.pairs])
+            report = _reporter(self.listener, epoch + 1, "val_chrf")
+            report(0, len(self.pairs))
+            hyps = self.snapshot().translate_batch([s for s, _ in self.pairs], progress=report)
             logs["val_chrf"] = float(sacrebleu.corpus_chrf(hyps, [[t for _, t in self.pairs]]).score)
 
 

@@ -7,6 +7,7 @@ Imported only once Keras is (see `seqtui.model.backend.import_keras`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -28,13 +29,17 @@ class BucketedBatches(keras.utils.PyDataset):
     own equal share of their rows, padded to the global batch's lengths, as JAX wants.
 
     `round_to`: lengths are padded up to multiples of this (see `rounding`).
+
+    `variants(epoch)`, when given, is the split an epoch trains on instead of `data` (casual forms of
+    its sources, `seqtui.data.augment`); it depends only on the epoch, as the plan does.
     """
 
     def __init__(self, data: Encoded, batch_size: int, seed: int, epoch: int = 0, shuffle: bool = True,
                  steps: int = 0, replicas: int = 1, shard: tuple[int, int] = (0, 1), round_to: int = ROUND,
-                 for_fit: bool = False) -> None:
+                 for_fit: bool = False, variants: Callable[[int], Encoded] | None = None) -> None:
         super().__init__()
         self.data, self.batch_size, self.seed, self.shuffle = data, batch_size, seed, shuffle
+        self.variants = variants
         self.steps, self.replicas, self.shard, self.round_to = steps, replicas, shard, round_to
         self.for_fit = for_fit
         self.set_epoch(epoch)
@@ -42,6 +47,8 @@ class BucketedBatches(keras.utils.PyDataset):
     def set_epoch(self, epoch: int) -> None:
         """Plan the batches of `epoch` (0-based); the plan depends only on (seed, epoch)."""
         self.epoch = epoch
+        if self.variants is not None:
+            self.data = self.variants(epoch)
         plan = plan_batches(self.data, self.batch_size, self.seed, epoch if self.shuffle else 0, self.round_to)
         if not self.shuffle:
             plan.sort(key=lambda idx: int(idx.min()))
@@ -117,8 +124,11 @@ def train_epochs(model: Any, feed: BucketedBatches, epochs: int, initial_epoch: 
     hooks.on_train_end()
 
 
-def masked_scores(model: Any, feed: BucketedBatches) -> tuple[float, float]:
+def masked_scores(model: Any, feed: BucketedBatches,
+                  progress: Callable[[int, int], None] | None = None) -> tuple[float, float]:
     """(loss, accuracy) over every real target character of `feed`, batch by batch.
+
+    `progress(done, total)` is called after each batch.
 
     Not `fit(validation_data=...)` nor `evaluate`: on TensorFlow their tf.data pipelines left the next
     training epoch intermittently twice as slow (README, Benchmarks); plain `test_on_batch` calls do not.
@@ -131,4 +141,6 @@ def masked_scores(model: Any, feed: BucketedBatches) -> tuple[float, float]:
         total_loss += float(scores["loss"]) * real
         total_acc += float(scores["sparse_categorical_accuracy"]) * real
         weight += real
+        if progress is not None:
+            progress(index + 1, len(feed))
     return total_loss / max(weight, 1.0), total_acc / max(weight, 1.0)

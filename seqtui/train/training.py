@@ -19,6 +19,7 @@ from typing import Any
 from seqtui import config as config_lib
 from seqtui.config import Config
 from seqtui.data import corpus as data
+from seqtui.data.augment import CasualEpochs, case_forms
 from seqtui.data.batching import Encoded
 from seqtui.data.vocab import Vocab
 from seqtui.decode.decoding import Engine
@@ -66,17 +67,20 @@ def prepare(cfg: Config, vocabs: tuple[Vocab, Vocab] | None = None) -> Prepared:
     """
     t0 = time.perf_counter()
     limit = cfg.num_samples if cfg.sample == "first" else 0
-    corpus = data.read_corpus(cfg.train_dir, limit=limit)
+    corpus = data.read_corpus(cfg.train_dir, limit=limit, setting=TRAIN_DIR_SETTING)
     pairs = data.select(corpus.pairs, cfg.num_samples, cfg.sample, cfg.seed, cfg.reverse)
     if cfg.val_data:
-        val_corpus = data.read_corpus(Path(cfg.val_data))
+        val_corpus = data.read_corpus(Path(cfg.val_data), setting=VAL_DATA_SETTING)
         train_pairs, val_pairs = pairs, data.select(val_corpus.pairs, 0, reverse=cfg.reverse)
     else:
         train_pairs, val_pairs = data.split(pairs, cfg.val_split)
     if not val_pairs:
         raise SeqtuiError(f"only {len(pairs)} pairs: none left for validation (raise num_samples or val_split)")
     if vocabs is None:
-        vocabs = (Vocab.build(s for s, _ in pairs), Vocab.build(t for _, t in pairs))
+        sources = [s for s, _ in pairs]
+        # Casual forms change letter case, so the source vocabulary holds both cases of its letters.
+        vocabs = (Vocab(case_forms(sources)) if cfg.augment == "casual" else Vocab.build(sources),
+                  Vocab.build(t for _, t in pairs))
     source, target = vocabs
     return Prepared(train_pairs, val_pairs, source, target,
                     Encoded.from_pairs(train_pairs, source, target), Encoded.from_pairs(val_pairs, source, target),
@@ -89,9 +93,18 @@ class DataChanged(SeqtuiError):
     title = "Data changed"
 
 
+RESUME_REMEDY = ("to resume, restore it or point --train-dir at the run's files; or train a new run with --fresh "
+                 "or another --model-dir")
+TRAIN_DIR_SETTING = "train_dir in sequencer.toml, or --train-dir"
+VAL_DATA_SETTING = "val_data in sequencer.toml, or --val-data"
+
+
 def check_same_data(meta: dict[str, Any], prep: Prepared, model_dir: Path, splits: tuple[str, ...] = ("train", "val"),
-                    doing: str = "resume") -> None:
+                    remedy: str = RESUME_REMEDY) -> None:
     """Stop when `prep` holds other pairs than the run recorded (runs from before fingerprints pass).
+
+    Args:
+        remedy: what to do about it, in the words (and flags) of the command that checks.
 
     Raises:
         DataChanged: naming what changed.
@@ -99,9 +112,7 @@ def check_same_data(meta: dict[str, Any], prep: Prepared, model_dir: Path, split
     saved = meta.get("data")
     change = data.data_change(saved, prep.fingerprint, splits) if isinstance(saved, dict) else ""
     if change:
-        raise DataChanged(f"{model_dir}: the data is not what this run was trained on ({change}); to {doing}, "
-                          "restore it or point --train-dir at the run's files; or train a new run with --fresh "
-                          "or another --model-dir")
+        raise DataChanged(f"{model_dir}: the data is not what this run was trained on ({change}); {remedy}")
 
 
 def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None = None,
@@ -214,7 +225,8 @@ class _Run:
         snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
         checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener,
                                        keep=lambda done: craft.kept_for_average(self.cfg, done))
-        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots)] if self.cfg.monitor == "val_chrf" else []
+        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener)] \
+            if self.cfg.monitor == "val_chrf" else []
         # Between AverageIn and AverageOut the model holds the averaged weights: what is scored and kept.
         average_in = [craft.AverageIn(clock, self.cfg, self.dir, epochs_done, snapshots)] \
             if self.cfg.weight_averaging != "none" else []
@@ -223,7 +235,8 @@ class _Run:
         board = [self._tensorboard(clock, log)] if self.cfg.tensorboard else []
         return [clock, rate, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
                 cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
-                cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in, cb.Validation(clock, val_feed),
+                cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in,
+                cb.Validation(clock, val_feed, self.listener),
                 *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer, *board,
                 cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self._recording_samples()),
                 cb.EarlyStopping(clock, log, self.cfg.patience)]
@@ -279,8 +292,11 @@ class _Run:
         size, split = self.cfg.batch_size * place.replicas, {"replicas": place.replicas,
                                                              "shard": (place.process, place.processes),
                                                              "round_to": rounding(model)}
+        variants = (CasualEpochs(prep.train_pairs, prep.train, prep.source, self.cfg.augment_rate, self.cfg.seed)
+                    if self.cfg.augment == "casual" else None)
         return (BucketedBatches(prep.train, size, self.cfg.seed, first_epoch, steps=self.cfg.steps_per_epoch,
-                                for_fit=place.replicas > 1, **split),  # see _run_fit
+                                for_fit=place.replicas > 1, variants=variants and variants.encoded,
+                                **split),  # see _run_fit
                 # Validation only runs forward, where bigger batches cost nothing in memory worth counting
                 # and cut the steps (README, Benchmarks).
                 BucketedBatches(prep.val, VAL_BATCHES * size, self.cfg.seed, shuffle=False, **split))

@@ -22,10 +22,12 @@ from textual.worker import Worker
 from seqtui.config import Config
 from seqtui.decode.decoding import Settings
 from seqtui.errors import SeqtuiError
+from seqtui.safe_text import escape_controls
 from seqtui.store.catalog import Request
 from seqtui.tui.messages import (
     ModelReady,
     ModelRequest,
+    QuitRequest,
     TranslateRequest,
 )
 from seqtui.tui.repl.engines import EngineLoader, EngineSource, load_saved
@@ -39,12 +41,17 @@ from seqtui.tui.worker_errors import notify_failure
 Mode = Literal["dashboard", "repl"]
 
 
-class SeqtuiApp(App[None]):
-    """The dashboard (training view with a REPL pane) or the REPL alone."""
+class SeqtuiApp(App[str | None]):
+    """The dashboard (training view with a REPL pane) or the REPL alone.
+
+    Its result is the line to print once the terminal is back: how the session's last run ended.
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "seqtui"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
+    # In every footer: the dashboard's q shares the action, so the footer shows one "Quit" (q where q is a
+    # key, ^q where the REPL's input takes the q).
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
 
     def __init__(self, cfg: Config, mode: Mode, settings: Settings, trainer: Trainer, engines: EngineSource,
                  follow: Path | None = None, driver_class: type[Any] | None = None,
@@ -82,6 +89,11 @@ class SeqtuiApp(App[None]):
             return  # a preview of a line already submitted or changed: its decode would be thrown away
         start = self.preview if message.preview else self.translate
         start(message.target, message.entry, message.text, message.settings)
+
+    @on(QuitRequest)
+    async def quit_requested(self, message: QuitRequest) -> None:
+        message.stop()
+        await self.action_quit()
 
     @on(ModelRequest)
     def model_requested(self, message: ModelRequest) -> None:
@@ -141,7 +153,9 @@ def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None
 def run_dashboard(cfg: Config, follow: Path | None = None, model: str | None = None) -> None:
     """`seqtui dashboard`: the training view on a real terminal."""
     with private_terminal() as driver:
-        make_app(cfg, follow=follow, driver_class=driver, model=Request(model)).run()
+        closing = make_app(cfg, follow=follow, driver_class=driver, model=Request(model)).run()
+    if closing:
+        print(escape_controls(closing), flush=True)
 
 
 def run_repl(cfg: Config, settings: Settings, model: Request | None = None) -> None:

@@ -95,8 +95,10 @@ class CurvePlot(Widget):
         if width < 2 or height < 1 or not finite or span is None:
             return Text(self.empty_note, style="dim")
         low, high = min(finite), max(finite)
-        if high - low < 1e-9:
-            low, high = low - 0.5, high + 0.5
+        flat = high - low <= 1e-9 * max(1.0, abs(high))
+        if flat:  # a constant (a fixed learning rate): its line mid-height, its one value the one label
+            pad = abs(high) * 0.1 or 1.0
+            low, high = low - pad, high + pad
         cells: dict[tuple[int, int], tuple[int, str]] = {}
         for line in sorted(self.lines, key=lambda li: not li.faint):  # faint lines beneath
             colour = f"dim {line.colour}" if line.faint else line.colour
@@ -108,7 +110,10 @@ class CurvePlot(Widget):
                    if span[0] <= e <= span[1]}
         if self.cursor is not None and span[0] <= self.cursor <= span[1]:
             columns[self._column(self.cursor, span, width)] = "│"
-        return self._text(cells, columns, width, height, low, high, span)
+        labels = self._labels(height, low, high)
+        if flat:
+            labels = {round((height * 4 - 1) / 2) // 4: self._label((low + high) / 2)}
+        return self._text(cells, columns, width, height, labels, span)
 
     @staticmethod
     def _column(epoch: int, span: tuple[int, int], width: int) -> int:
@@ -131,12 +136,16 @@ class CurvePlot(Widget):
     def _label(self, value: float) -> str:
         return _fmt(10**value if self.log_y else value)
 
-    def _text(self, cells: dict[tuple[int, int], tuple[int, str]], columns: dict[int, str], width: int,
-              height: int, low: float, high: float, span: tuple[int, int]) -> Text:
+    def _labels(self, height: int, low: float, high: float) -> dict[int, str]:
+        """The y labels by row: top and bottom, and on a tall plot every ~6 rows, so a log axis reads as one."""
         labels = {0: self._label(high), height - 1: self._label(low)}
-        if height >= 12:  # a tall plot gets a label every ~6 rows, so a log axis reads as one
+        if height >= 12:
             for row in range(6, height - 3, 6):
                 labels[row] = self._label(high - (high - low) * row / (height - 1))
+        return labels
+
+    def _text(self, cells: dict[tuple[int, int], tuple[int, str]], columns: dict[int, str], width: int,
+              height: int, labels: dict[int, str], span: tuple[int, int]) -> Text:
         out = Text()
         for row in range(height):
             out.append(labels.get(row, "").rjust(_AXIS - 1) + "┤", style="dim")

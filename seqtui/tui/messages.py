@@ -43,6 +43,14 @@ class BatchDone(Relayed[events.BatchEnded], bubble=False):
         return isinstance(message, BatchDone)
 
 
+class ValidationStep(Relayed[events.Validating], bubble=False):
+    """The epoch's validation moved on (val_loss batches, then chrF sentences). Only the newest step of a
+    phase matters."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ValidationStep) and message.event.what == self.event.what
+
+
 class EpochDone(Relayed[events.EpochEnded], bubble=False):
     """An epoch finished, with its record, sample translations and a decoding snapshot."""
 
@@ -178,6 +186,10 @@ class TranslateRequest(Message):
         self.settings = settings
         self.preview = preview
         self.wanted = wanted
+
+
+class QuitRequest(Message):
+    """A widget asks to quit (`:q` in the REPL); bubbles to the app, which asks first while training runs."""
 
 
 class ModelRequest(Message):

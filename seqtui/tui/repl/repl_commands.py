@@ -13,7 +13,7 @@ HELP = ("Type an English sentence and press Enter; `sentence => début` makes th
         "début. Commands: :greedy · :beam K · :nbest N (the N best with scores; 1: off) · :lp A (length "
         "penalty: beam ranks by log-probability / length ** A) · :temp T (0: off) · :seed N · :align (attention "
         "heatmap of the last translation) · :plain (confidence shading on/off) · :live (translate as you type, "
-        "on/off) · :clear · :help")
+        "on/off) · :clear · :help · :q (quit). Up and Down recall earlier lines; PageUp and PageDown scroll.")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Outcome:
     clear: bool = False
     error: bool = False
     align: bool = False  # draw the attention of the last translation
+    quit: bool = False
 
 
 def is_command(line: str) -> bool:
@@ -83,6 +84,8 @@ def run(line: str, state: ReplState) -> Outcome:
             if live is None:
                 raise ValueError(":live takes on or off")
             new = ReplState(settings, live, state.shade)
+        elif name in ("q", "quit", "exit"):
+            return Outcome(state, "", quit=True)
         elif name == "clear":
             return Outcome(state, "", clear=True)
         elif name in ("help", "h", "?"):

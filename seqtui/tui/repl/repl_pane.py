@@ -1,5 +1,8 @@
 """The REPL pane: an input line, a streaming history, and decoding settings changed with `:commands`.
 
+Up and Down recall the lines typed before (as a shell does); PageUp and PageDown (and the mouse wheel)
+scroll the history, which follows new output again once scrolled back to its end; `:q` quits.
+
 Translations run in the app's thread workers (`stream_translation`), which post one message per
 decoded character with its probability, so the history grows character by character, each coloured
 by how sure the model was, while the UI and training carry on. The pane asks for the work with
@@ -14,6 +17,7 @@ import itertools
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message_pump import MessagePump
 from textual.timer import Timer
@@ -28,6 +32,7 @@ from seqtui.safe_text import escape_controls
 from seqtui.tui.messages import (
     ModelReady,
     ModelRequest,
+    QuitRequest,
     TranslateRequest,
     TranslationBegan,
     TranslationChar,
@@ -55,7 +60,7 @@ def stream_translation(target: MessagePump, engines: EngineSource, entry: int, t
     except SeqtuiError as e:  # a prefix the model cannot write
         target.post_message(TranslationFailed(entry, text, str(e)))
         return
-    target.post_message(TranslationBegan(entry, text, engine.source.unknown(text), label))
+    target.post_message(TranslationBegan(entry, text, engine.unknown(text), label))
     for piece in stream:
         if worker.is_cancelled:  # a newer translation replaced this one
             break
@@ -67,6 +72,13 @@ def stream_translation(target: MessagePump, engines: EngineSource, entry: int, t
 
 class ReplPane(Vertical):
     """Type English, watch French stream back, one character at a time."""
+
+    BINDINGS = [
+        Binding("up", "recall(-1)", "Previous line", show=False),
+        Binding("down", "recall(1)", "Next line", show=False),
+        Binding("pageup", "scroll_history(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_history(1)", "Scroll down", show=False),
+    ]
 
     def __init__(self, engines: EngineSource, settings: Settings, *, intro: str = "",
                  id: str | None = None) -> None:
@@ -82,11 +94,15 @@ class ReplPane(Vertical):
         self._sources: dict[int, str] = {}
         self.last: tuple[str, Result] | None = None  # the latest finished translation, for :align
         self._live_timer: Timer | None = None
+        self.lines: list[str] = []  # what was submitted, oldest first, for Up and Down
+        self._recalled: int | None = None  # the index shown by Up/Down, None while editing a new line
+        self._draft = ""  # the line being typed when Up was first pressed
 
     def compose(self) -> ComposeResult:
         yield Transcript(id="transcript", shade=self.state.shade)
         yield Static(id="preview")
-        yield Input(placeholder="English sentence, then Enter  (:help for commands)", id="repl-input")
+        yield Input(placeholder="English sentence, then Enter  (:help for commands, :q quits)", id="repl-input",
+                    compact=True)
         yield Static(id="repl-status")
 
     def on_mount(self) -> None:
@@ -109,6 +125,10 @@ class ReplPane(Vertical):
         self._stop_preview()
         if not line:
             return
+        if not self.lines or self.lines[-1] != line:
+            self.lines.append(line)
+        self._recalled = None
+        self.query_one(Transcript).scroll_end(animate=False)  # a new line shows its answer, wherever one was
         if repl_commands.is_command(line):
             self.run_command(line)
         else:
@@ -129,9 +149,39 @@ class ReplPane(Vertical):
             return
         self._live_timer = self.set_timer(LIVE_DELAY, lambda: self._start_preview(text))
 
+    def action_recall(self, step: int) -> None:
+        """Up (-1) and Down (+1): the earlier lines typed here, then back to the line being typed."""
+        if not self.lines:
+            return
+        if self._recalled is None:
+            if step > 0:
+                return
+            self._draft, index = self.input.value, len(self.lines) - 1
+        else:
+            index = self._recalled + step
+        if index >= len(self.lines):
+            self._recalled, text = None, self._draft
+        else:
+            self._recalled = max(0, index)
+            text = self.lines[self._recalled]
+        with self.input.prevent(Input.Changed):  # a recalled line is not typing: no live preview
+            self.input.value = text
+        self.input.cursor_position = len(text)
+
+    def action_scroll_history(self, pages: int) -> None:
+        """PageUp and PageDown: a page of the history (scrolling back to its end follows new output again)."""
+        transcript = self.query_one(Transcript)
+        if pages < 0:
+            transcript.scroll_page_up(animate=False)
+        else:
+            transcript.scroll_page_down(animate=False)
+
     def run_command(self, line: str) -> None:
         """Apply a `:command` (see `repl_commands`) and show its feedback in the history."""
         outcome = repl_commands.run(line, self.state)
+        if outcome.quit:
+            self.post_message(QuitRequest())
+            return
         transcript = self.query_one(Transcript)
         if outcome.clear:
             transcript.clear()
@@ -149,10 +199,10 @@ class ReplPane(Vertical):
         if self.last is None:
             transcript.note("Translate a sentence first; :align then draws where its characters looked.", "yellow")
             return
-        source, result = self.last
+        _, result = self.last
         width = max(20, transcript.content_size.width - 2)
         transcript.note(Text("attention of the last translation: source across, output down\n", style="dim")
-                        .append(attention_map(source, result.best, width)))
+                        .append(attention_map(result.source, result.best, width)))
 
     def _start_preview(self, text: str) -> None:
         entry = self._preview_entry = -next(self._ids)  # previews count down, history entries up
@@ -180,7 +230,7 @@ class ReplPane(Vertical):
         self.engine_label = message.label
         self._show_status()
         transcript.note(f"Ready: {message.label}. Type an English sentence and press Enter; :help lists the "
-                        "commands.")
+                        "commands. ↑↓ recall earlier lines, PgUp/PgDn scroll this history, :q quits.")
 
     @on(TranslationBegan)
     def began(self, message: TranslationBegan) -> None:

@@ -62,6 +62,8 @@ class RunsScreen(Screen[NewRun | None]):
     """space overlays a run; m, e, l, w change the curves; enter opens a run's REPL."""
 
     BINDINGS = [
+        Binding("escape,v", "close", "Back"),
+        Binding("q", "app.quit", "Quit"),  # as on the dashboard: asks first while training runs
         Binding("space", "toggle", "Overlay"),
         Binding("m", "metric(1)", "Metric"),
         Binding("M", "metric(-1)", "Metric back", show=False),
@@ -74,8 +76,6 @@ class RunsScreen(Screen[NewRun | None]):
         Binding("x", "export", "Export PNG"),
         Binding("c", "compare", "Compare"),
         Binding("n", "new_run", "New run"),
-        Binding("escape,v", "close", "Back"),
-        Binding("q", "app.quit", "Quit", show=False),  # as on the dashboard: asks first while training runs
     ]
 
     def __init__(self, root: Path, settings: Settings, current: Path | None = None, export_dir: Path | None = None,

@@ -2,6 +2,12 @@
 
 Training runs in a thread worker calling the same `training.train` as `seqtui train`; its events
 arrive here as messages (see `relay`). `--follow` instead polls a headless run's files.
+
+Layout: on a big terminal every panel shows at once ("all"); `z` gives one group of panels the room
+(training: table and curves; samples; the REPL). Under COMPACT (e.g. 80x24, 100x30) there is no room
+for all, so the groups take turns below the run's state and progress: r and tab show the REPL, escape
+the training panels, z the next group. The classes `-compact` and `-page-<name>` on the screen say
+which, and app.tcss lays each out.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
@@ -25,12 +33,13 @@ from seqtui.config import Config
 from seqtui.data import corpus as data
 from seqtui.decode.decoding import Settings
 from seqtui.errors import SeqtuiError
+from seqtui.events import TrainingEnded
 from seqtui.records import EpochRecord
 from seqtui.report import runs
 from seqtui.report.runs import best_record
 from seqtui.safe_text import for_markup
 from seqtui.store import bundle, catalog, lock
-from seqtui.store.rundir import run_config
+from seqtui.store.rundir import closing_line, resume_flags, run_config
 from seqtui.system import Sample, Sampler
 from seqtui.tui import latency
 from seqtui.tui.curve_plot import CurvePlot
@@ -44,6 +53,7 @@ from seqtui.tui.messages import (
     TrainerExited,
     TrainingBegan,
     TrainingStopped,
+    ValidationStep,
 )
 from seqtui.tui.repl.engines import EngineSource
 from seqtui.tui.repl.repl_pane import ReplPane
@@ -63,6 +73,8 @@ TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not
 SYSTEM_POLL = 2.0  # seconds between samples of the training process
 ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (the monitored score stopped improving)",
            "stopped": "Stopped", "complete": "This run is already complete"}
+COMPACT = Size(110, 34)  # below this width or height the panel groups take turns
+PAGES = ("all", "training", "samples", "repl")  # what `z` cycles through ("all" only on a big terminal)
 
 
 def saved_config(saved: dict[str, Any], keep_from: Config | None = None) -> Config | None:
@@ -85,20 +97,26 @@ def _first_steps(cfg: Config) -> str:
 class Dashboard(Screen[None]):
     """Watch a model learn and talk to it while it does."""
 
+    # q quits through the app's action, so the footer shows it once with the app's ctrl+q (which
+    # stays when the REPL's input has the focus and q is typing).
     BINDINGS = [
         Binding("t", "train", "Train"),
         Binding("i", "fine_tune", "Fine-tune"),
         Binding("d", "fetch", "Get data"),
         Binding("p", "pause", "Pause"),
         Binding("s", "stop", "Stop"),
-        Binding("q", "request_quit", "Quit"),
+        Binding("q", "app.quit", "Quit"),
         Binding("r", "focus_repl", "REPL"),
+        Binding("z", "zoom", "Zoom"),
         Binding("v", "runs", "Runs"),
         Binding("x", "export", "Export PNG", show=False),
         Binding("a", "attention", "Attention"),
         Binding("tab", "focus_repl", "REPL", show=False),
         Binding("escape", "focus_training", "Training view"),
     ]
+
+    running = reactive(False, bindings=True)  # the footer offers the keys that act now
+    fetching = reactive(False, bindings=True)
 
     def __init__(self, cfg: Config, engines: EngineSource, settings: Settings,
                  follow: Path | None = None, system: Callable[[int | None], Sample] | None = None,
@@ -113,17 +131,18 @@ class Dashboard(Screen[None]):
         self.samples_epoch = 0  # the followed run's epoch whose samples are shown
         self.records: list[EpochRecord] = []
         self.epochs = cfg.epochs
-        self.running = False
-        self.fetching = False
         self.quitting = False
         self.ended = False
         self.stop_signal = StopSignal()
         self.pause_signal = threading.Event()
+        self.page = "all"  # the panel group asked for (on a compact terminal "all" shows the training one)
+        self.closing = ""  # how this session's last run ended, printed when the app closes
+        self.training_state = ""  # the header's state line while the run trains
 
     def compose(self) -> ComposeResult:
         yield RunSettings(id="settings")
         with Horizontal(id="top"):
-            yield EpochTable(id="epochs")
+            yield EpochTable(id="epochs", monitor=self.cfg.monitor)
             with Vertical(id="curves"):
                 yield CurvePlot([("loss", TRAIN), ("val_loss", VAL)], id="loss-plot")
                 yield CurvePlot([("accuracy", TRAIN), ("val_accuracy", VAL)], id="accuracy-plot")
@@ -133,10 +152,10 @@ class Dashboard(Screen[None]):
             yield ReplPane(self.engines, self.settings, id="repl", intro="Translations use the last finished "
                            "epoch while training, else your saved model (the shipped en-fr model until you have "
                            "trained one).")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # its room goes to the keys
 
     def on_mount(self) -> None:
-        self.query_one(RunSettings).border_title = "seqtui · run"
+        self._settings().border_title = "seqtui · run"
         self.query_one(EpochProgress).border_title = "Progress"
         self.query_one(EpochTable).border_title = "Epochs"
         if self.follow_dir is not None:
@@ -144,12 +163,64 @@ class Dashboard(Screen[None]):
         else:
             self._show_saved_run()
         self.set_interval(SYSTEM_POLL, self._show_system)
+        self._lay_out(self.app.size)
         self.query_one(EpochTable).focus()
+
+    # -- layout ------------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._lay_out(event.size)
+
+    @property
+    def compact(self) -> bool:
+        return self.has_class("-compact")
+
+    @property
+    def shown_page(self) -> str:
+        """The panel group on screen: the one asked for, except that a compact screen cannot show them all."""
+        return "training" if self.page == "all" and self.compact else self.page
+
+    def _lay_out(self, size: Size) -> None:
+        self.set_class(size.width < COMPACT.width or size.height < COMPACT.height, "-compact")
+        self.show_page(self.page)
+
+    def show_page(self, page: str) -> None:
+        """Give `page`'s panels the room (see PAGES); the focus goes where the keys then act."""
+        self.page = page
+        shown = self.shown_page
+        for name in PAGES:
+            self.set_class(name == shown, f"-page-{name}")
+        repl_input = self.query_one(ReplPane).input
+        if shown == "repl":
+            repl_input.focus()
+        elif shown == "samples":
+            self.set_focus(None)
+        elif self.focused is None or self.focused is repl_input and shown == "training":
+            self.query_one(EpochTable).focus()
+
+    def action_zoom(self) -> None:
+        """z: the next panel group (on a big terminal, after the REPL: all of them again)."""
+        order = PAGES[1:] if self.compact else PAGES
+        current = self.shown_page
+        self.show_page(order[(order.index(current) + 1) % len(order)] if current in order else order[0])
 
     # -- keys --------------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keep the footer to the keys that do something now (an 80-column footer has room for few).
+
+        While a followed run is shown, t, i and d stay: pressed, they say why they do nothing here.
+        """
+        if action in ("train", "fine_tune", "fetch"):
+            return not (self.running or self.fetching)
+        if action in ("pause", "stop"):
+            return self.running
+        return True
+
     def action_attention(self) -> None:
         """a: draw a sample's attention heatmap in the samples panel, the next sample each press, then off."""
+        if self.shown_page not in ("all", "samples"):
+            self.show_page("samples")
         self.notify(self.query_one(SamplesPanel).cycle_attention(), timeout=3)
 
     def action_train(self, init_from: Path | None = None) -> None:
@@ -208,10 +279,12 @@ class Dashboard(Screen[None]):
             self.pause_signal.clear()
             progress.paused = False
             progress.say("Training", "bold")
+            self._settings().show_state(self.training_state)
         else:
             self.pause_signal.set()
             progress.paused = True
             progress.say("Paused after this batch: press p to go on", "bold yellow")
+            self._settings().show_state(f"{self.training_state} · paused: p goes on", "bold yellow")
 
     def action_stop(self) -> None:
         if not self.running:
@@ -219,10 +292,11 @@ class Dashboard(Screen[None]):
             return
         self.stop_signal.set()
         self._progress().say("Stopping after this batch and saving…", "bold yellow")
+        self._settings().show_state(f"{self.training_state} · stopping after this batch", "bold yellow")
 
     def action_request_quit(self) -> None:
         if not self.running:
-            self.app.exit()
+            self.app.exit(self.closing or None)
         elif self.quitting:
             self.notify("Saving a checkpoint; quitting as soon as it is written.")
         elif not isinstance(self.app.screen, ConfirmQuit):
@@ -232,7 +306,7 @@ class Dashboard(Screen[None]):
         if not quit_app:
             return
         if not self.running:  # training ended while the question was up
-            self.app.exit()
+            self.app.exit(self.closing or None)
             return
         self.quitting = True
         self.stop_signal.set()
@@ -255,8 +329,9 @@ class Dashboard(Screen[None]):
         self.engines.model_dir = new_run.config.model_dir
         self.records.clear()
         self.query_one(EpochTable).reset()
+        self._set_monitor(self.cfg.monitor)
         self._draw_curves()
-        self.query_one(RunSettings).show_config(self.cfg, f"a new run with the settings of {new_run.origin}")
+        self._settings().show_config(self.cfg, f"A new run with the settings of {new_run.origin}")
         self.action_train()
 
     def action_export(self) -> None:
@@ -272,9 +347,16 @@ class Dashboard(Screen[None]):
         export.notify_result(self, message)
 
     def action_focus_repl(self) -> None:
+        """r and tab: the REPL's input (on a compact terminal the REPL takes the panels' room)."""
+        if self.compact:
+            self.show_page("repl")
+        elif self.shown_page not in ("all", "repl"):
+            self.show_page("all")
         self.query_one(ReplPane).input.focus()
 
     def action_focus_training(self) -> None:
+        """escape: back to the training panels (all of them, where they fit)."""
+        self.show_page("all")
         self.query_one(EpochTable).focus()
 
     @on(Worker.StateChanged)
@@ -294,7 +376,9 @@ class Dashboard(Screen[None]):
             self.records.clear()
             self.query_one(EpochTable).reset()
             self._draw_curves()
-        self.query_one(RunSettings).show_run(e.info, e.first_epoch, e.epochs, e.resumed, e.note)
+        self._set_monitor(e.info.monitor)
+        self._settings().show_run(e.info, e.first_epoch, e.epochs, e.resumed, e.note)
+        self.training_state = self._settings().state.plain
         if not self.pause_signal.is_set() and not self.stop_signal.is_set():
             self._progress().say(f"Training from epoch {e.first_epoch} of {e.epochs}", "bold")
 
@@ -302,9 +386,14 @@ class Dashboard(Screen[None]):
     def batch_done(self, message: BatchDone) -> None:
         self._progress().show_batch(message.event, self.epochs)
 
+    @on(ValidationStep)
+    def validation_step(self, message: ValidationStep) -> None:
+        self._progress().show_validation(message.event)
+
     @on(EpochDone)
     def epoch_done(self, message: EpochDone) -> None:
         e = message.event
+        self._progress().epoch_ended()
         self._add_record(e.record, e.best)
         self.query_one(SamplesPanel).show(e.record.epoch, e.samples, e.decoded)
         if e.snapshot is not None:
@@ -314,12 +403,23 @@ class Dashboard(Screen[None]):
     def training_stopped(self, message: TrainingStopped) -> None:
         e = message.event
         self.ended = True
+        self.closing = closing_line(e, resume_flags(Path(e.model_dir)))
         if e.reason == "complete":
             text = e.note
         else:
             text = f"{ENDINGS[e.reason]} after {e.epochs_done} epoch(s) · {e.best_text()} · saved in {e.model_dir}"
         self._progress().say(text, "bold green" if e.reason != "stopped" else "bold yellow")
+        self._settings().show_state(self._ended_state(e), "bold green" if e.reason != "stopped" else "bold yellow")
         self.notify(text, title="Training")
+
+    def _ended_state(self, e: TrainingEnded) -> str:
+        """The header after a run: how it ended, its best epoch, and what t does now."""
+        if e.reason == "complete":
+            return f"Complete: {e.epochs_done} epoch(s) · {e.best_text()} · a larger --epochs continues it"
+        if e.reason == "stopped":
+            return (f"Stopped after {e.epochs_done} epoch(s) · {e.best_text()} · t resumes at epoch "
+                    f"{e.epochs_done + 1} of {self.epochs}")
+        return f"{ENDINGS[e.reason].split(' (')[0]}: {e.epochs_done} epoch(s) · {e.best_text()}"
 
     @on(TrainerExited)
     def trainer_exited(self) -> None:
@@ -332,12 +432,12 @@ class Dashboard(Screen[None]):
             progress.say("Training did not run to its end (see the notification); files already saved are "
                          "kept. Press t to try again.", "bold red")
         if self.quitting:
-            self.app.exit()
+            self.app.exit(self.closing or None)
 
     # -- following a headless run ------------------------------------------------------------------
 
     def _start_following(self, model_dir: Path) -> None:
-        self.query_one(RunSettings).show_note(f"Following a headless run in {model_dir}: its settings appear "
+        self._settings().show_note(f"Following a headless run in {model_dir}: its settings appear "
                                               "once it has written config.json.")
         self._progress().say(f"Waiting for {model_dir} …", "italic")
         self.query_one(SamplesPanel).note("The headless run's sample translations appear here after each epoch; "
@@ -353,8 +453,8 @@ class Dashboard(Screen[None]):
             self.followed_config = message.config
             followed = saved_config(message.config)
             if followed is not None:
-                note = f"following a headless run in {self.follow_dir}"
-                self.query_one(RunSettings).show_config(followed, note)
+                self._set_monitor(followed.monitor)
+                self._settings().show_config(followed, f"Following a headless run in {self.follow_dir}")
         if len(message.records) < len(self.records):  # the run was restarted with --fresh
             self.records.clear()
             self.query_one(EpochTable).reset()
@@ -386,7 +486,7 @@ class Dashboard(Screen[None]):
     # -- helpers -----------------------------------------------------------------------------------
 
     def _show_saved_run(self) -> None:
-        settings = self.query_one(RunSettings)
+        settings = self._settings()
         try:
             records = bundle.read_history(self.cfg.model_dir)
         except OSError:
@@ -396,17 +496,25 @@ class Dashboard(Screen[None]):
             self._progress().say(_first_steps(self.cfg))
             return
         saved = saved_config(follow_files.read_config(self.cfg.model_dir), keep_from=self.cfg)
+        self._set_monitor((saved or self.cfg).monitor)
         best = best_record(records, (saved or self.cfg).monitor)
         for record in records:
             self._add_record(record, record is best)
-        note = f"saved run: {len(records)} epoch(s) in {self.cfg.model_dir}; t resumes it with these settings"
-        settings.show_config(saved or self.cfg, note)
+        state = f"Saved run: {len(records)} epoch(s) in {self.cfg.model_dir} · t resumes it with these settings"
+        settings.show_config(saved or self.cfg, state)
         self._progress().say(f"Saved run with {len(records)} epoch(s): press t to resume it.")
 
     def _add_record(self, record: EpochRecord, best: bool) -> None:
         self.records.append(record)
         self.query_one(EpochTable).add_record(record, best)
         self._draw_curves()
+
+    def _set_monitor(self, monitor: str) -> None:
+        """Star and show the epochs by `monitor` (a followed or resumed run may be judged by another)."""
+        if self.query_one(EpochTable).set_monitor(monitor):
+            best = best_record(self.records, monitor)
+            for record in self.records:
+                self.query_one(EpochTable).add_record(record, record is best)
 
     def _draw_curves(self) -> None:
         epochs = [r.epoch for r in self.records]
@@ -415,3 +523,6 @@ class Dashboard(Screen[None]):
 
     def _progress(self) -> EpochProgress:
         return self.query_one(EpochProgress)
+
+    def _settings(self) -> RunSettings:
+        return self.query_one(RunSettings)

@@ -13,6 +13,7 @@ from seqtui.tui import messages
 _MESSAGES: dict[type, type] = {
     events.TrainingStarted: messages.TrainingBegan,
     events.BatchEnded: messages.BatchDone,
+    events.Validating: messages.ValidationStep,
     events.EpochEnded: messages.EpochDone,
     events.TrainingEnded: messages.TrainingStopped,
 }

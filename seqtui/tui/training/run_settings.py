@@ -1,4 +1,8 @@
-"""The run's settings at a glance: data, sizes, vocabulary, parameters."""
+"""The run at a glance: its state first (what happens now, what a key does next), then data, sizes, how it trains.
+
+Every line is kept to one terminal line (cut with …), so a narrow terminal loses the ends of lines, never
+the state line, and the panel's height does not change with the terminal's width.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from seqtui.config import Config
+from seqtui.data.corpus import read_corpus, split
+from seqtui.errors import SeqtuiError
 from seqtui.records import RunInfo
 
 
@@ -16,45 +22,74 @@ def _pairs(items: list[tuple[str, Any]]) -> Text:
     for i, (key, value) in enumerate(items):
         if i:
             text.append("  ")
-        text.append(f"{key} ", style="dim")
+        if key:
+            text.append(f"{key} ", style="dim")
         text.append(str(value), style="bold")
     return text
 
 
-class RunSettings(Static):
-    """Three lines: where the data and model are, the model's shape, how it trains."""
+def corpus_pairs(cfg: Config) -> str:
+    """How many pairs the next run takes from train_dir: the corpus's own count, not num_samples alone.
 
-    def show_config(self, cfg: Config, note: str = "") -> None:
+    Reads at most num_samples pairs, so a big corpus costs only what the run would read first.
+    """
+    try:
+        pairs = read_corpus(cfg.train_dir, limit=cfg.num_samples).pairs
+        train, val = split(pairs, cfg.val_split)
+    except SeqtuiError as e:
+        return f"none ({e})"
+    cut = f" (num_samples {cfg.num_samples:,})" if cfg.num_samples and len(pairs) >= cfg.num_samples else ""
+    return f"{len(train):,} train + {len(val):,} val{cut}"
+
+
+class RunSettings(Static):
+    """A state line (`show_state`), notes, then three lines of settings."""
+
+    DEFAULT_CSS = "RunSettings { text-wrap: nowrap; text-overflow: ellipsis; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = Text("")
+        self.notes: list[Text] = []
+        self.details: list[Text] = []
+
+    def show_state(self, state: str, style: str = "bold") -> None:
+        """What the run is doing or did, and what a key does next; notes of the previous state go."""
+        self.state = Text(state, style=style)
+        self.notes = []
+        self._draw()
+
+    def show_config(self, cfg: Config, state: str = "") -> None:
         """What the next run will use (before TensorFlow has built anything)."""
-        lines = [
-            _pairs([("data", cfg.train_dir), ("model", cfg.model_dir)]),
+        self.details = [
+            _pairs([("data", cfg.train_dir), ("pairs", corpus_pairs(cfg)), ("model", cfg.model_dir)]),
             _pairs([("architecture", cfg.architecture), ("latent", cfg.latent_dim),
-                    ("embedding", cfg.embedding_dim), ("samples", cfg.num_samples or "all"),
-                    ("val split", cfg.val_split)]),
+                    ("embedding", cfg.embedding_dim), ("monitor", cfg.monitor)]),
             _pairs([("batch", cfg.batch_size), ("epochs", cfg.epochs), ("optimizer", cfg.optimizer),
                     ("patience", cfg.patience or "off"), ("seed", cfg.seed)]),
         ]
-        if note:
-            lines.append(Text(note, style="italic"))
-        self.update(Text("\n").join(lines))
+        self.show_state(state or "No run here yet: t trains one with these settings", "italic")
 
     def show_note(self, note: str) -> None:
         """Only a note (the settings are not known yet)."""
-        self.update(Text(note, style="italic"))
+        self.details = []
+        self.show_state(note, "italic")
 
     def show_run(self, info: RunInfo, first_epoch: int, epochs: int, resumed: bool, note: str = "") -> None:
         """The prepared run, as the trainer reported it (`note`: how a resumed run started)."""
-        start = f"resumed at epoch {first_epoch}" if resumed else "new run"
-        lines = [
+        start = f"resumed at epoch {first_epoch} of {epochs}" if resumed else f"new run of {epochs} epochs"
+        self.details = [
             _pairs([("data", info.data), ("pairs", f"{info.train_pairs:,} train + {info.val_pairs:,} val"),
                     ("model", info.model_dir)]),
             _pairs([("architecture", info.architecture), ("latent", info.latent_dim),
-                    ("vocab", f"{info.source_vocab}→{info.target_vocab}"), ("parameters", f"{info.parameters:,}")]),
+                    ("vocab", f"{info.source_vocab}→{info.target_vocab}"), ("parameters", f"{info.parameters:,}"),
+                    ("monitor", info.monitor)]),
             _pairs([("batch", info.batch_size), ("epochs", epochs), ("optimizer", info.optimizer),
-                    ("on", f"{info.backend} {', '.join(info.devices)}"), ("", start)]),
+                    ("on", f"{info.backend} {', '.join(info.devices)}")]),
         ]
-        if info.skipped:
-            lines.append(Text(info.skipped, style="yellow"))
-        if note:
-            lines.append(Text(note, style="italic"))
-        self.update(Text("\n").join(lines))
+        self.show_state(f"Training: {start}")
+        self.notes = [Text(line, style=style) for line, style in ((info.skipped, "yellow"), (note, "italic")) if line]
+        self._draw()
+
+    def _draw(self) -> None:
+        self.update(Text("\n").join([self.state, *self.notes, *self.details]))

@@ -1,5 +1,8 @@
 """Fixed probe sentences from the validation split, translated with each epoch's weights.
 
+Source, translation and reference keep one terminal line each, cut with … when longer: an early epoch's
+translation can run to the model's maximum length, and wrapped it pushed the other samples off the panel.
+
 The sentences come from the corpus and the translations from the model: both are shown through
 `escape_controls`, in `Text` objects rather than markup. On attention models the panel can also draw
 one chosen sample's attention heatmap, redrawn with each epoch's weights, so a user can watch the
@@ -20,6 +23,8 @@ from seqtui.safe_text import escape_controls
 
 class SamplesPanel(Static):
     """Shows source → translation (reference) for the probes; exact matches in green."""
+
+    DEFAULT_CSS = "SamplesPanel.-cut { text-wrap: nowrap; text-overflow: ellipsis; }"  # samples, not notes
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -47,6 +52,7 @@ class SamplesPanel(Static):
         return "attention heatmap: off" if self.chosen is None else f"attention heatmap: sample {self.chosen + 1}"
 
     def _draw(self) -> None:
+        self.add_class("-cut")
         if self.chosen is not None and self.chosen < len(self.samples):
             self._draw_attention(*self.samples[self.chosen],
                                  self.decoded[self.chosen] if self.chosen < len(self.decoded) else None)
@@ -73,4 +79,5 @@ class SamplesPanel(Static):
         self.update(text)
 
     def note(self, message: str) -> None:
+        self.remove_class("-cut")
         self.update(Text(escape_controls(message), style="dim"))
