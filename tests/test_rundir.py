@@ -58,8 +58,8 @@ def test_resume_of_a_model_without_checkpoint_continues_its_weights_and_says_so(
     history = bundle.read_history(m)
     assert [r.epoch for r in history] == list(range(1, best + 3))  # the model's epochs kept, two trained on top
     assert history[:best] == trained[:best]
-    # model.keras is replaced exactly when one of the new epochs beat the kept best
-    assert ((m / "model.keras").read_bytes() != before) == any(r.best for r in history[best:])
+    replaced = (m / "model.keras").read_bytes() != before
+    assert replaced == any(r.best for r in history[best:])  # exactly when a new epoch beat the kept best
 
 
 def test_resume_from_a_model_starts_from_its_weights_not_from_scratch(overfit_bundle, tmp_path):
