@@ -1,15 +1,16 @@
-"""A reduced ablation of issue 14's levers: each alone and all combined, on one split, for one budget.
+"""A reduced ablation of the training levers: each alone and all combined, on one split, for one budget.
 
     python bench/ablate.py [--pairs 10000] [--epochs 4] [--latent-dim 128] [--only NAME,...] [--work DIR]
 
-The split is regime (b)'s, shrunk: the test block (lines 8,001-10,000), the validation block
-(10,001-11,000) and a held-out block of longer sentences (60,001-61,000) are taken out of
-../shared/data/fra-eng/fra.txt; --pairs training pairs are a seeded random sample of the rest. Every
-configuration trains the same number of epochs from the same seed (the attention model, Adam at 0.002,
-batch 64, the kept epoch chosen by val_chrf on the validation block, no early stopping), so quality
-at a fixed epoch budget is the comparison; epoch times are printed too, but on a shared machine they
-say as much about the neighbours as about the model. Each finished configuration leaves a result.json
-in --work; a second run with the same --work prints those (saying so) and trains only the missing ones.
+The split is the full-corpus split's (bench/train.py quality --split full), shrunk: the test block
+(lines 8,001-10,000), the validation block (10,001-11,000) and a held-out block of longer sentences
+(60,001-61,000) are taken out of ../shared/data/fra-eng/fra.txt; --pairs training pairs are a seeded
+random sample of the rest. Every configuration trains the same number of epochs from the same seed (the
+attention model, Adam at 0.002, batch 64, the kept epoch chosen by val_chrf on the validation block, no
+early stopping), so quality at a fixed epoch budget is the comparison; epoch times are printed too, but
+on a shared machine they say as much about the neighbours as about the model. Each finished
+configuration leaves a result.json in --work; a second run with the same --work prints those (saying so)
+and trains only the missing ones.
 """
 
 from __future__ import annotations

@@ -21,10 +21,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import FRA, machine, median_time, require_shared, run_reference, table  # noqa: E402
+
+if TYPE_CHECKING:
+    from seqtui.store.saved import RunMeta
 
 TRAIN_PAIRS = 8000  # lines 1-8,000: 6,400 trained, 1,600 validated; 8,001-10,000 are the test block
 
@@ -40,15 +44,15 @@ def train_model(model_dir: Path, epochs: int, shape: dict[str, object]) -> None:
     training.train(cfg, fresh=True)
 
 
-def described(meta: dict) -> str:
+def described(meta: RunMeta) -> str:
     """What the measured model is and what it was trained on, from its own config.json."""
-    cfg, split = meta.get("config", {}), meta.get("split", {})
-    shape = f"{cfg.get('architecture', '?')}, encoder {cfg.get('encoder', 'lstm')}, {cfg.get('layers', 1)} layer(s)"
-    shape += ", residual" if cfg.get("residual") else ""
-    return (f"model: {shape}, latent {cfg.get('latent_dim', '?')}, trained on {split.get('train_pairs', '?')} pairs "
-            f"({'all' if not split.get('num_samples') else 'the first ' + str(split['num_samples'])} pairs of "
-            f"{', '.join(Path(f).name for f in split.get('files', []))}, the last {split.get('val_split', '?')} "
-            "validating)")
+    cfg, split = meta.config, meta.split
+    shape = f"{cfg.architecture}, encoder {cfg.encoder}, {cfg.layers} layer(s)" + (", residual" if cfg.residual else "")
+    if split is None:
+        return f"model: {shape}, latent {cfg.latent_dim}"
+    return (f"model: {shape}, latent {cfg.latent_dim}, trained on {split.train_pairs} pairs "
+            f"({'all' if not split.num_samples else 'the first ' + str(split.num_samples)} pairs of "
+            f"{', '.join(Path(f).name for f in split.files)}, the last {split.val_split} validating)")
 
 
 def cli(*args: str, stdin: str | None = None) -> float:

@@ -74,7 +74,7 @@ def main() -> None:
             p.error(f"two models are named {name!r}")
         b = bundle.load(catalog.choose(Path("models/none"), where).path)
         engines[name] = b.engine()
-        reverse = bool(b.meta.get("config", {}).get("reverse"))  # a French->English model reads French
+        reverse = b.meta.config.reverse  # a French->English model reads French
         inputs[name] = french if reverse and french else english
 
     def plain(engine: Any, settings: Settings) -> Callable[[str], int]:

@@ -21,6 +21,8 @@ from seqtui.decode.decoding import Engine, Result, Settings, Stream, Translation
 from seqtui.events import Listener, TrainingEnded, ignore
 from seqtui.store import bundle
 
+LONG_INPUT = 2  # inputs over twice the longest training sentence get a warning
+
 
 class Translator:
     """A trained model ready to translate, loaded from a bundle without importing TensorFlow."""
@@ -30,6 +32,7 @@ class Translator:
         self.model_dir = model_dir
         self.settings = settings or Settings()
         self.warning = ""  # set when a damaged model.keras was replaced by the last checkpoint
+        self.longest_sentence = 0  # the longest sentence of the model's training data (0: unknown)
 
     @classmethod
     def open(cls, model_dir: str | Path, settings: Settings | None = None) -> Translator:
@@ -37,6 +40,7 @@ class Translator:
         b = bundle.load(Path(model_dir))
         translator = cls(b.engine(), b.path, settings)
         translator.warning = b.warning
+        translator.longest_sentence = b.longest_sentence
         return translator
 
     def stream(self, text: str) -> Iterator[str]:
@@ -65,6 +69,19 @@ class Translator:
         if self.settings.width > 1 or self.settings.temperature > 0 or self.settings.prefix:
             return [self.translate(t) for t in texts]
         return self.engine.translate_batch(texts, max_len=self.settings.max_len)
+
+    def too_long(self, text: str) -> bool:
+        """Whether `text` is far longer than anything the model was trained on (over LONG_INPUT times its
+        longest sentence): such an input decodes into a poor translation, cut at the length limit."""
+        return bool(self.longest_sentence) and len(text) > LONG_INPUT * self.longest_sentence
+
+    def length_warning(self, text: str) -> str:
+        """What to tell a user about an input that is `too_long`, or ''."""
+        if not self.too_long(text):
+            return ""
+        return (f"the input is {len(text):,} characters, over {LONG_INPUT}× the longest sentence this model was "
+                f"trained on ({self.longest_sentence}); expect a poor translation, and one that stops at "
+                f"{self.settings.max_len or self.engine.max_len} characters")
 
     def unknown(self, text: str) -> list[Unknown]:
         """Characters of `text` the model cannot read even once normalised, with their positions."""

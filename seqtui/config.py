@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,13 @@ ENCODERS = ("lstm", "bilstm")
 LR_SCHEDULES = ("constant", "decay", "plateau")
 AVERAGINGS = ("none", "ema", "last-k")
 AUGMENTS = ("none", "casual")
+# Bounds on what sizes work, so a value from a file (a saved run's config.json too) cannot ask for an
+# allocation or a loop without end. Far above any run seqtui is meant for.
+MAX_OUTPUT_LEN = 5000  # characters decoded at most; corpus sides are capped at 1000 (seqtui.data.corpus)
+MAX_WIDTH = 16384  # latent_dim and embedding_dim
+MAX_BEAM = 256
+MAX_EPOCHS = 100_000
+MAX_COUNT = 10**9  # pairs, steps, batches
 
 
 def _key(section: str, doc: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
@@ -53,19 +61,20 @@ class Config:
 
     architecture: str = _key("model", "seq2seq (Chollet's encoder-decoder) or attention (Luong).", "seq2seq",
                              choices=ARCHITECTURES)
-    latent_dim: int = _key("model", "Size of the LSTM states.", 256, min=1)
+    latent_dim: int = _key("model", "Size of the LSTM states.", 256, min=1, max=MAX_WIDTH)
     embedding_dim: int = _key("model", "Size of the learned character vectors that replace one-hot input.",
-                              64, min=1)
+                              64, min=1, max=MAX_WIDTH)
     dropout: float = _key("model", "Dropout rate on the embeddings, between stacked layers and on the decoder's "
                           "output.", 0.0, min=0.0, max_exclusive=1.0)
     encoder: str = _key("model", "lstm, or bilstm: a bidirectional encoder, latent_dim/2 units each way, whose "
                         "concatenated states seed the decoder (latent_dim must be even).", "lstm", choices=ENCODERS)
     layers: int = _key("model", "Stacked LSTM layers in the encoder and in the decoder; encoder layer k's final "
-                       "state seeds decoder layer k.", 1, min=1)
+                       "state seeds decoder layer k.", 1, min=1, max=64)
     residual: bool = _key("model", "Add each stacked layer's input to its output (from the second layer on).",
                           False)
 
-    num_samples: int = _key("training", "Pairs taken from the corpus (0: all).", 10000, min=0)
+    num_samples: int = _key("training", "Pairs taken from the corpus (0: all).", 10000, min=0,
+                           max=MAX_COUNT)
     sample: str = _key("training", "first: the first num_samples pairs in file order; random: a seeded "
                        "random sample.", "first", choices=SAMPLINGS)
     reverse: bool = _key("training", "Train target -> source (e.g. French -> English).", False)
@@ -89,34 +98,39 @@ class Config:
                             "plateau: times plateau_factor once the monitor has not improved for plateau_patience "
                             "epochs.", "constant", choices=LR_SCHEDULES)
     warmup_steps: int = _key("training", "Linear learning-rate warm-up over the first N optimizer steps (0: off); "
-                             "step s runs at (s+1)/N of the scheduled rate.", 0, min=0)
+                             "step s runs at (s+1)/N of the scheduled rate.", 0, min=0,
+                             max=MAX_COUNT)
     decay_rate: float = _key("training", "lr_schedule = decay: the factor applied after every epoch.", 0.9,
                              min_exclusive=0.0, max=1.0)
     plateau_factor: float = _key("training", "lr_schedule = plateau: the factor applied at each plateau.", 0.5,
                                  min_exclusive=0.0, max_exclusive=1.0)
     plateau_patience: int = _key("training", "lr_schedule = plateau: epochs without a better monitor score "
-                                 "before the rate is cut.", 2, min=1)
+                                 "before the rate is cut.", 2, min=1, max=MAX_EPOCHS)
     weight_averaging: str = _key("training", "none; ema: an exponential moving average of the weights after every "
                                  "step; last-k: the mean of the weights at the ends of the last average_last "
                                  "epochs. The average is what val_loss and val_chrf score and what model.keras "
                                  "holds; checkpoints keep the raw weights too.", "none", choices=AVERAGINGS)
     ema_decay: float = _key("training", "weight_averaging = ema: average = d * average + (1 - d) * weights, "
                             "after every step.", 0.999, min=0.0, max_exclusive=1.0)
-    average_last: int = _key("training", "weight_averaging = last-k: how many epoch ends to average.", 5, min=1)
+    average_last: int = _key("training", "weight_averaging = last-k: how many epoch ends to average.", 5, min=1,
+                          max=1000)
     metrics: list[str] = _key("training", "[\"accuracy\"] reports per-character accuracy each epoch (the only "
                               "metric); [] turns it off.", ["accuracy"], choices=METRICS)
     batch_size: int = _key("training", "Pairs per batch (per replica under a distribution strategy).", 64,
-                           min=1)
+                           min=1, max=2**16)
     epochs: int = _key("training", "Epochs to train (a resumed run counts the ones already done).", 100,
-                       min=1)
-    steps_per_epoch: int = _key("training", "Batches per epoch (0: the whole training split).", 0, min=0)
+                       min=1, max=MAX_EPOCHS)
+    steps_per_epoch: int = _key("training", "Batches per epoch (0: the whole training split).", 0, min=0,
+                                 max=MAX_COUNT)
     val_split: float = _key("training", "Fraction of pairs, taken from the end, held out for validation.",
                             0.2, min_exclusive=0.0, max_exclusive=1.0)
     monitor: str = _key("training", "What picks the best epoch and drives early stopping: val_loss (lowest) "
                         "or val_chrf (highest chrF of greedy translations of the validation pairs).", "val_loss",
                         choices=MONITORS)
-    patience: int = _key("training", "Early stopping: epochs without a better monitor score (0: off).", 10, min=0)
-    seed: int = _key("training", "Random seed for weights, shuffling and sampling.", 1337, min=0)
+    patience: int = _key("training", "Early stopping: epochs without a better monitor score (0: off).", 10, min=0,
+                         max=MAX_EPOCHS)
+    seed: int = _key("training", "Random seed for weights, shuffling and sampling.", 1337, min=0,
+                     max=2**32 - 1)  # numpy's seeds are 32-bit
     jit_compile: str = _key("training", "Compile training steps with XLA: true, false, or auto (on for the JAX "
                             "backend, off for TensorFlow, where it measured slower).", "auto",
                             choices=("auto", "true", "false"))
@@ -125,15 +139,15 @@ class Config:
                           "has bfloat16 arithmetic, else float32.",
                           "float32", choices=PRECISIONS)
     checkpoint_every: int = _key("training", "Also checkpoint every N batches (0: at epoch ends only).", 0,
-                                 min=0)
+                                 min=0, max=MAX_COUNT)
     strategy: str = _key("training", "auto, mirrored or none: how training is spread over devices.", "auto",
                          choices=STRATEGIES)
     tensorboard: bool = _key("training", "Also write TensorBoard event files into model_dir (every history metric "
                              "per epoch), so `tensorboard --logdir` on the runs' folder shows seqtui's runs.", False)
 
     max_output_len: int = _key("decoding", "Longest translation in characters (0: twice the longest "
-                               "training target).", 0, min=0)
-    beam: int = _key("decoding", "Beam width (1: greedy).", 1, min=1)
+                               "training target).", 0, min=0, max=MAX_OUTPUT_LEN)
+    beam: int = _key("decoding", "Beam width (1: greedy).", 1, min=1, max=MAX_BEAM)
     temperature: float = _key("decoding", "Sampling temperature (0: no sampling).", 0.0, min=0.0)
     length_penalty: float = _key("decoding", "Beam search ranks by score / length ** length_penalty (score: the "
                                  "total log-probability; 1: mean per character, 0: the raw total, which favours "
@@ -165,24 +179,35 @@ def load(path: Path | None = None, overrides: dict[str, Any] | None = None) -> C
     """
     base = Path.cwd()
     values: dict[str, Any] = {}
-    if path is None and (Path.cwd() / CONFIG_NAME).is_file():
-        path = Path.cwd() / CONFIG_NAME
+    path = find(path)
     if path is not None:
-        path = Path(path)
         values = _read_toml(path)
         base = path.resolve().parent
     cfg = _build(values, base, source=str(path) if path else "defaults")
     return merge(cfg, overrides or {}, base=Path.cwd())
 
 
-def merge(cfg: Config, overrides: dict[str, Any], base: Path | None = None) -> Config:
-    """Apply flag `overrides` (None means "not given") to `cfg`; relative paths resolve against `base`."""
+def find(path: Path | None = None) -> Path | None:
+    """The config file `load` reads: `path`, else ./sequencer.toml if there is one, else None (the defaults)."""
+    if path is None and (Path.cwd() / CONFIG_NAME).is_file():
+        return Path.cwd() / CONFIG_NAME
+    return None if path is None else Path(path)
+
+
+def keys_in(path: Path) -> set[str]:
+    """The keys a config file sets (checked as `load` checks them)."""
+    return set(_read_toml(path))
+
+
+def merge(cfg: Config, overrides: dict[str, Any], base: Path | None = None, source: str = "command line") -> Config:
+    """Apply flag `overrides` (None means "not given") to `cfg`; relative paths resolve against `base`.
+    An error names `source` (where the overrides came from) and the key."""
     given = {k: v for k, v in overrides.items() if v is not None}
     for key in given:
         if key not in FIELDS:
             raise ConfigError(f"unknown setting '{key}'{_suggest(key)}")
     merged = {**{k: getattr(cfg, k) for k in FIELDS}, **given}
-    return _build(merged, base or Path.cwd(), source="command line")
+    return _build(merged, base or Path.cwd(), source=source)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -245,8 +270,8 @@ def _check(name: str, value: Any, base: Path, source: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{where}: expected a whole number, got {value!r}")
     elif isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")  # TOML and JSON both have nan and inf
         value = float(value)
     elif isinstance(default, list):
         if isinstance(value, str):

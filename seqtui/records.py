@@ -54,6 +54,9 @@ class Monitor:
         return best
 
 
+MAX_EPOCH = 10**6  # far above any run (the config allows 100,000 epochs); a bigger one is not a record
+
+
 @dataclass(frozen=True)
 class EpochRecord:
     """One finished epoch, as history.jsonl stores it."""
@@ -76,11 +79,20 @@ class EpochRecord:
         Raises:
             TypeError, ValueError: the line is not a record.
         """
+        if not isinstance(raw, dict):
+            raise TypeError(f"expected an object, got {type(raw).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in raw.items() if k in names}
         record = cls(**values)
-        if not isinstance(record.epoch, int) or record.epoch < 1:
-            raise ValueError(f"bad epoch {record.epoch!r}")
+        if isinstance(record.epoch, bool) or not isinstance(record.epoch, int) or not 1 <= record.epoch <= MAX_EPOCH:
+            raise ValueError(f"epoch: {record.epoch!r} is not an epoch number")
+        for name in _NUMBERS:  # drawn, compared and formatted as numbers: a string here would fail far away
+            value = getattr(record, name)
+            if (value is not None or name in ("seconds", "chars_per_second")) and (
+                    isinstance(value, bool) or not isinstance(value, int | float)):
+                raise ValueError(f"{name}: expected a number, got {value!r}")
+        if not isinstance(record.best, bool):
+            raise ValueError(f"best: expected true or false, got {record.best!r}")
         return record
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,6 +104,10 @@ class EpochRecord:
 
     def marked(self, best: bool) -> EpochRecord:
         return dataclasses.replace(self, best=best)
+
+
+_NUMBERS = ("loss", "accuracy", "val_loss", "val_accuracy", "val_chrf", "learning_rate", "seconds",
+            "chars_per_second")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ def write_run(folder: Path, losses: list[float], *, ended: str | None = None, mo
     bundle.write_history(folder, [r.marked(r is best) for r in records])
     bundle.write_meta(folder, Vocab(list("ab")), Vocab(list("cd")), {
         "config": {"architecture": architecture, "latent_dim": 32, "epochs": epochs, "monitor": monitor},
-        "split": {"files": ["/data/en-fr.tsv"], "train_pairs": 758, "val_pairs": 189}})
+        "split": {"files": ["/data/en-fr.tsv"], "train_pairs": 758, "val_pairs": 189, "val_data": "", "val_split": 0.2,
+                  "num_samples": 0, "sample": "first", "reverse": False}})
     (folder / MANIFEST).write_text(json.dumps({"kind": "seqtui-run", "format": 1, "resumes": resumes or [],
                                                "ended": {"reason": ended, "epoch": len(losses)} if ended else None}))
     if evaluation is not None:

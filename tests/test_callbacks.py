@@ -129,6 +129,30 @@ def test_chrf_reports_each_batch_of_sentences_it_translates(setup):
                                                            ("val_chrf", 320, 320)]
 
 
+def test_a_stop_during_chrf_cuts_the_scoring_short_and_leaves_the_epoch_incomplete(setup):
+    """Quitting waited for chrF (10-15 s); now the epoch's scoring stops at the next batch of sentences, nothing
+    records the epoch (no val_chrf, not complete) and training ends, so the trainer keeps it as mid-epoch."""
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    src, tgt = Vocab.build(s for s, _ in TINY_PAIRS), Vocab.build(t for _, t in TINY_PAIRS)
+    snapshots = cb.Snapshots(clock, lambda m: Engine(from_model(m), src, tgt, 12))
+    stop, logs, events = threading.Event(), {}, []
+
+    def listen(event):
+        events.append(event)
+        stop.set()  # asked as the scoring starts
+
+    class Keep(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, epoch_logs=None):
+            logs.update(epoch_logs, complete=clock.complete)
+
+    job = cb.ChrfScore(clock, TINY_PAIRS * 8, snapshots, listener=listen, stop=stop)
+    run(model, feed, [clock, snapshots, job, Keep()], epochs=3)
+    assert [(e.epoch, e.done) for e in events] == [(1, 0)]  # not one batch of sentences more
+    assert "val_chrf" not in logs and logs["complete"] is False and clock.scoring_stopped
+    assert clock.epoch == 0 and clock.batches_done == len(feed)  # training ended in that epoch
+
+
 def test_best_saver_saves_only_an_improving_epoch(setup, tmp_path):
     model, feed, _ = setup
     clock = cb.EpochClock(feed)
@@ -161,8 +185,8 @@ def test_checkpointer_writes_history_then_a_checkpoint_each_epoch(setup, tmp_pat
 
     events = []
     run(model, feed, [clock, Record(), cb.Checkpointer(clock, log, tmp_path, events.append)], epochs=2)
-    path, state = bundle.read_checkpoint(tmp_path)
-    assert (state["epoch"], state["batch"]) == (2, 0) and path.name == "ckpt-00002-000000.keras"
+    ckpt = bundle.read_checkpoint(tmp_path)
+    assert (ckpt.epoch, ckpt.batch) == (2, 0) and ckpt.path.name == "ckpt-00002-000000.keras"
     assert [r.epoch for r in bundle.read_history(tmp_path)] == [1, 2]
     assert [(e.epoch, e.batch) for e in events] == [(1, 0), (2, 0)]
 
@@ -186,7 +210,7 @@ def test_a_checkpoint_is_refused_for_non_finite_weights(setup, tmp_path):
     bias.assign(np.full(bias.shape, np.inf, dtype="float32"))
     with pytest.raises(cb.NonFiniteWeights):
         checkpointer.save(2, 0)
-    assert bundle.read_checkpoint(tmp_path)[1]["epoch"] == 1  # the good one stays
+    assert bundle.read_checkpoint(tmp_path).epoch == 1  # the good one stays
 
 
 def test_early_stopping_ends_the_run_after_patience_epochs_without_progress(setup):

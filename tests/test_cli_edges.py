@@ -3,7 +3,10 @@ command's own flags, help without type names, `--version`."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from typer.testing import CliRunner
 
 import seqtui
 from seqtui.cli import app
+from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,3 +166,155 @@ def test_translate_with_an_empty_model_dir_does_not_ask_for_model_dir_again(tmp_
 def test_train_on_a_missing_corpus_names_the_flag_that_sets_it(tmp_path, flag):
     line = assert_hints_name_own_flags(["train", flag, str(tmp_path / "nope.tsv"), "--model-dir", str(tmp_path / "m")])
     assert flag in line
+
+
+# -- reading input: strictly UTF-8, wherever it comes from ---------------------------------------------
+
+
+def test_translate_refuses_an_argument_that_is_not_utf8():
+    """The OS hands over bytes; Python spells the undecodable ones as lone surrogates, which the model
+    would translate as garbage. Caught: translating '\\udce9' instead of stopping."""
+    result = runner.invoke(app, ["translate", "--model", "en-fr", "Go.", "caf\udce9"])
+    assert result.exit_code == 1
+    assert result.stdout == ""  # checked before anything is decoded
+    assert "argument 2: bytes that are not UTF-8 (byte 3); re-encode it as UTF-8" in result.stderr
+
+
+def test_repl_plain_reads_stdin_as_strict_utf8():
+    result = runner.invoke(app, ["repl", "--plain", "--model", "en-fr"], input="Go.\ncaf\xe9!\n".encode("latin-1"))
+    assert result.exit_code == 1
+    assert len(result.stdout.splitlines()) == 1  # the good line was answered first
+    assert "<stdin>:2: bytes that are not UTF-8 (byte 7)" in result.stderr and "\udce9" not in result.output
+
+
+def test_predict_reads_stdin_for_dash_with_the_same_error(tmp_path):
+    bad = runner.invoke(app, ["predict", "--model", "en-fr", "-i", "-", "-o", str(tmp_path)],
+                        input="caf\xe9\n".encode("latin-1"))
+    assert bad.exit_code == 1 and "<stdin>:1: bytes that are not UTF-8 (byte 3); re-encode it as UTF-8" in bad.stderr
+    file = tmp_path / "in.txt"
+    file.write_bytes("Go.\ncaf\xe9\n".encode("latin-1"))
+    from_file = runner.invoke(app, ["predict", "--model", "en-fr", "-i", str(file), "-o", str(tmp_path)])
+    assert from_file.exit_code == 1 and f"{file}:2: bytes that are not UTF-8" in from_file.stderr
+
+
+def test_predict_dash_translates_stdin_and_counts_in_the_singular(tmp_path):
+    result = runner.invoke(app, ["predict", "--model", "en-fr", "--beam", "1", "-i", "-", "-o", str(tmp_path)],
+                           input="I'm hungry.\tJ'ai faim.\n")
+    assert result.exit_code == 0, result.output
+    written = list(tmp_path.glob("stdin_*.tsv"))
+    assert len(written) == 1
+    assert result.stdout == f"<stdin> → {written[0]} (1 sentence)\n"
+    head, row = written[0].read_text(encoding="utf-8").splitlines()
+    assert head == "source\ttranslation\treference" and row.startswith("I'm hungry.\t")
+    assert row.endswith("\tJ'ai faim.")
+
+
+# -- what an answer shows ----------------------------------------------------------------------------
+
+
+def test_nbest_entries_that_differ_only_in_spacing_show_the_difference():
+    from seqtui.decode.decoding import Hypothesis
+    from seqtui.decode.heatmap import nbest_lines
+
+    nbest = [Hypothesis("À ?", (0.5, 0.5, 0.5, 0.5), True), Hypothesis("Où ?", (0.4,) * 5, True),
+             Hypothesis("À\u202f?", (0.3,) * 4, True)]
+    lines = nbest_lines(nbest).plain.splitlines()
+    assert lines[0].startswith("1. À ?  (") and lines[2].startswith("3. À\\u202f?  (")
+    assert lines[1].startswith("2. Où ?  (")  # no twin: shown as it is
+
+
+def test_a_far_too_long_input_gets_a_warning(trained_bundle):
+    from seqtui.store import bundle
+
+    longest = bundle.load(trained_bundle).meta.max_source_len
+    assert longest == max(len(s) for s, _ in TINY_PAIRS)
+    fits = runner.invoke(app, ["translate", "--model-dir", str(trained_bundle), "x" * (2 * longest)])
+    assert fits.exit_code == 0 and "warning" not in fits.stderr
+    long = runner.invoke(app, ["translate", "--model-dir", str(trained_bundle), "x" * (2 * longest + 1)])
+    assert long.exit_code == 0
+    assert f"warning: the input is {2 * longest + 1} characters, over 2× the longest sentence this model was " \
+           f"trained on ({longest})" in " ".join(long.stderr.split())
+
+
+def test_predict_counts_the_far_too_long_inputs(tmp_path):
+    result = runner.invoke(app, ["predict", "--model", "en-fr", "--beam", "1", "-i", "-", "-o", str(tmp_path)],
+                           input="Go.\n" + "I am here. " * 40 + "\n")
+    assert result.exit_code == 0
+    assert "warning: <stdin>: 1 sentence far longer than any this model was trained on" in result.stderr
+    assert "(2 sentences)" in result.stdout
+
+
+# -- seqtui config -----------------------------------------------------------------------------------
+
+
+def test_config_names_the_file_it_read_and_the_keys_it_set(tmp_path, monkeypatch):
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text("[training]\nepochs = 7\n")
+    out = runner.invoke(app, ["config", "--config", str(cfg)]).stdout.splitlines()
+    assert out[0] == f"# read from {cfg.resolve()}; a key it does not set has its default"
+    assert next(ln for ln in out if ln.startswith("[training] epochs = 7    # set in mine.toml;"))
+    assert next(ln for ln in out if ln.startswith("[training] batch_size = 64    # default;"))
+    monkeypatch.chdir(tmp_path)  # no sequencer.toml here
+    bare = runner.invoke(app, ["config"]).stdout.splitlines()
+    assert bare[0].startswith("# no sequencer.toml in") and "every key has its default" in bare[0]
+
+
+# -- TensorFlow's own logs -----------------------------------------------------------------------------
+
+TF_CHATTER = ("absl::InitializeLog", "cudart_stub", "cuInit", "cpu_feature_guard", "oneDNN", "This TensorFlow binary")
+
+
+def _run_quiet(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """The CLI in a fresh interpreter, as from a user's shell: no TF_CPP_MIN_LOG_LEVEL set beforehand."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "ABSL_MIN_LOG_LEVEL")}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "seqtui", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.mark.parametrize("command", ["evaluate", "train"])
+def test_no_command_prints_tensorflows_logs(tmp_path, tiny_corpus, command):
+    """The C++ start-up lines go to fd 2 before Python's logging exists; caught: `evaluate` imported
+    Keras plainly (for the masked loss) before the quiet import, and printed them all."""
+    if command == "evaluate":
+        args = ["evaluate", "--model", "en-fr", "--data", str(tiny_corpus), "--limit", "3"]
+    else:
+        args = ["train", "--train-dir", str(tiny_corpus), "--model-dir", str(tmp_path / "m"),
+                *cli_flags({**TINY_FLAGS, "epochs": 1, "steps_per_epoch": 1}), "--no-samples"]
+    done = _run_quiet(args, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not [c for c in TF_CHATTER if c in done.stderr], done.stderr
+
+
+# -- the README's commands ---------------------------------------------------------------------------
+
+
+def _readme_command_lines() -> list[list[str]]:
+    import shlex
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = []
+    for block in re.findall(r"```sh\n(.*?)```", readme, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            for part in re.split(r"&&|\|", line.split("  #")[0]):
+                words = shlex.split(part.strip())
+                if words[:1] == ["seqtui"]:
+                    lines.append(words[1:])
+    return lines
+
+
+def test_every_flag_the_readme_names_exists_on_its_command():
+    """Caught: README flags drifting from the code (a renamed or removed flag left in an example)."""
+    lines = _readme_command_lines()
+    assert len(lines) > 10
+    for words in lines:
+        path = [w for w in words[:2] if not w.startswith("-")][: 2 if words[:1] == ["data"] else 1]
+        flags = {w.split("=")[0] for w in words if w.startswith("--")}
+        assert flags <= _flags_of(path), f"seqtui {' '.join(words)}: {flags - _flags_of(path)}"
+
+
+def test_the_readme_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    install = re.search(r"## Install\n.*?```sh\n(.*?)```", readme, re.S).group(1).splitlines()
+    assert len(install) == 2 and "python3 -m venv" in install[0] and "pip install -e '.[dev]'" in install[0]
+    assert install[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()

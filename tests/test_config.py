@@ -36,8 +36,8 @@ def test_quality_config_loads_with_its_paths_pointing_into_the_repository():
     assert cfg.train_dir == root / "training_files" and cfg.model_dir == root / "models" / "quality"
     assert (cfg.architecture, cfg.optimizer, cfg.precision, cfg.monitor, cfg.beam) == (
         "attention", "adam", "mixed_bfloat16", "val_chrf", 4)
-    # the measured regime (b) recipe (README, "Regime (b) in 60 minutes"): a key dropped from the file
-    # would train something other than what the README's figures describe
+    # the measured 60-minute recipe (docs/models.md): a key dropped from the file would train something
+    # other than what those figures describe
     assert (cfg.encoder, cfg.latent_dim, cfg.batch_size, cfg.learning_rate, cfg.lr_schedule, cfg.decay_rate,
             cfg.warmup_steps, cfg.weight_averaging, cfg.ema_decay, cfg.patience) == (
         "bilstm", 256, 128, 0.002, "decay", 0.85, 300, "ema", 0.998, 6)

@@ -127,9 +127,9 @@ def test_the_rate_in_history_and_in_a_checkpoint_is_the_formula(scheduled, tmp_p
     stop = threading.Event()
     training.train(config.merge(cfg, {"model_dir": tmp_path / "s"}),
                    lambda e: stop.set() if isinstance(e, BatchEnded) and e.batch == 2 else None, stop=stop)
-    path, state = bundle.read_checkpoint(tmp_path / "s")
-    assert (state["epoch"], state["batch"]) == (0, 2)
-    optimizer = bundle.load_keras_model(path).optimizer
+    ckpt = bundle.read_checkpoint(tmp_path / "s")
+    assert (ckpt.epoch, ckpt.batch) == (0, 2)
+    optimizer = bundle.load_keras_model(ckpt.path).optimizer
     assert int(optimizer.iterations.numpy()) == 2
     assert float(optimizer.learning_rate.numpy()) == pytest.approx(expected_lr(1, 0), rel=1e-6)
 
@@ -223,7 +223,7 @@ def test_ema_model_holds_the_moving_average_of_every_step(tmp_path, tiny_corpus)
     assert_weights_equal(saved, average, "model.keras")
     assert not np.allclose(saved["output"][0], steps[4 * best - 1]["output"][0])  # not the raw weights
     # the checkpoint keeps the raw weights of the last step
-    assert_weights_equal(layer_arrays(bundle.read_checkpoint(tmp_path / "m")[0]), steps[-1], "checkpoint")
+    assert_weights_equal(layer_arrays(bundle.read_checkpoint(tmp_path / "m").path), steps[-1], "checkpoint")
 
 
 def test_last_k_model_holds_the_mean_of_the_last_epoch_ends(tmp_path, tiny_corpus):
@@ -251,7 +251,7 @@ def test_val_chrf_scores_the_averaged_weights(tmp_path, tiny_corpus):
     hyps = saved.engine().translate_batch([s for s, _ in pairs])
     chrf = sacrebleu.corpus_chrf(hyps, [[t for _, t in pairs]]).score
     assert bundle.read_history(tmp_path / "m")[0].val_chrf == pytest.approx(chrf, abs=1e-3)
-    raw = saved.engine(read_keras_file(bundle.read_checkpoint(tmp_path / "m")[0])).translate_batch(
+    raw = saved.engine(read_keras_file(bundle.read_checkpoint(tmp_path / "m").path)).translate_batch(
         [s for s, _ in pairs])
     assert hyps != raw  # the raw weights translate differently, so the score is the average's
 

@@ -177,7 +177,7 @@ KNOWN = set(bundle.load(SHIPPED).engine().source.chars)
 
 
 def test_translate_json_nbest_align_prints_the_contract():
-    """The issue's done-when command: one JSON object with text, score, probs, unknown, nbest, alignment."""
+    """The README's example command: one JSON object with text, score, probs, unknown, nbest, alignment."""
     result = runner.invoke(app, ["translate", "--model", "en-fr", "--json", "--nbest", "3", "--align",
                                  "We're too busy."])
     assert result.exit_code == 0, result.output

@@ -33,15 +33,14 @@ def check_loadable(model_dir: Path) -> int:
     checkpoint = bundle.read_checkpoint(model_dir)
     if checkpoint is None:  # killed before the first checkpoint: nothing to lose yet
         return 0
-    path, state = checkpoint
-    read_keras_file(path)
+    read_keras_file(checkpoint.path)
     history = bundle.read_history(model_dir)
     assert [r.epoch for r in history] == list(range(1, len(history) + 1))
-    assert len(history) >= state["epoch"]  # the history file is written before the checkpoint names it
+    assert len(history) >= checkpoint.epoch  # the history file is written before the checkpoint names it
     if bundle.exists(model_dir):  # model.keras itself, not engine(), which would fall back to the checkpoint
         read_keras_file(model_dir / bundle.MODEL)
         bundle.load(model_dir).engine().translate("Go.")  # and it decodes
-    return state["epoch"]
+    return checkpoint.epoch
 
 
 def test_sigkill_at_random_moments_loses_nothing(tmp_path, tiny_corpus):

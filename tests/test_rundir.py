@@ -217,9 +217,9 @@ def test_weights_that_overflow_with_a_finite_loss_are_never_saved(tmp_path, tiny
 
     with pytest.raises(TrainingFailed, match=r"weights became non-finite.*last good checkpoint \(epoch 1\)"):
         training.train(tiny(tiny_corpus, m, epochs=3), poison)
-    path, state = bundle.read_checkpoint(m)
-    assert state["epoch"] == 1
-    for saved in (path, m / "model.keras"):
+    ckpt = bundle.read_checkpoint(m)
+    assert ckpt.epoch == 1
+    for saved in (ckpt.path, m / "model.keras"):
         assert np.isfinite(read_keras_file(saved).enc_embed).all()
 
 

@@ -127,8 +127,8 @@ def test_stop_event_mid_epoch_checkpoints_without_recording_the_epoch(tmp_path, 
 
     ended = training.train(cfg, listener, stop=stop)
     assert ended.reason == "stopped" and ended.epochs_done == 1
-    path, state = bundle.read_checkpoint(tmp_path / "m")
-    assert (state["epoch"], state["batch"]) == (1, 2)
+    ckpt = bundle.read_checkpoint(tmp_path / "m")
+    assert (ckpt.epoch, ckpt.batch) == (1, 2)
     assert [r.epoch for r in bundle.read_history(tmp_path / "m")] == [1]
     ended = training.train(cfg, resume=True)
     assert ended.reason == "finished"
@@ -160,9 +160,9 @@ def test_signal_saves_prints_how_to_resume_and_exits_130(tmp_path, tiny_corpus, 
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Continue with: seqtui train --resume" in err
-    _, state = bundle.read_checkpoint(m)
+    ckpt = bundle.read_checkpoint(m)
     done = len(bundle.read_history(m))
-    assert state["epoch"] == done >= 1
+    assert ckpt.epoch == done >= 1
     resumed = runner.invoke(app, _train_cmd(tiny_corpus, m, "--epochs", str(done + 1), "--resume")[3:])
     assert resumed.exit_code == 0, resumed.output
     assert [r.epoch for r in bundle.read_history(m)] == list(range(1, done + 2))

@@ -173,3 +173,30 @@ def test_monitor_val_chrf_keeps_the_epoch_of_the_best_chrf(chrf_bundle):
     # The run's chrF falls after its best epoch, so a model.keras of any later epoch scores otherwise.
     assert history[-1].val_chrf < best.val_chrf
     assert evaluate(chrf_bundle).chrf == pytest.approx(best.val_chrf, abs=1e-3)
+
+
+def test_a_stop_while_an_epoch_is_scored_ends_at_once_and_a_resume_runs_that_epoch_again(tmp_path, tiny_corpus):
+    """Quitting no longer waits for chrF: the epoch being scored is kept as a mid-epoch checkpoint (all its
+    batches, no record), which --resume trains again and scores."""
+    import threading
+
+    from seqtui.events import Validating
+
+    base = {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "monitor": "val_chrf"}
+    stop = threading.Event()
+    events = []
+
+    def listen(event):
+        events.append(event)
+        if isinstance(event, Validating) and (event.epoch, event.what) == (2, "val_chrf"):
+            stop.set()
+
+    ended = training.train(config.load(None, {**base, "epochs": 3}), listen, stop=stop)
+    assert (ended.reason, ended.epochs_done) == ("stopped", 1)
+    assert [e.record.epoch for e in events if isinstance(e, EpochEnded)] == [1]
+    _, state = bundle.read_checkpoint(tmp_path / "m")
+    assert (state["epoch"], state["batch"]) == (1, 4)  # epoch 2's four batches, kept
+    assert [r.epoch for r in bundle.read_history(tmp_path / "m")] == [1]
+    resumed = training.train(config.load(None, {**base, "epochs": 2}), resume=True)
+    assert (resumed.reason, resumed.epochs_done) == ("finished", 2)
+    assert [r.val_chrf is not None for r in bundle.read_history(tmp_path / "m")] == [True, True]

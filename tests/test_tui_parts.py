@@ -66,17 +66,18 @@ def test_engine_source_prefers_the_snapshot_and_rereads_a_changed_model(tmp_path
 
 
 def test_follow_reads_an_empty_folder_and_a_live_run(tmp_path: Path) -> None:
-    assert follow.read(tmp_path / "absent") == follow.RunFiles((), {}, None, False)
-    (tmp_path / bundle.META).write_text(json.dumps({"config": {"epochs": 7}}))
+    assert follow.read(tmp_path / "absent") == follow.RunFiles((), None, None, False)
+    (tmp_path / bundle.META).write_text(json.dumps({"format": 1, "config": {"epochs": 7}}))
     bundle.write_history(tmp_path, [EpochRecord(1, val_loss=2.0)])
     (tmp_path / bundle.CKPT_DIR).mkdir()
+    (tmp_path / bundle.CKPT_DIR / "ckpt-00001-000005.keras").write_bytes(b"")
     (tmp_path / bundle.CKPT_DIR / bundle.CKPT_POINTER).write_text(
-        json.dumps({"epoch": 1, "batch": 5, "history": [], "file": "x"}))
+        json.dumps({"epoch": 1, "batch": 5, "history": [], "file": "ckpt-00001-000005.keras"}))
     assert not follow.read(tmp_path).running
     with lock.hold(tmp_path):  # a trainer holds the folder's lock while it runs
         files = follow.read(tmp_path)
     assert files.epochs == 7 and len(files.records) == 1 and files.running
-    assert files.checkpoint == {"epoch": 1, "batch": 5, "file": "x"}
+    assert files.checkpoint is not None and (files.checkpoint.epoch, files.checkpoint.batch) == (1, 5)
     assert not follow.read(tmp_path).running  # and lets go of it however it ends
 
 

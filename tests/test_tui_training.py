@@ -71,7 +71,9 @@ async def test_t_trains_and_the_table_curves_and_samples_update(tiny_corpus: Pat
         table = dashboard.query_one(EpochTable)
         assert [str(c.label) for c in table.columns.values()][:3] == ["epoch", "val_chrf", "loss"]
         await pilot.press("t")
-        await until(pilot, lambda: dashboard.running is False and dashboard.ended, what="training to end")
+        # chrF translates the validation pairs each epoch: on a busy CPU the run can take minutes
+        await until(pilot, lambda: dashboard.running is False and dashboard.ended, timeout=300,
+                    what="training to end")
         assert [key.value for key in table.rows] == ["1", "2", "3"]
         assert table.best_epoch is not None and "★" in str(table.get_cell(str(table.best_epoch), "epoch"))
         best_chrf = max(r.val_chrf for r in dashboard.records)
@@ -139,7 +141,7 @@ async def test_q_while_training_asks_and_y_saves_then_quits(tiny_corpus: Path, t
         assert not app.is_running
     assert [m.event.reason for m in messages if isinstance(m, TrainingStopped)] == ["stopped"]
     checkpoint = bundle.read_checkpoint(cfg.model_dir)
-    assert checkpoint is not None and checkpoint[1]["epoch"] >= 1
+    assert checkpoint is not None and checkpoint.epoch >= 1
 
 
 async def test_a_bad_corpus_becomes_a_notification_and_the_app_stays_usable(tmp_path: Path) -> None:

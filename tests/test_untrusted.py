@@ -330,7 +330,7 @@ def test_every_optimizer_seqtui_offers_is_accepted(tmp_path):
 
 
 def test_a_trained_bundle_and_its_checkpoint_are_accepted(trained_bundle):
-    checkpoint, _ = bundle.read_checkpoint(trained_bundle)
+    checkpoint = bundle.read_checkpoint(trained_bundle).path
     for path in (trained_bundle / bundle.MODEL, checkpoint):
         weights.check_keras_file(path)
         weights.read_keras_file(path)

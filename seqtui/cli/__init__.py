@@ -1,7 +1,9 @@
 """The `seqtui` command: a thin typer layer over the core. TensorFlow is imported only by commands
 that train or evaluate, so `--help`, `translate` and `repl` start fast.
 
-Exit codes: 0 ok, 1 user error (one line on stderr), 2 usage, 130 interrupted.
+Exit codes (the README states them): 0 done; 1 seqtui refused or could not do it (one line on stderr);
+2 the command line is wrong, out-of-range values and flags that cannot go together included (one line,
+see `seqtui.cli.usage`); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +21,7 @@ from rich.console import Console
 
 from seqtui import config
 from seqtui.cli import runs as runs_cli
+from seqtui.cli.answers import Answerer, argument_texts, stdin_lines
 from seqtui.cli.common import (
     AlignOpt,
     BeamOpt,
@@ -47,7 +51,6 @@ from seqtui.cli.corpus import data_app
 from seqtui.cli.options import with_config_flags
 from seqtui.cli.usage import HELP_NAMES, Group
 from seqtui.data import corpus as data
-from seqtui.data.vocab import describe_unknown
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup, json_line
 from seqtui.store import catalog
@@ -146,53 +149,9 @@ def translate(
     tr, _ = open_translator(config_path, model, model_dir, dict(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty,
         prefix=prefix), announce=True)
-    answer = _Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
-    for sentence in text:
+    answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
+    for sentence in argument_texts(text):
         answer(sentence)
-
-
-class _Answerer:
-    """Prints one sentence's translation the way the flags ask: streamed text, or one JSON object;
-    then the n-best list and the attention heatmap when asked for."""
-
-    def __init__(self, tr: Any, *, as_json: bool, nbest: bool, align: bool) -> None:
-        if align and not tr.engine.attention:
-            raise SeqtuiError("--align needs an attention model (architecture = \"attention\"); this one has none")
-        tr.engine.prefix_ids(tr.settings.prefix)  # an impossible prefix fails here, before any output
-        self.tr, self.as_json, self.nbest, self.align = tr, as_json, nbest, align
-        self.out = Console(highlight=False)
-
-    def __call__(self, sentence: str) -> None:
-        from seqtui.decode.decoding import to_json
-
-        if self.as_json:
-            print(json_line(to_json(self.tr.decode(sentence), nbest=self.nbest, align=self.align)), flush=True)
-            return
-        result = _stream_line(self.tr, sentence)
-        if self.nbest and result is not None:
-            from seqtui.decode.heatmap import nbest_lines
-
-            self.out.print(nbest_lines(result.nbest), soft_wrap=True)
-        if self.align and result is not None and sentence:
-            from seqtui.decode.heatmap import attention_map
-
-            self.out.print(attention_map(result.source, result.best, self.out.width), soft_wrap=True)
-
-
-def _stream_line(tr: Any, sentence: str) -> Any:
-    """Stream one translation to stdout: escaped on a terminal, where an ESC the model decodes would be
-    obeyed; as decoded into a pipe or file, where it is data. Returns the decode's Result."""
-    note = describe_unknown(tr.unknown(sentence))
-    if note:
-        err.print(for_markup(f"{note} (in {sentence[:40]!r})"), soft_wrap=True)
-    shown = escape_controls if sys.stdout.isatty() else str
-    stream = tr.pieces(sentence)
-    for piece in stream:
-        sys.stdout.write(shown(piece.char))
-        sys.stdout.flush()
-    sys.stdout.write("\n")
-    sys.stdout.flush()
-    return stream.result
 
 
 @app.command()
@@ -226,10 +185,10 @@ def repl(
     from seqtui.decode.decoding import split_prefix
 
     tr, _ = open_translator(config_path, model, model_dir, settings, announce=True)
-    answer = _Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
+    answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
     base = tr.settings
-    for line in sys.stdin:
-        sentence, prefix = split_prefix(line.rstrip("\r\n"))
+    for line in stdin_lines():
+        sentence, prefix = split_prefix(line)
         tr.settings = dataclasses.replace(base, prefix=prefix)
         try:
             answer(sentence)
@@ -243,8 +202,9 @@ def repl(
 @app.command()
 @handled
 def predict(
-    input_path: Annotated[Path | None, typer.Option("--input", "-i", help="File or folder of sentences "
-                                                    "(default: the config's predict_in).", show_default=False)] = None,
+    input_path: Annotated[Path | None, typer.Option("--input", "-i", help="File or folder of sentences, or - for "
+                                                    "stdin (default: the config's predict_in).",
+                                                    show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the TSV results "
                                                 "(default: the config's predict_out).", show_default=False)] = None,
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
@@ -260,17 +220,36 @@ def predict(
                                                                   max_len=max_len, nbest=nbest,
                                                                   length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
-    for file in data.corpus_files(input_path or cfg.predict_in, "--input, or predict_in in sequencer.toml"):
-        sources = data.read_sources(file)
+    for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
         if nbest is None:
             hyps, extra = tr.translate_many([s.text for s in sources]), None
         else:
             results = [tr.decode(s.text) for s in sources]
             hyps, extra = [r.best.text for r in results], _nbest_columns(results, nbest)
-        target = _write_predictions(out_dir, file.stem, sources, hyps, extra)
+        target = _write_predictions(out_dir, stem, sources, hyps, extra)
+        long = sum(tr.too_long(s.text) for s in sources)
+        if long:
+            err.print(f"[yellow]warning:[/] {for_markup(name)}: {_count(long, 'sentence')} far longer than any this "
+                      "model was trained on; expect poor translations, cut at the length limit", soft_wrap=True)
         unknown = {u.char for s in sources for u in tr.unknown(s.text)}
         note = f"; unknown characters: {' '.join(sorted(unknown))}" if unknown else ""
-        print(escape_controls(f"{file} → {target} ({len(sources)} sentences{note})"))  # the TSV keeps the data
+        # the summary is escaped for the terminal; the TSV keeps the data as it is
+        print(escape_controls(f"{name} → {target} ({_count(len(sources), 'sentence')}{note})"))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _prediction_inputs(path: Path) -> Iterator[tuple[str, str, list[data.Source]]]:
+    """(name shown, stem of the result's name, sentences) for each input: every corpus file at `path`, or
+    stdin for `-`, read as strictly as a file."""
+    if str(path) == "-":
+        text = data.decode_utf8(sys.stdin.buffer.read(), "<stdin>")
+        yield "<stdin>", "stdin", data.parse_sources(data.split_lines(text))
+        return
+    for file in data.corpus_files(path, "--input, or predict_in in sequencer.toml"):
+        yield str(file), file.stem, data.read_sources(file)
 
 
 def _nbest_columns(results: list[Any], n: int) -> tuple[list[str], list[list[str]]]:
@@ -374,11 +353,18 @@ def dashboard(
 @app.command("config")
 @handled
 def show_config(config_path: ConfigOpt = None) -> None:
-    """Print every setting in effect and where it comes from."""
-    cfg = config.load(config_path)
+    """Print every setting in effect, the file it was read from, and which keys that file sets."""
+    path = config.find(config_path)
+    cfg = config.load(path)
+    written, source = (config.keys_in(path), path.name) if path else (set(), "")
+    if path:
+        print(escape_controls(f"# read from {path.resolve()}; a key it does not set has its default"))
+    else:
+        print(f"# no {config.CONFIG_NAME} in {Path.cwd()} and no --config: every key has its default")
     for section, key, default, doc in config.describe():
+        origin = f"set in {source}" if key in written else "default"
         # a value is the config file's data: an ESC in a path is shown, not obeyed by the terminal
-        print(escape_controls(f"[{section}] {key} = {getattr(cfg, key)!s}    # {doc} (default {default})"))
+        print(escape_controls(f"[{section}] {key} = {getattr(cfg, key)!s}    # {origin}; {doc} (default {default})"))
 
 
 app.add_typer(data_app, name="data")

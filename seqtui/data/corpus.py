@@ -12,12 +12,14 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from seqtui.data.normalize import normalize
 from seqtui.errors import CorpusError
 
 CORPUS_SUFFIXES = (".txt", ".tsv")
 SAMPLE_NAME = "en-fr.tsv"  # the 947 pairs shipped in training_files/, enough to try seqtui, not to learn French
+NEWLINE = b"\n"
 MAX_SIDE_CHARS = 1000  # a longer "sentence" is junk for a character model, and would blow up a batch
 
 Pair = tuple[str, str]
@@ -85,12 +87,33 @@ def read_lines(path: Path) -> list[str]:
         raw = Path(path).read_bytes()
     except OSError as e:
         raise CorpusError(f"{path}: cannot read ({e.strerror or e})") from None
+    return split_lines(decode_utf8(raw, str(path)))
+
+
+def decode_utf8(raw: bytes, where: str, line: int | None = 1, offset: int = 0) -> str:
+    """`raw` as text, strictly UTF-8 (a BOM at the very start dropped): every input seqtui reads, a file,
+    stdin or an argument, fails the same way on bytes that are not UTF-8, instead of translating them.
+
+    Args:
+        raw: the bytes.
+        where: what they are, for the error: a path, "<stdin>", "argument 2".
+        line: the line `raw` starts on (None: no line numbers, as for an argument).
+        offset: how many bytes of the same input came before `raw`.
+
+    Raises:
+        CorpusError: names where, the line and the byte.
+    """
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise CorpusError(f"{path}:{line}: bytes that are not UTF-8 (byte {e.start}); "
-                          "re-encode the file as UTF-8") from None
+        at = "" if line is None else f":{line + raw[: e.start].count(NEWLINE)}"
+        raise CorpusError(f"{where}{at}: bytes that are not UTF-8 (byte {offset + e.start}); "
+                          "re-encode it as UTF-8") from None
+    return text.removeprefix("\ufeff") if offset == 0 else text
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text`, LF or CRLF, without a last empty line."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -176,8 +199,13 @@ class Source:
 
 def read_sources(path: Path) -> list[Source]:
     """Sentences to translate from a file: one per line, or pairs whose second column is a reference."""
+    return parse_sources(read_lines(path))
+
+
+def parse_sources(lines: list[str]) -> list[Source]:
+    """Sentences to translate from lines of text (blank lines skipped; a second column is a reference)."""
     sources = []
-    for line in read_lines(path):
+    for line in lines:
         if not line.strip():
             continue
         cols = line.split("\t")
@@ -194,16 +222,51 @@ def sample_only(train_dir: Path) -> bool:
         return False
 
 
-def fingerprint(files: list[Path], train: list[Pair], val: list[Pair]) -> dict[str, object]:
-    """What a run was trained on: its files (with sizes) and a hash of each split's pairs, in order."""
-    def digest(pairs: list[Pair]) -> str:
+@dataclass(frozen=True)
+class FileSize:
+    """A corpus file a run read, and its size in bytes then (-1: it could not be read)."""
+
+    path: str
+    size: int
+
+
+@dataclass(frozen=True)
+class SplitHash:
+    """One split's pair count and the sha256 of its pairs, in order."""
+
+    pairs: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a run was trained on: its files (with sizes) and a hash of each split's pairs."""
+
+    files: tuple[FileSize, ...]
+    train: SplitHash | None
+    val: SplitHash | None
+
+    def split(self, name: str) -> SplitHash | None:
+        return self.train if name == "train" else self.val
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": [{"path": f.path, "size": f.size} for f in self.files],
+                "train": _hash_dict(self.train), "val": _hash_dict(self.val)}
+
+
+def _hash_dict(h: SplitHash | None) -> dict[str, Any] | None:
+    return None if h is None else {"pairs": h.pairs, "sha256": h.sha256}
+
+
+def fingerprint(files: list[Path], train: list[Pair], val: list[Pair]) -> Fingerprint:
+    """The fingerprint of the pairs read from `files` and split into `train` and `val`."""
+    def digest(pairs: list[Pair]) -> SplitHash:
         h = hashlib.sha256()
         for s, t in pairs:
             h.update(f"{s}\t{t}\n".encode())
-        return h.hexdigest()
+        return SplitHash(len(pairs), h.hexdigest())
 
-    return {"files": [{"path": str(f), "size": _size(f)} for f in files],
-            "train": {"pairs": len(train), "sha256": digest(train)}, "val": {"pairs": len(val), "sha256": digest(val)}}
+    return Fingerprint(tuple(FileSize(str(f), _size(f)) for f in files), digest(train), digest(val))
 
 
 def _size(path: Path) -> int:
@@ -213,19 +276,20 @@ def _size(path: Path) -> int:
         return -1
 
 
-def data_change(saved: dict[str, object], now: dict[str, object], splits: tuple[str, ...] = ("train", "val")) -> str:
+def data_change(saved: Fingerprint, now: Fingerprint, splits: tuple[str, ...] = ("train", "val")) -> str:
     """How the data differs from what a run recorded ('' when the chosen splits hold the same pairs)."""
-    changed = [s for s in splits if saved.get(s) != now.get(s)]
+    changed = [s for s in splits if saved.split(s) != now.split(s)]
     if not changed:
         return ""
-    before = {f["path"]: f["size"] for f in saved.get("files", [])}  # type: ignore[attr-defined]
-    after = {f["path"]: f["size"] for f in now.get("files", [])}  # type: ignore[attr-defined]
+    before = {f.path: f.size for f in saved.files}
+    after = {f.path: f.size for f in now.files}
     notes = [f"{Path(p).name} is new" for p in after if p not in before]
     notes += [f"{Path(p).name} is gone" for p in before if p not in after]
     notes += [f"{Path(p).name} changed ({before[p]:,} → {after[p]:,} bytes)" for p in after
               if p in before and before[p] != after[p]]
     for s in changed:
-        was, got = (saved.get(s) or {}).get("pairs", 0), (now.get(s) or {}).get("pairs", 0)  # type: ignore[union-attr]
-        notes.append(f"the {s} split holds {was:,} → {got:,} pairs" if was != got
-                     else f"the {s} split holds other pairs ({got:,}, as before)")
+        was, got = saved.split(s), now.split(s)
+        was_n, got_n = was.pairs if was else 0, got.pairs if got else 0
+        notes.append(f"the {s} split holds {was_n:,} → {got_n:,} pairs" if was_n != got_n
+                     else f"the {s} split holds other pairs ({got_n:,}, as before)")
     return "; ".join(notes)

@@ -4,8 +4,9 @@ People type sentences with stray spaces, typographic apostrophes and decomposed 
 model that never saw those reads them as new words. `normalize` puts text in the one form the model
 learned from: Unicode NFC, no leading or trailing whitespace, each run of whitespace one space, and,
 given the model's vocabulary, each typographic mark replaced by the plain mark the vocabulary holds
-(’ by ', “ by ", … by ...): corpora write the plain marks far more often, so a model knows them best. Training normalises its pairs without a vocabulary (NFC and whitespace
-only), so the corpus's own marks, such as French's narrow no-break space before `!`, stay as they are.
+(’ by ', “ by ", … by ...): corpora write the plain marks far more often, so a model knows them best.
+Training normalises its pairs without a vocabulary (NFC and whitespace only), so the corpus's own
+marks, such as French's narrow no-break space before `!`, stay as they are.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ character is drawn as a placeholder) so nothing from the data reaches the termin
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 from rich.cells import cell_len
@@ -102,13 +103,38 @@ def attention_legend(per: int = 1) -> Text:
 
 
 def nbest_lines(nbest: list[Hypothesis], indent: str = "") -> Text:
-    """The n-best list, one hypothesis a line, with its total and normalised log-probability."""
+    """The n-best list, one hypothesis a line, with its total and normalised log-probability.
+
+    Hypotheses that differ only in their spaces (French writes a narrow no-break space, U+202F, before
+    `!` and `?`, and a model learns both) would print as duplicates; in those, every space that is not
+    a plain one is written as its escape (`\\u202f`), so the difference shows.
+    """
+    looks = Counter(_spaces_blanked(h.text) for h in nbest)
     out = Text()
     for k, h in enumerate(nbest, 1):
         if k > 1:
             out.append("\n")
         out.append(f"{indent}{k}. ", style="dim")
-        out.append(escape_controls(h.text) or "∅", style="green" if k == 1 else "")
+        style = "green" if k == 1 else ""
+        if looks[_spaces_blanked(h.text)] > 1:
+            out.append_text(_spaces_shown(h.text, style))
+        else:
+            out.append(escape_controls(h.text) or "∅", style=style)
         cut = "" if h.ended else ", cut at the length limit"
         out.append(f"  (score {h.score:.3f}, normalised {h.normalized:.3f}{cut})", style="dim")
     return out
+
+
+def _spaces_blanked(text: str) -> str:
+    return "".join(" " if c.isspace() else c for c in text)
+
+
+def _spaces_shown(text: str, style: str) -> Text:
+    """`text` with each space that is not U+0020 written as its escape, marked."""
+    shown = Text()
+    for c in text:
+        if c.isspace() and c != " ":
+            shown.append(f"\\u{ord(c):04x}", style="reverse")
+        else:
+            shown.append(escape_controls(c), style=style)
+    return shown

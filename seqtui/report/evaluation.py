@@ -13,7 +13,6 @@ from seqtui.data.batching import Encoded
 from seqtui.decode.decoding import Settings
 from seqtui.errors import BundleError, CorpusError
 from seqtui.store import bundle, catalog
-from seqtui.store.rundir import run_config
 
 
 @dataclass
@@ -39,7 +38,7 @@ class Report:
 def eval_pairs(b: bundle.Bundle, data_path: Path | None) -> tuple[list[data.Pair], dict[str, set[str]]]:
     """The pairs to score (a given file, or the bundle's recorded validation split) and every
     reference the corpus has for each source sentence."""
-    cfg = run_config(b.meta.get("config"))
+    cfg = b.meta.config
     if data_path is None and catalog.is_shipped(b.path):
         raise BundleError(f"{b.path} is the shipped model: its validation pairs (Tatoeba) are not on this machine; "
                           "pass --data FILE (pairs to score it on)")
@@ -95,9 +94,11 @@ def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings 
 
 
 def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float]:
+    # Loading the model imports Keras the quiet way (backend.import_keras); feeding imports it plainly,
+    # so it comes second, or TensorFlow's C++ start-up logs reach the terminal.
+    model = bundle.load_keras_model(b.weights_file(), b.meta.config)
     from seqtui.train.feeding import BucketedBatches, masked_scores, rounding
 
-    model = bundle.load_keras_model(b.weights_file(), run_config(b.meta.get("config")))
     loss, accuracy = masked_scores(model, BucketedBatches(Encoded.from_pairs(pairs, b.source, b.target), 64, 0,
                                                           shuffle=False, round_to=rounding(model)))
     return round(loss, 6), round(accuracy, 6)

@@ -12,13 +12,16 @@ import dataclasses
 import math
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from seqtui.config import Config
+from seqtui.errors import BundleError
 from seqtui.records import EpochRecord, Monitor
-from seqtui.store import bundle, catalog, lock
+from seqtui.store import bundle, catalog, lock, saved
 from seqtui.store.rundir import MANIFEST, RunDir
+from seqtui.store.saved import Manifest, Split
 
 State = Literal["running", "stopped", "finished", "early-stopped", "damaged"]
 MAX_DEPTH = 4  # folders below the root searched for bundles
@@ -61,7 +64,7 @@ class RunSummary:
     seconds: float = 0.0
     resumes: tuple[int, ...] = ()
     records: tuple[EpochRecord, ...] = ()
-    config: dict[str, Any] = field(default_factory=dict)
+    config: Config | None = None
     problem: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,29 +95,26 @@ def summarize(path: Path, name: str | None = None) -> RunSummary:
     """One bundle's summary; unreadable files make it a damaged one, never an exception."""
     path = Path(path)
     name = name or path.name
-    try:
-        meta = bundle.read_json(path / bundle.META) if (path / bundle.META).is_file() else {}
-        if not isinstance(meta, dict):
-            raise ValueError("config.json is not an object")
-    except (OSError, ValueError) as e:
-        return RunSummary(path, name, "damaged", problem=f"{bundle.META}: {_reason(e)}")
-    cfg = meta.get("config") if isinstance(meta.get("config"), dict) else {}
-    records = tuple(bundle.read_history(path))
-    monitor = cfg.get("monitor") if cfg.get("monitor") in ("val_loss", "val_chrf") else "val_loss"
-    best = best_record(list(records), monitor)
     run = RunDir(path)
-    manifest = run.manifest()
+    try:
+        meta = saved.read_meta(path) if (path / bundle.META).is_file() else None  # not yet written: a new run
+        manifest = run.manifest()
+    except BundleError as e:
+        return RunSummary(path, name, "damaged", problem=_reason(e, path))
+    cfg = meta.config if meta else None
+    records = tuple(bundle.read_history(path))
+    monitor = cfg.monitor if cfg else "val_loss"
+    best = best_record(list(records), monitor)
     test = _evaluation(path)
+    split = meta.split if meta else None
     return RunSummary(
-        path, name, _state(run, path), architecture=_text(cfg.get("architecture")),
-        latent_dim=_int(cfg.get("latent_dim")), data=_data(meta), train_pairs=_int(_split(meta).get("train_pairs")),
-        epochs_done=records[-1].epoch if records else 0, epochs=_int(manifest.get("epochs")) or _int(cfg.get("epochs")),
+        path, name, _state(run, manifest), architecture=cfg.architecture if cfg else "",
+        latent_dim=cfg.latent_dim if cfg else None, data=_data(split), train_pairs=split.train_pairs if split else None,
+        epochs_done=records[-1].epoch if records else 0, epochs=manifest.epochs or (cfg.epochs if cfg else None),
         monitor=monitor,
         best_epoch=best.epoch if best else None, best_score=Monitor.of(monitor).score(best) if best else None,
         test_chrf=_float(test.get("chrf")), test_bleu=_float(test.get("bleu")), test_data=_text(test.get("data")),
-        seconds=round(sum(r.seconds for r in records if isinstance(r.seconds, int | float)), 3),
-        resumes=tuple(e for e in manifest.get("resumes") or [] if isinstance(e, int)),
-        records=records, config=cfg)
+        seconds=round(sum(r.seconds for r in records), 3), resumes=manifest.resumes, records=records, config=cfg)
 
 
 def sort(runs: list[RunSummary], key: str) -> list[RunSummary]:
@@ -141,8 +141,11 @@ def record_evaluation(model_dir: Path, scores: dict[str, Any]) -> bool:
     from seqtui import atomic
 
     run = RunDir(model_dir)
-    if catalog.is_shipped(run.path) or run.manifest().get("shipped") or not run.is_bundle():
-        return False
+    try:
+        if catalog.is_shipped(run.path) or run.manifest().shipped or not run.is_bundle():
+            return False
+    except BundleError:
+        return False  # a damaged manifest may be a shipped model's: leave the folder alone
     try:
         atomic.write_json(run.path / bundle.EVALUATION, scores)
     except OSError:
@@ -227,12 +230,12 @@ def _name(path: Path, root: Path) -> str:
 # -- reading one bundle -----------------------------------------------------------------------------
 
 
-def _state(run: RunDir, path: Path) -> State:
-    if lock.owner(path) is not None:
+def _state(run: RunDir, manifest: Manifest) -> State:
+    if lock.owner(run.path) is not None:
         return "running"
-    ended = run.manifest().get("ended")
-    reason = ended.get("reason") if isinstance(ended, dict) else None
-    return {"finished": "finished", "early_stopped": "early-stopped"}.get(reason, "stopped")  # type: ignore[return-value]
+    if manifest.ended is None:
+        return "stopped"
+    return "finished" if manifest.ended.reason == "finished" else "early-stopped"
 
 
 def best_record(records: list[EpochRecord], monitor: str) -> EpochRecord | None:
@@ -250,29 +253,21 @@ def _evaluation(path: Path) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _split(meta: dict[str, Any]) -> dict[str, Any]:
-    split = meta.get("split")
-    return split if isinstance(split, dict) else {}
-
-
-def _data(meta: dict[str, Any]) -> str:
-    files = _split(meta).get("files")
-    if not isinstance(files, list):
+def _data(split: Split | None) -> str:
+    if split is None:
         return ""
-    names = [Path(str(f)).name for f in files[:3]]
-    return ", ".join(names) + (f" +{len(files) - 3}" if len(files) > 3 else "")
+    names = [Path(f).name for f in split.files[:3]]
+    return ", ".join(names) + (f" +{len(split.files) - 3}" if len(split.files) > 3 else "")
 
 
-def _reason(e: Exception) -> str:
-    return (e.strerror if isinstance(e, OSError) and e.strerror else str(e)).splitlines()[0][:120]
+def _reason(e: BundleError, path: Path) -> str:
+    """The error's line without the run's folder (the row names the run) and without the advice."""
+    text = str(e).splitlines()[0].split("; ")[0]
+    return text.removeprefix(f"{path}{os.sep}")[:160]
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _float(value: Any) -> float | None:

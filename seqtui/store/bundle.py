@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,31 @@ from seqtui import atomic
 from seqtui.data.vocab import RESERVED, Vocab
 from seqtui.errors import BundleError
 from seqtui.records import EpochRecord
+from seqtui.store import saved
+from seqtui.store.saved import (
+    CKPT_DIR,
+    CKPT_POINTER,
+    EVALUATION,
+    FORMAT,
+    HISTORY,
+    JSON_LIMIT,
+    META,
+    MODEL,
+    SAMPLES,
+    VOCAB,
+    Checkpoint,
+    RunMeta,
+    read_checkpoint,
+    read_history,
+    read_json,
+)
 
-MODEL, VOCAB, META, HISTORY = "model.keras", "vocab.json", "config.json", "history.jsonl"
-SAMPLES, EVALUATION = "samples.json", "evaluation.json"
+__all__ = ["CKPT_DIR", "CKPT_POINTER", "EVALUATION", "FORMAT", "HISTORY", "JSON_LIMIT", "META", "MODEL", "SAMPLES",
+           "TB_EVENTS", "VOCAB", "Bundle", "Checkpoint", "RunMeta", "checkpoint_name", "exists", "load",
+           "load_keras_model", "load_meta", "read_checkpoint", "read_history", "read_json", "read_samples",
+           "save_model", "write_checkpoint", "write_history", "write_meta", "write_samples"]
+
 TB_EVENTS = re.compile(r"events\.out\.tfevents\.\d+\.[\w.-]+")  # the names tf.summary gives its event files
-CKPT_DIR, CKPT_POINTER = "checkpoint", "latest.json"
-FORMAT = 1
-JSON_LIMIT = 64 * 2**20  # no metadata file of a real bundle comes near this; a bigger one is not ours
-_CKPT_NAME = re.compile(r"ckpt-\d{5}-\d{6}\.keras")
 
 
 @dataclass
@@ -46,7 +63,7 @@ class Bundle:
     path: Path
     source: Vocab
     target: Vocab
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: RunMeta
     warning: str = ""
 
     @property
@@ -56,8 +73,13 @@ class Bundle:
     @property
     def max_len(self) -> int:
         """The longest translation decoding allows: the config's max_output_len, else 2 x longest target."""
-        cfg = self.meta.get("config", {})
-        return int(cfg.get("max_output_len") or 2 * self.meta.get("max_target_len", 100))
+        return self.meta.max_len
+
+    @property
+    def longest_sentence(self) -> int:
+        """The longest source sentence of the run's data (runs before it was recorded: the longest
+        target, the nearest figure they kept)."""
+        return self.meta.max_source_len or self.meta.max_target_len
 
     def engine(self, weights: Any = None) -> Any:
         """A decoding engine on this bundle's weights (read from model.keras unless given).
@@ -90,9 +112,9 @@ class Bundle:
         checkpoint = read_checkpoint(self.path) if (self.path / CKPT_DIR).is_dir() else None
         if checkpoint is None:
             raise damaged
-        self.warning = (f"{damaged}. Using the last checkpoint ({checkpoint[0].name}) instead; "
+        self.warning = (f"{damaged}. Using the last checkpoint ({checkpoint.path.name}) instead; "
                         "`seqtui train --resume` rewrites model.keras")
-        return checkpoint[0]
+        return checkpoint.path
 
 
 def exists(model_dir: Path) -> bool:
@@ -115,26 +137,14 @@ def load(model_dir: Path) -> Bundle:
 
 def load_meta(model_dir: Path) -> Bundle:
     """Read a bundle's vocabularies and metadata, whether or not model.keras exists yet (BundleError)."""
-    try:
-        vocab, meta = read_json(model_dir / VOCAB), read_json(model_dir / META)
-        return Bundle(model_dir, Vocab(vocab["source"]), Vocab(vocab["target"]), meta)
-    except FileNotFoundError as e:
-        raise BundleError(f"{e.filename}: missing from the model folder; retrain with `seqtui train --fresh`") from None
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise BundleError(f"{model_dir}: damaged bundle metadata ({e}); retrain with `seqtui train --fresh`") from None
+    model_dir = Path(model_dir)
+    source, target = saved.read_vocabs(model_dir)
+    return Bundle(model_dir, source, target, saved.read_meta(model_dir))
 
 
-def read_json(path: Path) -> Any:
-    """A JSON file of at most JSON_LIMIT bytes (OSError, or ValueError when too big or not JSON)."""
-    with open(path, "rb") as f:
-        raw = f.read(JSON_LIMIT + 1)
-    if len(raw) > JSON_LIMIT:
-        raise ValueError(f"{path.name} is over {JSON_LIMIT // 2**20} MiB")
-    return json.loads(raw)
-
-
-def write_meta(model_dir: Path, source: Vocab, target: Vocab, meta: dict[str, Any]) -> None:
-    """Write vocab.json and config.json (atomically)."""
+def write_meta(model_dir: Path, source: Vocab, target: Vocab, meta: RunMeta | dict[str, Any]) -> None:
+    """Write vocab.json and config.json (atomically); `meta` as `saved.read_meta` reads it back."""
+    meta = meta.to_dict() if isinstance(meta, RunMeta) else meta
     atomic.write_json(Path(model_dir) / VOCAB, {"format": FORMAT, "reserved": list(RESERVED),
                                                  "source": source.to_list(), "target": target.to_list()})
     atomic.write_json(Path(model_dir) / META, {"format": FORMAT, **meta})
@@ -173,25 +183,6 @@ def load_keras_model(path: Path, compile_with: Any = None) -> Any:
     return model
 
 
-def read_history(model_dir: Path) -> list[EpochRecord]:
-    """The finished epochs' records; a line that is not a record (a torn write, say) is skipped."""
-    path = Path(model_dir) / HISTORY
-    if not path.is_file():
-        return []
-    records = []
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(JSON_LIMIT)
-    except OSError:
-        return []
-    for line in raw.decode("utf-8", errors="replace").splitlines():
-        try:
-            records.append(EpochRecord.from_dict(json.loads(line)))
-        except (ValueError, TypeError, AttributeError):
-            continue
-    return records
-
-
 def write_history(model_dir: Path, records: list[EpochRecord]) -> None:
     atomic.write_text(Path(model_dir) / HISTORY, "".join(json.dumps(r.to_dict()) + "\n" for r in records))
 
@@ -206,10 +197,12 @@ def read_samples(model_dir: Path) -> tuple[int, list[tuple[str, str, str]]]:
     try:
         raw = read_json(Path(model_dir) / SAMPLES)
         epoch, rows = raw["epoch"], raw["samples"]
-        samples = [(str(a), str(b), str(c)) for a, b, c in rows[:64]]
+        samples = [(a, b, c) for a, b, c in rows[:64]]
     except (OSError, ValueError, KeyError, TypeError):
         return 0, []
-    return (epoch, samples) if isinstance(epoch, int) else (0, [])
+    texts = all(isinstance(t, str) and len(t) <= saved.MAX_TEXT for row in samples for t in row)
+    ok = texts and isinstance(epoch, int) and not isinstance(epoch, bool) and epoch > 0
+    return (epoch, samples) if ok else (0, [])
 
 
 # -- checkpoints ---------------------------------------------------------------------------------
@@ -234,20 +227,3 @@ def write_checkpoint(model_dir: Path, model: Any, state: dict[str, Any], keep: f
     return folder / name
 
 
-def read_checkpoint(model_dir: Path) -> tuple[Path, dict[str, Any]] | None:
-    """(checkpoint file, state) of the latest complete checkpoint, or None."""
-    pointer = Path(model_dir) / CKPT_DIR / CKPT_POINTER
-    if not pointer.is_file():
-        return None
-    try:
-        state = read_json(pointer)
-        name = state["file"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise BundleError(f"{pointer}: damaged checkpoint pointer ({e}); start again with --fresh") from None
-    if not isinstance(name, str) or not _CKPT_NAME.fullmatch(name):  # never a path out of checkpoint/
-        raise BundleError(f"{pointer}: the checkpoint pointer names {name!r}, not a checkpoint file; "
-                          "start again with --fresh")
-    path = pointer.parent / name
-    if not path.is_file():
-        raise BundleError(f"{path}: checkpoint file missing; start again with --fresh")
-    return path, state

@@ -19,6 +19,7 @@ import numpy as np
 from seqtui import atomic
 from seqtui.errors import BundleError
 from seqtui.store import bundle, rundir
+from seqtui.store.saved import Manifest
 
 
 def export_bundle(src: Path, dst: Path, name: str, credit: str) -> int:
@@ -35,10 +36,9 @@ def export_bundle(src: Path, dst: Path, name: str, credit: str) -> int:
     dst.mkdir(parents=True, exist_ok=True)
     atomic.write_with(dst / bundle.MODEL, lambda tmp: tmp.write_bytes(_weights_only(src / bundle.MODEL)),
                       suffix=".keras")
-    bundle.write_meta(dst, saved.source, saved.target, _portable(saved.meta))
+    bundle.write_meta(dst, saved.source, saved.target, _portable(saved.meta.to_dict()))
     bundle.write_history(dst, bundle.read_history(src))
-    atomic.write_json(dst / rundir.MANIFEST, {"kind": rundir.KIND, "format": bundle.FORMAT, "ended": None,
-                                               "shipped": True, "name": name, "credit": credit})
+    atomic.write_json(dst / rundir.MANIFEST, Manifest(shipped=True, name=name, credit=credit).to_dict())
     return (dst / bundle.MODEL).stat().st_size
 
 

@@ -15,6 +15,7 @@ ended (its epochs done, or stopped early and still out of patience) is complete.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,10 +28,10 @@ from seqtui.config import Config
 from seqtui.errors import BundleError, SeqtuiError
 from seqtui.events import TrainingEnded
 from seqtui.records import EpochRecord, Monitor, Start
-from seqtui.store import bundle, lock
+from seqtui.store import bundle, lock, saved
+from seqtui.store.saved import KIND, MANIFEST, Ended, Manifest
 
-MANIFEST = "seqtui.json"
-KIND = "seqtui-run"
+__all__ = ["KIND", "MANIFEST", "OWN_FILES", "RESUME_KEEPS", "RunDir", "StartPlan", "ended_note", "run_config"]
 OWN_FILES = frozenset({bundle.MODEL, bundle.VOCAB, bundle.META, bundle.HISTORY, bundle.SAMPLES, bundle.EVALUATION,
                        MANIFEST, lock.LOCK_NAME})
 _CKPT_FILE = re.compile(r"ckpt-\d{5}-\d{6}\.keras")
@@ -71,15 +72,14 @@ class RunDir:
 
     def is_bundle(self) -> bool:
         """Whether the folder carries seqtui's manifest, or is a bundle from before the manifest."""
-        manifest = self.manifest()
-        if manifest.get("kind") == KIND:
+        if saved.is_claimed(self.path):
             return True
         vocab, meta = _json(self.path / bundle.VOCAB), _json(self.path / bundle.META)
         return isinstance(vocab, dict) and "reserved" in vocab and isinstance(meta, dict) and "format" in meta
 
-    def manifest(self) -> dict[str, Any]:
-        found = _json(self.path / MANIFEST)
-        return found if isinstance(found, dict) else {}
+    def manifest(self) -> Manifest:
+        """seqtui.json, checked (BundleError naming the field when it is damaged)."""
+        return saved.read_manifest(self.path)
 
     def foreign(self) -> list[str]:
         """Names in the folder that are not a bundle's own files (folders end in '/').
@@ -113,7 +113,7 @@ class RunDir:
         """
         if self.path.exists() and not self.path.is_dir():
             raise BundleError(f"{self.path}: model_dir is a file, not a folder")
-        if self.manifest().get("shipped"):
+        if self.manifest().shipped:
             raise BundleError(f"{self.path} is a model shipped with seqtui: training never writes into it. Train "
                               f"into another --model-dir; `--init-from {self.path}` starts from its weights")
         self._refuse_foreign()
@@ -145,14 +145,13 @@ class RunDir:
 
     def claim(self) -> None:
         """Write the manifest that marks the folder as a seqtui bundle (once, before any other file)."""
-        if self.manifest().get("kind") != KIND:
-            atomic.write_json(self.path / MANIFEST, {"kind": KIND, "format": bundle.FORMAT, "ended": None})
+        if not saved.is_claimed(self.path):
+            atomic.write_json(self.path / MANIFEST, Manifest().to_dict())
 
     def mark_ended(self, reason: str | None, epoch: int = 0) -> None:
         """Record that the run ended (finished or early_stopped), or that it goes on (None)."""
-        ended = {"reason": reason, "epoch": epoch} if reason else None
-        atomic.write_json(self.path / MANIFEST, {**self.manifest(), "kind": KIND, "format": bundle.FORMAT,
-                                                 "ended": ended})
+        ended = Ended(reason, epoch) if reason else None  # type: ignore[arg-type]
+        atomic.write_json(self.path / MANIFEST, dataclasses.replace(self.manifest(), ended=ended).to_dict())
 
     def mark_started(self, epoch: int, epochs: int | None = None) -> None:
         """Record that a session starts after `epoch` epochs (the run goes on; a resume once epoch > 0),
@@ -161,9 +160,9 @@ class RunDir:
         The curves mark the resumes, where a new optimizer or a restored checkpoint took over.
         """
         manifest = self.manifest()
-        resumes = [e for e in manifest.get("resumes") or [] if isinstance(e, int) and e < epoch]
-        atomic.write_json(self.path / MANIFEST, {**manifest, "kind": KIND, "format": bundle.FORMAT, "ended": None,
-                                                 "resumes": (resumes + [epoch]) if epoch else [], "epochs": epochs})
+        resumes = tuple(e for e in manifest.resumes if e < epoch) + ((epoch,) if epoch else ())
+        atomic.write_json(self.path / MANIFEST,
+                          dataclasses.replace(manifest, ended=None, resumes=resumes, epochs=epochs).to_dict())
 
     def clear(self) -> None:
         """Delete the bundle's own files (for --fresh); anything else stops it before it deletes anything."""
@@ -206,9 +205,8 @@ class RunDir:
             raise SeqtuiError(f"{self.path} already holds {held}; pass --resume to continue that run "
                               "or --fresh to discard it")
         if checkpoint is not None:
-            path, state = checkpoint
-            history = _records(state.get("history", []), path)
-            plan = StartPlan("checkpoint", path, _int(state, "epoch", path), _int(state, "batch", path), history)
+            plan = StartPlan("checkpoint", checkpoint.path, checkpoint.epoch, checkpoint.batch,
+                             list(checkpoint.history))
         else:
             plan = self._from_model()
         return self._completed(plan, cfg)
@@ -241,9 +239,10 @@ class RunDir:
 
     def _completed(self, plan: StartPlan, cfg: Config) -> StartPlan:
         """The plan marked complete when the run's epochs are done or early stopping still holds."""
-        ended = self.manifest().get("ended") or {}
+        ended = self.manifest().ended
         best = Monitor.of(cfg.monitor).best_of(plan.history)
-        out_of_patience = (ended.get("reason") == "early_stopped" and cfg.patience > 0 and best is not None
+        out_of_patience = (ended is not None and ended.reason == "early_stopped" and cfg.patience > 0
+                           and best is not None
                            and plan.epoch - best.epoch >= cfg.patience)
         if plan.epoch >= cfg.epochs or out_of_patience:
             return StartPlan(plan.start, plan.weights, plan.epoch, plan.batch, plan.history, plan.note, True)
@@ -254,24 +253,12 @@ RESUME_KEEPS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "st
 """The settings a resumed run takes from now; every other one is the saved run's."""
 
 
-def run_config(saved: Any, keep_from: Config | None = None) -> Config:
-    """A saved run's settings (config.json's `config`), the one reader of them; with `keep_from`, as
-    resuming uses them: the saved settings, but RESUME_KEEPS from `keep_from`.
-
-    Raises:
-        BundleError: no settings, or settings this version cannot use.
-    """
-    from seqtui import config as config_lib
-
-    if not isinstance(saved, dict) or not saved:
-        raise BundleError("config.json records no settings; retrain with `seqtui train --fresh`")
-    values = {k: v for k, v in saved.items() if k in config_lib.FIELDS}
-    if keep_from is not None:
-        values.update({k: getattr(keep_from, k) for k in RESUME_KEEPS})
-    try:
-        return config_lib.merge(keep_from or Config(), values)
-    except SeqtuiError as e:
-        raise BundleError(f"the saved run's config cannot be used: {e}") from None
+def run_config(saved_cfg: Config, keep_from: Config | None = None) -> Config:
+    """A saved run's settings (`saved.read_meta(...).config`) as resuming uses them: RESUME_KEEPS come
+    from `keep_from` (the settings given now), every other one is the saved run's."""
+    if keep_from is None:
+        return saved_cfg
+    return saved_cfg.replace(**{k: getattr(keep_from, k) for k in RESUME_KEEPS})
 
 
 def ended_note(plan: StartPlan, cfg: Config, model_dir: Path) -> str:
@@ -328,17 +315,3 @@ def _json(path: Path) -> Any:
         return bundle.read_json(path)
     except (OSError, ValueError):
         return None
-
-
-def _records(raw: Any, where: Path) -> list[EpochRecord]:
-    try:
-        return [EpochRecord.from_dict(r) for r in raw]
-    except (TypeError, ValueError, AttributeError) as e:
-        raise BundleError(f"{where}: damaged history in the checkpoint ({e}); start again with --fresh") from None
-
-
-def _int(state: dict[str, Any], key: str, where: Path) -> int:
-    value = state.get(key, 0)
-    if not isinstance(value, int) or value < 0:
-        raise BundleError(f"{where}: damaged checkpoint state ({key} = {value!r}); start again with --fresh")
-    return value

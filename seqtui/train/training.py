@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seqtui import config as config_lib
 from seqtui.config import Config
 from seqtui.data import corpus as data
 from seqtui.data.augment import CasualEpochs, case_forms
@@ -31,6 +30,7 @@ from seqtui.model.weights import from_model
 from seqtui.records import EpochRecord, Monitor, Reason, RunInfo
 from seqtui.store import bundle
 from seqtui.store.rundir import RunDir, StartPlan, ended_note, run_config
+from seqtui.store.saved import RunMeta, Split
 
 SAMPLE_COUNT = 4
 
@@ -54,7 +54,11 @@ class Prepared:
         return max(len(t) for _, t in self.train_pairs + self.val_pairs)
 
     @functools.cached_property
-    def fingerprint(self) -> dict[str, Any]:
+    def max_source_len(self) -> int:
+        return max(len(s) for s, _ in self.train_pairs + self.val_pairs)
+
+    @functools.cached_property
+    def fingerprint(self) -> data.Fingerprint:
         return data.fingerprint(self.files, self.train_pairs, self.val_pairs)
 
 
@@ -99,7 +103,7 @@ TRAIN_DIR_SETTING = "train_dir in sequencer.toml, or --train-dir"
 VAL_DATA_SETTING = "val_data in sequencer.toml, or --val-data"
 
 
-def check_same_data(meta: dict[str, Any], prep: Prepared, model_dir: Path, splits: tuple[str, ...] = ("train", "val"),
+def check_same_data(meta: RunMeta, prep: Prepared, model_dir: Path, splits: tuple[str, ...] = ("train", "val"),
                     remedy: str = RESUME_REMEDY) -> None:
     """Stop when `prep` holds other pairs than the run recorded (runs from before fingerprints pass).
 
@@ -109,8 +113,7 @@ def check_same_data(meta: dict[str, Any], prep: Prepared, model_dir: Path, split
     Raises:
         DataChanged: naming what changed.
     """
-    saved = meta.get("data")
-    change = data.data_change(saved, prep.fingerprint, splits) if isinstance(saved, dict) else ""
+    change = data.data_change(meta.data, prep.fingerprint, splits) if meta.data is not None else ""
     if change:
         raise DataChanged(f"{model_dir}: the data is not what this run was trained on ({change}); {remedy}")
 
@@ -157,7 +160,7 @@ class _Run:
         vocabs = None
         if plan.start in ("checkpoint", "model"):
             saved = bundle.load_meta(self.dir)
-            self.cfg = run_config(saved.meta.get("config"), keep_from=self.cfg)
+            self.cfg = run_config(saved.meta.config, keep_from=self.cfg)
             vocabs = (saved.source, saved.target)
         elif plan.start == "init":
             origin = bundle.load(plan.weights.parent)  # type: ignore[union-attr]
@@ -225,7 +228,7 @@ class _Run:
         snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
         checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener,
                                        keep=lambda done: craft.kept_for_average(self.cfg, done))
-        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener)] \
+        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener, stop=self.stop)] \
             if self.cfg.monitor == "val_chrf" else []
         # Between AverageIn and AverageOut the model holds the averaged weights: what is scored and kept.
         average_in = [craft.AverageIn(clock, self.cfg, self.dir, epochs_done, snapshots)] \
@@ -236,7 +239,7 @@ class _Run:
         return [clock, rate, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
                 cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
                 cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in,
-                cb.Validation(clock, val_feed, self.listener),
+                cb.Validation(clock, val_feed, self.listener, self.stop),
                 *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer, *board,
                 cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self._recording_samples()),
                 cb.EarlyStopping(clock, log, self.cfg.patience)]
@@ -279,8 +282,7 @@ class _Run:
         checkpoint = bundle.read_checkpoint(self.dir)
         if checkpoint is None:
             return f"Nothing had been saved yet in {self.dir}"
-        state = checkpoint[1]
-        at = f"epoch {state['epoch']}" + (f", batch {state['batch']}" if state.get("batch") else "")
+        at = f"epoch {checkpoint.epoch}" + (f", batch {checkpoint.batch}" if checkpoint.batch else "")
         return f"The last good checkpoint ({at}) and model are kept in {self.dir}"
 
     def _feeds(self, prep: Prepared, place: Any, first_epoch: int, model: Any) -> tuple[Any, Any]:
@@ -314,12 +316,11 @@ class _Run:
         self.listener(event)
         return event
 
-    def _meta(self, prep: Prepared) -> dict[str, Any]:
-        return {"config": self.cfg.to_dict(), "max_target_len": prep.max_target_len, "data": prep.fingerprint,
-                "split": {"files": [str(f) for f in prep.files], "train_pairs": len(prep.train_pairs),
-                          "val_pairs": len(prep.val_pairs), "val_data": self.cfg.val_data,
-                          "val_split": self.cfg.val_split, "num_samples": self.cfg.num_samples,
-                          "sample": self.cfg.sample, "reverse": self.cfg.reverse}}
+    def _meta(self, prep: Prepared) -> RunMeta:
+        c = self.cfg
+        return RunMeta(c, prep.max_target_len, prep.fingerprint,
+                       Split(tuple(str(f) for f in prep.files), len(prep.train_pairs), len(prep.val_pairs), c.val_data,
+                             c.val_split, c.num_samples, c.sample, c.reverse), prep.max_source_len)
 
     def _info(self, prep: Prepared, place: Any, model: Any) -> RunInfo:
         return RunInfo(", ".join(f.name for f in prep.files), len(prep.train_pairs), len(prep.val_pairs),
@@ -335,8 +336,7 @@ ARCHITECTURE_KEYS = ("architecture", "latent_dim", "embedding_dim", "dropout", "
 
 
 def _shaped_like(origin: bundle.Bundle, cfg: Config) -> Config:
-    saved = origin.meta.get("config") or {}
-    return config_lib.merge(cfg, {k: saved[k] for k in ARCHITECTURE_KEYS if k in saved})
+    return cfg.replace(**{k: getattr(origin.meta.config, k) for k in ARCHITECTURE_KEYS})
 
 
 def unknown_note(prep: Prepared) -> str:

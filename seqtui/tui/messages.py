@@ -17,8 +17,10 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from seqtui import events
+from seqtui.config import Config
 from seqtui.data.vocab import Unknown
 from seqtui.decode.decoding import Result, Settings
+from seqtui.store.saved import Checkpoint
 
 E = TypeVar("E")
 
@@ -87,9 +89,9 @@ class FetchDone(Message, bubble=False):
 class FollowUpdate(Message, bubble=False):
     """New state read from a headless run's files (`--follow`)."""
 
-    def __init__(self, records: list[Any], config: dict[str, Any], epochs: int | None,
-                 checkpoint: dict[str, Any] | None, running: bool, samples_epoch: int = 0,
-                 samples: list[tuple[str, str, str]] | None = None) -> None:
+    def __init__(self, records: list[Any], config: Config | None, epochs: int | None,
+                 checkpoint: Checkpoint | None, running: bool, samples_epoch: int = 0,
+                 samples: list[tuple[str, str, str]] | None = None, problem: str = "") -> None:
         super().__init__()
         self.records = records
         self.config = config
@@ -98,6 +100,7 @@ class FollowUpdate(Message, bubble=False):
         self.running = running
         self.samples_epoch = samples_epoch
         self.samples = samples or []
+        self.problem = problem  # why config.json cannot be used ('' when it can)
 
 
 class ModelReady(Message, bubble=False):

@@ -32,6 +32,7 @@ class EngineSource:
         self._lock = threading.Lock()
         self._snapshot: tuple[Any, str] | None = None
         self._saved: tuple[Any, tuple[Any, ...]] | None = None
+        self._named = False  # the user chose a model with :model: it answers, not training's snapshots
 
     @property
     def loader(self) -> EngineLoader:
@@ -42,6 +43,18 @@ class EngineSource:
         """Decode with this epoch's weights until training ends."""
         with self._lock:
             self._snapshot = (engine, f"the epoch {epoch} snapshot")
+
+    def switch(self, name: str) -> ModelChoice:
+        """Answer with `name` (a shipped model's name or a folder) from now on, even while training.
+
+        Raises:
+            BundleError: there is no such model.
+        """
+        request = Request(name)
+        choice = request.choose(self.model_dir)
+        with self._lock:
+            self.request, self._named = request, True
+        return choice
 
     def training_over(self) -> None:
         """Go back to the saved model (the best epoch, which training just wrote)."""
@@ -55,7 +68,7 @@ class EngineSource:
             BundleError: no snapshot and no usable saved model.
         """
         with self._lock:
-            if self._snapshot is not None:
+            if self._snapshot is not None and not self._named:
                 return self._snapshot
             choice = self.choice()
             stamp = (choice.path, *self._stamp(choice.path))

@@ -9,8 +9,9 @@ from typing import Any
 
 from seqtui.decode.decoding import Settings
 
-HELP = ("Type an English sentence and press Enter; `sentence => début` makes the translation start with "
-        "début. Commands: :greedy · :beam K · :nbest N (the N best with scores; 1: off) · :lp A (length "
+HELP = ("Type a sentence and press Enter; `sentence => début` makes the translation start with "
+        "début. Commands: :model NAME (en-fr, fr-en or a run's folder: which model answers) · :greedy · "
+        ":beam K · :nbest N (the N best with scores; 1: off) · :lp A (length "
         "penalty: beam ranks by log-probability / length ** A) · :temp T (0: off) · :seed N · :align (attention "
         "heatmap of the last translation) · :plain (confidence shading on/off) · :live (translate as you type, "
         "on/off) · :clear · :help · :q (quit). Up and Down recall earlier lines; PageUp and PageDown scroll.")
@@ -49,6 +50,7 @@ class Outcome:
     clear: bool = False
     error: bool = False
     align: bool = False  # draw the attention of the last translation
+    model: str = ""  # answer with this model from now on (a shipped model's name or a folder)
     quit: bool = False
 
 
@@ -70,6 +72,10 @@ def run(line: str, state: ReplState) -> Outcome:
             new = _with(state, nbest=_number(arg, int, 1, "n-best size"))
         elif name in ("lp", "length-penalty"):
             new = _with(state, length_penalty=_number(arg, float, 0.0, "length penalty"))
+        elif name == "model":
+            if not arg:
+                raise ValueError(":model takes a model: en-fr, fr-en or a run's folder")
+            return Outcome(state, "", model=arg)
         elif name == "align":
             return Outcome(state, "", align=True)
         elif name == "plain":

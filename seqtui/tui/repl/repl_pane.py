@@ -189,10 +189,23 @@ class ReplPane(Vertical):
             transcript.note(outcome.feedback, "red" if outcome.error else "dim")
         if outcome.align:
             self._show_attention()
+        if outcome.model:
+            self._switch_model(outcome.model)
         if outcome.state.shade != self.state.shade:
             transcript.set_shade(outcome.state.shade)
         self.state = outcome.state
         self._show_status()
+
+    def _switch_model(self, name: str) -> None:
+        transcript = self.query_one(Transcript)
+        try:
+            choice = self.engines.switch(name)
+        except SeqtuiError as e:
+            transcript.note(str(e), "red")
+            return
+        self.engine_label = choice.label
+        self._show_status()
+        transcript.note(f"Now answering: {choice.label}.")
 
     def _show_attention(self) -> None:
         transcript = self.query_one(Transcript)

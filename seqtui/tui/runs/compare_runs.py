@@ -25,7 +25,8 @@ def differences(a: dict[str, Any], b: dict[str, Any]) -> tuple[list[tuple[str, s
 def settings_of(run: RunSummary) -> dict[str, Any]:
     """The settings a run trains with: its config, with the epoch target a resume set (`seqtui.json`) in
     place of the epochs its first session asked for."""
-    return {**run.config, "epochs": run.epochs} if run.epochs else dict(run.config)
+    settings = run.config.to_dict() if run.config else {}
+    return {**settings, "epochs": run.epochs} if run.epochs else settings
 
 
 def _value(settings: dict[str, Any], key: str) -> str:

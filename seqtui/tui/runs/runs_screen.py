@@ -20,11 +20,9 @@ from textual.worker import Worker, get_current_worker
 
 from seqtui.config import Config
 from seqtui.decode.decoding import Settings
-from seqtui.errors import SeqtuiError
 from seqtui.report import curves, runs
 from seqtui.safe_text import escape_controls, for_markup
 from seqtui.store.catalog import Request
-from seqtui.store.rundir import run_config
 from seqtui.tui.curve_plot import CurvePlot, Line
 from seqtui.tui.messages import PlotExported, RunsFound
 from seqtui.tui.repl.engines import EngineLoader, EngineSource, load_saved
@@ -207,12 +205,11 @@ class RunsScreen(Screen[NewRun | None]):
         run = self._run(self.query_one(RunsTable).current_path() or "")
         if run is None:
             return
-        try:
-            cfg = run_config(run.config)
-        except SeqtuiError as e:
-            self.notify(str(e), title="Cannot start from this run", severity="error", markup=False)
+        if run.config is None:
+            why = run.problem or f"{run.path} records no settings yet"
+            self.notify(why, title="Cannot start from this run", severity="error", markup=False)
             return
-        self.dismiss(NewRun(cfg.replace(model_dir=_free_beside(run.path)), run.name))
+        self.dismiss(NewRun(run.config.replace(model_dir=_free_beside(run.path)), run.name))
 
     def action_export(self) -> None:
         """x: the overlaid curves, as drawn here, to a new PNG in the export folder."""

@@ -17,7 +17,6 @@ import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -32,13 +31,14 @@ from textual.worker import Worker
 from seqtui.config import Config
 from seqtui.data import corpus as data
 from seqtui.decode.decoding import Settings
-from seqtui.errors import SeqtuiError
+from seqtui.errors import BundleError
 from seqtui.events import TrainingEnded
 from seqtui.records import EpochRecord
 from seqtui.report import runs
 from seqtui.report.runs import best_record
 from seqtui.safe_text import for_markup
 from seqtui.store import bundle, catalog, lock
+from seqtui.store import saved as saved_run
 from seqtui.store.rundir import closing_line, resume_flags, run_config
 from seqtui.system import Sample, Sampler
 from seqtui.tui import latency
@@ -59,7 +59,6 @@ from seqtui.tui.repl.engines import EngineSource
 from seqtui.tui.repl.repl_pane import ReplPane
 from seqtui.tui.runs import export
 from seqtui.tui.runs.runs_screen import NewRun, RunsScreen
-from seqtui.tui.training import follow as follow_files
 from seqtui.tui.training import jobs
 from seqtui.tui.training.confirm_quit import ConfirmQuit
 from seqtui.tui.training.epoch_progress import EpochProgress
@@ -75,14 +74,6 @@ ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (the monitore
            "stopped": "Stopped", "complete": "This run is already complete"}
 COMPACT = Size(110, 34)  # below this width or height the panel groups take turns
 PAGES = ("all", "training", "samples", "repl")  # what `z` cycles through ("all" only on a big terminal)
-
-
-def saved_config(saved: dict[str, Any], keep_from: Config | None = None) -> Config | None:
-    """A run's settings from its config.json, or None when this version cannot use them."""
-    try:
-        return run_config(saved, keep_from)
-    except SeqtuiError:
-        return None
 
 
 def _first_steps(cfg: Config) -> str:
@@ -127,7 +118,7 @@ class Dashboard(Screen[None]):
         self.devices: list[str] = []
         self.cfg, self.engines, self.settings = cfg, engines, settings
         self.follow_dir = follow
-        self.followed_config: dict[str, Any] = {}
+        self.followed_config: Config | None = None
         self.samples_epoch = 0  # the followed run's epoch whose samples are shown
         self.records: list[EpochRecord] = []
         self.epochs = cfg.epochs
@@ -235,6 +226,7 @@ class Dashboard(Screen[None]):
         self.stop_signal, self.pause_signal = StopSignal(), threading.Event()
         self._progress().paused = False
         self._progress().say("Preparing the data and loading TensorFlow…", "italic")
+        self._settings().show_state("Preparing the run: reading the corpus, building the model…", "italic")
         self.run_worker(partial(jobs.train, self, self.trainer, self.cfg, self.stop_signal, self.pause_signal,
                                 init_from), thread=True, exclusive=True, exit_on_error=False, group="train",
                         name="train")
@@ -449,17 +441,15 @@ class Dashboard(Screen[None]):
     def follow_update(self, message: FollowUpdate) -> None:
         if message.epochs:
             self.epochs = message.epochs
-        if message.config and message.config != self.followed_config:
+        if message.config is not None and message.config != self.followed_config:
             self.followed_config = message.config
-            followed = saved_config(message.config)
-            if followed is not None:
-                self._set_monitor(followed.monitor)
-                self._settings().show_config(followed, f"Following a headless run in {self.follow_dir}")
+            self._set_monitor(message.config.monitor)
+            self._settings().show_config(message.config, f"Following a headless run in {self.follow_dir}")
         if len(message.records) < len(self.records):  # the run was restarted with --fresh
             self.records.clear()
             self.query_one(EpochTable).reset()
         known = {r.epoch for r in self.records}
-        best = best_record(list(message.records), str(message.config.get("monitor", "val_loss")))
+        best = best_record(list(message.records), message.config.monitor if message.config else "val_loss")
         for record in message.records:
             if record.epoch not in known:
                 self._add_record(record, record is best)
@@ -467,11 +457,12 @@ class Dashboard(Screen[None]):
             self.samples_epoch = message.samples_epoch
             self.query_one(SamplesPanel).show(message.samples_epoch, message.samples)
         done = message.records[-1].epoch if message.records else 0
-        ckpt = message.checkpoint or {}
-        batch = f", batch {ckpt['batch']} of the next" if ckpt.get("batch") else ""
+        ckpt = message.checkpoint
+        batch = f", batch {ckpt.batch} of the next" if ckpt and ckpt.batch else ""
         state = "trainer running" if message.running else "trainer not running"
+        problem = f" · {message.problem}" if message.problem else ""
         self._progress().say(f"Following {self.follow_dir}: {done} of {self.epochs} epochs done{batch} · "
-                             f"{state}", "bold" if message.running else "")
+                             f"{state}{problem}", "bold" if message.running else "")
 
     def _show_system(self) -> None:
         """The training process's CPU, memory and devices, under the progress bar."""
@@ -495,12 +486,15 @@ class Dashboard(Screen[None]):
             settings.show_config(self.cfg)
             self._progress().say(_first_steps(self.cfg))
             return
-        saved = saved_config(follow_files.read_config(self.cfg.model_dir), keep_from=self.cfg)
+        try:
+            saved: Config | None = run_config(saved_run.read_meta(self.cfg.model_dir).config, keep_from=self.cfg)
+            state = f"Saved run: {len(records)} epoch(s) in {self.cfg.model_dir} · t resumes it with these settings"
+        except BundleError as e:
+            saved, state = None, str(e)
         self._set_monitor((saved or self.cfg).monitor)
         best = best_record(records, (saved or self.cfg).monitor)
         for record in records:
             self._add_record(record, record is best)
-        state = f"Saved run: {len(records)} epoch(s) in {self.cfg.model_dir} · t resumes it with these settings"
         settings.show_config(saved or self.cfg, state)
         self._progress().say(f"Saved run with {len(records)} epoch(s): press t to resume it.")
 

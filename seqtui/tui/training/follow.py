@@ -1,57 +1,54 @@
 """`--follow`: read what a headless `seqtui train` keeps writing into its model folder.
 
 The trainer rewrites history.jsonl and checkpoint/latest.json atomically, so polling them never
-sees a torn file; its lock file says whether it is still running.
+sees a torn file; its lock file says whether it is still running. The files are read with the
+checked readers of `seqtui.store.saved`, as every saved run is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from seqtui.config import Config
+from seqtui.errors import BundleError
 from seqtui.records import EpochRecord
-from seqtui.store import bundle, lock
+from seqtui.store import bundle, lock, saved
+from seqtui.store.saved import Checkpoint
 
 
 @dataclass(frozen=True)
 class RunFiles:
-    """A snapshot of a model folder: finished epochs, the run's config, last checkpoint, trainer alive,
-    and the last epoch's sample translations (epoch 0: none yet)."""
+    """A snapshot of a model folder: finished epochs, the run's settings (None before config.json
+    exists), the last checkpoint, trainer alive, the last epoch's sample translations (epoch 0: none
+    yet), and why a file could not be used ('' when all could)."""
 
     records: tuple[EpochRecord, ...]
-    config: dict[str, Any]
-    checkpoint: dict[str, Any] | None
+    config: Config | None
+    checkpoint: Checkpoint | None
     running: bool
     samples_epoch: int = 0
     samples: tuple[tuple[str, str, str], ...] = ()
+    problem: str = ""
 
     @property
     def epochs(self) -> int | None:
-        epochs = self.config.get("epochs")
-        return epochs if isinstance(epochs, int) else None
+        return self.config.epochs if self.config else None
 
 
 def read(model_dir: Path) -> RunFiles:
-    """Read the run's files; missing or unreadable ones read as empty (the run may not have begun)."""
+    """Read the run's files; missing ones read as empty (the run may not have begun)."""
     model_dir = Path(model_dir)
-    state = _json(model_dir / bundle.CKPT_DIR / bundle.CKPT_POINTER)
-    if state is not None:
-        state = {k: v for k, v in state.items() if k != "history"}
-    samples_epoch, samples = bundle.read_samples(model_dir)
-    return RunFiles(tuple(bundle.read_history(model_dir)), read_config(model_dir), state,
-                    lock.owner(model_dir) is not None, samples_epoch, tuple(samples))
-
-
-def read_config(model_dir: Path) -> dict[str, Any]:
-    """The settings a run in `model_dir` was started with (config.json), or {} before it exists."""
-    config = (_json(Path(model_dir) / bundle.META) or {}).get("config")
-    return config if isinstance(config, dict) else {}
-
-
-def _json(path: Path) -> dict[str, Any] | None:
+    config, problem = None, ""
     try:
-        value = bundle.read_json(path)
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
+        if (model_dir / bundle.META).is_file():
+            config = saved.read_meta(model_dir).config
+    except BundleError as e:
+        problem = str(e)
+    try:
+        checkpoint = saved.read_checkpoint(model_dir)
+    except BundleError:
+        checkpoint = None  # e.g. read between the trainer's new pointer and its dropping the old file
+    samples_epoch, samples = bundle.read_samples(model_dir)
+    return RunFiles(tuple(bundle.read_history(model_dir)), config, checkpoint, lock.owner(model_dir) is not None,
+                    samples_epoch, tuple(samples), problem)

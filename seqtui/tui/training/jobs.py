@@ -72,5 +72,5 @@ def watch_run(target: MessagePump, model_dir: Path) -> None:
         if files != seen:
             seen = files
             target.post_message(FollowUpdate(list(files.records), files.config, files.epochs, files.checkpoint,
-                                             files.running, files.samples_epoch, list(files.samples)))
+                                             files.running, files.samples_epoch, list(files.samples), files.problem))
         worker.cancelled_event.wait(FOLLOW_POLL)

@@ -1,0 +1,88 @@
+"""How `translate` and `repl --plain` read their sentences and print their answers.
+
+Every input is read as UTF-8, strictly: an argument or a line of stdin holding other bytes stops with
+the same one-line error a file does in `predict`, instead of being translated as escape garbage
+(Python's own stdin turns such bytes into lone surrogates under a C or POSIX locale).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from rich.console import Console
+
+from seqtui.cli.common import err
+from seqtui.data.corpus import decode_utf8
+from seqtui.data.vocab import describe_unknown
+from seqtui.errors import SeqtuiError
+from seqtui.safe_text import escape_controls, for_markup, json_line
+
+_ESCAPED = range(0xDC80, 0xDD00)  # how Python's surrogateescape spells the bytes it could not decode
+
+
+def argument_texts(texts: Iterable[str]) -> list[str]:
+    """The arguments as given, all checked first to have come in as UTF-8 (the OS hands over bytes)."""
+    texts = list(texts)
+    for number, text in enumerate(texts, 1):
+        if any(ord(c) in _ESCAPED for c in text):
+            decode_utf8(os.fsencode(text), f"argument {number}", line=None)
+    return texts
+
+
+def stdin_lines() -> Iterator[str]:
+    """stdin's lines without their line ends, read as UTF-8 whatever the locale says; each line is
+    yielded as soon as it arrives, so a pipe gets each answer before the next line is typed."""
+    offset = 0
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        yield decode_utf8(raw, "<stdin>", number, offset).rstrip("\r\n")
+        offset += len(raw)
+
+
+class Answerer:
+    """Prints one sentence's translation the way the flags ask: streamed text, or one JSON object;
+    then the n-best list and the attention heatmap when asked for."""
+
+    def __init__(self, tr: Any, *, as_json: bool, nbest: bool, align: bool) -> None:
+        if align and not tr.engine.attention:
+            raise SeqtuiError("--align needs an attention model (architecture = \"attention\"); this one has none")
+        tr.engine.prefix_ids(tr.settings.prefix)  # an impossible prefix fails here, before any output
+        self.tr, self.as_json, self.nbest, self.align = tr, as_json, nbest, align
+        self.out = Console(highlight=False)
+
+    def __call__(self, sentence: str) -> None:
+        from seqtui.decode.decoding import to_json
+
+        warning = self.tr.length_warning(sentence)
+        if warning:
+            err.print(f"[yellow]warning:[/] {for_markup(warning)}", soft_wrap=True)
+        if self.as_json:
+            print(json_line(to_json(self.tr.decode(sentence), nbest=self.nbest, align=self.align)), flush=True)
+            return
+        result = stream_line(self.tr, sentence)
+        if self.nbest and result is not None:
+            from seqtui.decode.heatmap import nbest_lines
+
+            self.out.print(nbest_lines(result.nbest), soft_wrap=True)
+        if self.align and result is not None and sentence:
+            from seqtui.decode.heatmap import attention_map
+
+            self.out.print(attention_map(result.source, result.best, self.out.width), soft_wrap=True)
+
+
+def stream_line(tr: Any, sentence: str) -> Any:
+    """Stream one translation to stdout: escaped on a terminal, where an ESC the model decodes would be
+    obeyed; as decoded into a pipe or file, where it is data. Returns the decode's Result."""
+    note = describe_unknown(tr.unknown(sentence))
+    if note:
+        err.print(for_markup(f"{note} (in {sentence[:40]!r})"), soft_wrap=True)
+    shown = escape_controls if sys.stdout.isatty() else str
+    stream = tr.pieces(sentence)
+    for piece in stream:
+        sys.stdout.write(shown(piece.char))
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    return stream.result

@@ -1,0 +1,53 @@
+"""`:model NAME` in the REPL: the named model answers from then on, even while training sends snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tui_fakes import tiny_config
+from tui_pilot import type_line, until
+
+import seqtui
+from seqtui.decode.decoding import Settings
+from seqtui.errors import BundleError
+from seqtui.tui.app import make_app
+from seqtui.tui.messages import TranslationEnded
+from seqtui.tui.repl import repl_commands
+from seqtui.tui.repl.engines import EngineSource
+from seqtui.tui.repl.repl_commands import ReplState
+from seqtui.tui.repl.transcript import Transcript
+
+
+def test_the_command_names_the_model_and_refuses_none() -> None:
+    state = ReplState(Settings())
+    assert repl_commands.run(":model fr-en", state).model == "fr-en"
+    empty = repl_commands.run(":model", state)
+    assert empty.error and not empty.model
+
+
+def test_a_named_model_answers_instead_of_training_snapshots(trained_bundle: Path) -> None:
+    source = EngineSource(trained_bundle, load=lambda path: f"engine of {path.name}")
+    source.use_snapshot("snapshot", 3)
+    assert source.get() == ("snapshot", "the epoch 3 snapshot")
+    choice = source.switch("en-fr")
+    assert choice.shipped
+    engine, label = source.get()
+    assert engine == "engine of en-fr" and label == choice.label
+    with pytest.raises(BundleError):
+        source.switch(str(trained_bundle / "no-such-run"))
+    assert source.get()[0] == "engine of en-fr"  # a refused switch changes nothing
+
+
+async def test_the_repl_switches_to_the_shipped_model(trained_bundle: Path) -> None:
+    expected = seqtui.load("en-fr", beam=1).translate("I'm hungry.")
+    messages: list = []
+    app = make_app(tiny_config(model_dir=trained_bundle), mode="repl", settings=Settings(beam=1))
+    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+        await type_line(pilot, ":model nowhere")
+        await type_line(pilot, ":model en-fr")
+        await type_line(pilot, "I'm hungry.")
+        await until(pilot, lambda: any(isinstance(m, TranslationEnded) for m in messages), what="the translation")
+        notes = " ".join(str(item.render()) for item in pilot.app.screen.query_one(Transcript).children)
+    assert "nowhere" in notes and "Now answering: the shipped en-fr model" in notes
+    assert next(m for m in messages if isinstance(m, TranslationEnded)).result.best.text == expected
