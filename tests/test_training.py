@@ -194,8 +194,8 @@ def test_a_stop_while_an_epoch_is_scored_ends_at_once_and_a_resume_runs_that_epo
     ended = training.train(config.load(None, {**base, "epochs": 3}), listen, stop=stop)
     assert (ended.reason, ended.epochs_done) == ("stopped", 1)
     assert [e.record.epoch for e in events if isinstance(e, EpochEnded)] == [1]
-    _, state = bundle.read_checkpoint(tmp_path / "m")
-    assert (state["epoch"], state["batch"]) == (1, 4)  # epoch 2's four batches, kept
+    checkpoint = bundle.read_checkpoint(tmp_path / "m")
+    assert (checkpoint.epoch, checkpoint.batch) == (1, 4)  # epoch 2's four batches, kept
     assert [r.epoch for r in bundle.read_history(tmp_path / "m")] == [1]
     resumed = training.train(config.load(None, {**base, "epochs": 2}), resume=True)
     assert (resumed.reason, resumed.epochs_done) == ("finished", 2)
