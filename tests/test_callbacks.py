@@ -21,15 +21,28 @@ from seqtui.model.weights import from_model  # noqa: E402
 from seqtui.train import callbacks as cb  # noqa: E402  (needs Keras imported the quiet way first)
 from seqtui.train.feeding import BucketedBatches, train_epochs  # noqa: E402
 
+SOURCE, TARGET = Vocab.build(s for s, _ in TINY_PAIRS), Vocab.build(t for _, t in TINY_PAIRS)
+
+
+@pytest.fixture(scope="module")
+def built():
+    """A tiny real model and its starting state (weights, optimizer slots), built once for the module: its
+    train step is traced once, not once per test."""
+    cfg = config.merge(config.Config(), TINY_FLAGS)
+    model = model_lib.build(cfg, len(SOURCE), len(TARGET))
+    model.jit_compile = False
+    model.optimizer.build(model.trainable_variables)
+    return model, [v.numpy() for v in [*model.weights, *model.optimizer.variables]]
+
 
 @pytest.fixture
-def setup():
-    cfg = config.merge(config.Config(), TINY_FLAGS)
-    src, tgt = Vocab.build(s for s, _ in TINY_PAIRS), Vocab.build(t for _, t in TINY_PAIRS)
-    model = model_lib.build(cfg, len(src), len(tgt))
-    model.jit_compile = False
-    feed = BucketedBatches(Encoded.from_pairs(TINY_PAIRS[:32], src, tgt), 8, 7, round_to=1)
-    val = BucketedBatches(Encoded.from_pairs(TINY_PAIRS[32:], src, tgt), 8, 7, shuffle=False, round_to=1)
+def setup(built):
+    """The model as freshly built (each test starts from the same weights and optimizer state) and its feeds."""
+    model, start = built
+    for variable, value in zip([*model.weights, *model.optimizer.variables], start, strict=True):
+        variable.assign(value)
+    feed = BucketedBatches(Encoded.from_pairs(TINY_PAIRS[:32], SOURCE, TARGET), 8, 7, round_to=1)
+    val = BucketedBatches(Encoded.from_pairs(TINY_PAIRS[32:], SOURCE, TARGET), 8, 7, shuffle=False, round_to=1)
     return model, feed, val
 
 

@@ -497,6 +497,9 @@ class Dashboard(Screen[None]):
             self._add_record(record, record is best)
         settings.show_config(saved or self.cfg, state)
         self._progress().say(f"Saved run with {len(records)} epoch(s): press t to resume it.")
+        samples_epoch, samples = bundle.read_samples(self.cfg.model_dir)
+        if samples:  # the last epoch's translations, as the run left them
+            self.query_one(SamplesPanel).show(samples_epoch, samples)
 
     def _add_record(self, record: EpochRecord, best: bool) -> None:
         self.records.append(record)
