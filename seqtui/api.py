@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from seqtui import config
+from seqtui.data import corpus as data
 from seqtui.data.vocab import Unknown
 from seqtui.decode.decoding import Engine, Result, Settings, Stream, Translation
 from seqtui.events import Listener, TrainingEnded, ignore
@@ -33,14 +35,19 @@ class Translator:
         self.settings = settings or Settings()
         self.warning = ""  # set when a damaged model.keras was replaced by the last checkpoint
         self.longest_sentence = 0  # the longest sentence of the model's training data (0: unknown)
+        self.model = str(model_dir or "")  # which model this is, as predict's files name it
 
     @classmethod
-    def open(cls, model_dir: str | Path, settings: Settings | None = None) -> Translator:
-        """Load the bundle in `model_dir` (raises BundleError if there is none or it is damaged)."""
+    def open(cls, model_dir: str | Path, settings: Settings | None = None, model: str = "") -> Translator:
+        """Load the bundle in `model_dir` (raises BundleError if there is none or it is damaged); `model`
+        names it in predict's files (default: the folder, or the shipped model, with how far it is trained)."""
+        from seqtui.store import catalog
+
         b = bundle.load(Path(model_dir))
         translator = cls(b.engine(), b.path, settings)
         translator.warning = b.warning
         translator.longest_sentence = b.longest_sentence
+        translator.model = model or catalog.choose(b.path, str(b.path)).describe()
         return translator
 
     def stream(self, text: str) -> Iterator[str]:
@@ -86,6 +93,34 @@ class Translator:
     def unknown(self, text: str) -> list[Unknown]:
         """Characters of `text` the model cannot read even once normalised, with their positions."""
         return self.engine.unknown(text)
+
+    def predict_file(self, path: str | Path, out_dir: str | Path, nbest: int | None = None) -> Predictions:
+        """Translate a file of sentences (one per line, or pairs whose second column is a reference) into a
+        new `<stem>_<timestamp>.tsv` in `out_dir`, as `seqtui predict` does: an earlier file is never
+        replaced. With `nbest`, also the N best hypotheses and their scores."""
+        path = Path(path)
+        sources = data.read_sources(path)
+        return Predictions(self.predict_sources(sources, out_dir, path.stem, nbest), sources)
+
+    def predict_sources(self, sources: list[data.Source], out_dir: str | Path, stem: str,
+                        nbest: int | None = None) -> Path:
+        """Translate `sources` into a new `<stem>_<timestamp>.tsv` in `out_dir` (see `predict_file`)."""
+        from seqtui.report.predictions import nbest_columns, write_predictions
+
+        if nbest is None:
+            hyps, extra = self.translate_many([s.text for s in sources]), None
+        else:
+            results = [self.decode(s.text) for s in sources]
+            hyps, extra = [r.best.text for r in results], nbest_columns(results, nbest)
+        return write_predictions(Path(out_dir), stem, sources, hyps, extra, self.model)
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """What `Translator.predict_file` wrote: the new TSV file, and the sentences it read."""
+
+    path: Path
+    sources: list[data.Source]
 
 
 def load(model_dir: str | Path = "models", **settings: Any) -> Translator:

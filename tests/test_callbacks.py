@@ -21,15 +21,28 @@ from seqtui.model.weights import from_model  # noqa: E402
 from seqtui.train import callbacks as cb  # noqa: E402  (needs Keras imported the quiet way first)
 from seqtui.train.feeding import BucketedBatches, train_epochs  # noqa: E402
 
+SOURCE, TARGET = Vocab.build(s for s, _ in TINY_PAIRS), Vocab.build(t for _, t in TINY_PAIRS)
+
+
+@pytest.fixture(scope="module")
+def built():
+    """A tiny real model and its starting state (weights, optimizer slots), built once for the module: its
+    train step is traced once, not once per test."""
+    cfg = config.merge(config.Config(), TINY_FLAGS)
+    model = model_lib.build(cfg, len(SOURCE), len(TARGET))
+    model.jit_compile = False
+    model.optimizer.build(model.trainable_variables)
+    return model, [v.numpy() for v in [*model.weights, *model.optimizer.variables]]
+
 
 @pytest.fixture
-def setup():
-    cfg = config.merge(config.Config(), TINY_FLAGS)
-    src, tgt = Vocab.build(s for s, _ in TINY_PAIRS), Vocab.build(t for _, t in TINY_PAIRS)
-    model = model_lib.build(cfg, len(src), len(tgt))
-    model.jit_compile = False
-    feed = BucketedBatches(Encoded.from_pairs(TINY_PAIRS[:32], src, tgt), 8, 7, round_to=1)
-    val = BucketedBatches(Encoded.from_pairs(TINY_PAIRS[32:], src, tgt), 8, 7, shuffle=False, round_to=1)
+def setup(built):
+    """The model as freshly built (each test starts from the same weights and optimizer state) and its feeds."""
+    model, start = built
+    for variable, value in zip([*model.weights, *model.optimizer.variables], start, strict=True):
+        variable.assign(value)
+    feed = BucketedBatches(Encoded.from_pairs(TINY_PAIRS[:32], SOURCE, TARGET), 8, 7, round_to=1)
+    val = BucketedBatches(Encoded.from_pairs(TINY_PAIRS[32:], SOURCE, TARGET), 8, 7, shuffle=False, round_to=1)
     return model, feed, val
 
 
@@ -114,6 +127,30 @@ def test_chrf_reports_each_batch_of_sentences_it_translates(setup):
     assert 0 <= logs["val_chrf"] <= 100
     assert [(e.what, e.done, e.total) for e in events] == [("val_chrf", 0, 320), ("val_chrf", 256, 320),
                                                            ("val_chrf", 320, 320)]
+
+
+def test_a_stop_during_chrf_cuts_the_scoring_short_and_leaves_the_epoch_incomplete(setup):
+    """Quitting waited for chrF (10-15 s); now the epoch's scoring stops at the next batch of sentences, nothing
+    records the epoch (no val_chrf, not complete) and training ends, so the trainer keeps it as mid-epoch."""
+    model, feed, _ = setup
+    clock = cb.EpochClock(feed)
+    src, tgt = Vocab.build(s for s, _ in TINY_PAIRS), Vocab.build(t for _, t in TINY_PAIRS)
+    snapshots = cb.Snapshots(clock, lambda m: Engine(from_model(m), src, tgt, 12))
+    stop, logs, events = threading.Event(), {}, []
+
+    def listen(event):
+        events.append(event)
+        stop.set()  # asked as the scoring starts
+
+    class Keep(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, epoch_logs=None):
+            logs.update(epoch_logs, complete=clock.complete)
+
+    job = cb.ChrfScore(clock, TINY_PAIRS * 8, snapshots, listener=listen, stop=stop)
+    run(model, feed, [clock, snapshots, job, Keep()], epochs=3)
+    assert [(e.epoch, e.done) for e in events] == [(1, 0)]  # not one batch of sentences more
+    assert "val_chrf" not in logs and logs["complete"] is False and clock.scoring_stopped
+    assert clock.epoch == 0 and clock.batches_done == len(feed)  # training ended in that epoch
 
 
 def test_best_saver_saves_only_an_improving_epoch(setup, tmp_path):

@@ -15,7 +15,7 @@ from seqtui.model.weights import layer_arrays, read_keras_file
 from seqtui.records import EpochRecord, Monitor
 from seqtui.store import bundle
 from seqtui.train import schedule, training
-from tests.conftest import TINY_FLAGS
+from tests.conftest import TINY_FLAGS, write_corpus
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -108,10 +108,18 @@ def expected_lr(step, epochs_done):
 SCHEDULED = {"learning_rate": 0.01, "warmup_steps": 6, "lr_schedule": "decay", "decay_rate": 0.5, "epochs": 3}
 
 
-def test_the_rate_in_history_and_in_a_checkpoint_is_the_formula(tmp_path, tiny_corpus):
-    cfg = tiny(tiny_corpus, tmp_path / "m", **SCHEDULED)
+@pytest.fixture(scope="module")
+def scheduled(tmp_path_factory):
+    """(config, model folder) of a run with SCHEDULED's warm-up and decay, trained once for the module."""
+    root = tmp_path_factory.mktemp("scheduled")
+    cfg = tiny(write_corpus(root / "tiny.txt"), root / "straight", **SCHEDULED)
     training.train(cfg)
-    history = bundle.read_history(tmp_path / "m")
+    return cfg, root / "straight"
+
+
+def test_the_rate_in_history_and_in_a_checkpoint_is_the_formula(scheduled, tmp_path):
+    cfg, straight = scheduled
+    history = bundle.read_history(straight)
     batches = 4  # 32 training pairs, batch 8
     assert [r.learning_rate for r in history] == pytest.approx([expected_lr(batches * e - 1, e - 1) for e in (1, 2, 3)],
                                                     rel=1e-5)
@@ -148,19 +156,23 @@ def assert_same_files(a, b, name):
             np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-6, err_msg=f"{name}: {layer}")
 
 
-def assert_resumes_exactly(tmp_path, cfg, stops):
-    training.train(config.merge(cfg, {"model_dir": tmp_path / "straight"}))
+def assert_resumes_exactly(tmp_path, cfg, stops, straight_dir=None):
+    """A run stopped at `stops` and resumed each time ends as the run `straight_dir` (trained here if None)."""
+    if straight_dir is None:
+        straight_dir = tmp_path / "straight"
+        training.train(config.merge(cfg, {"model_dir": straight_dir}))
     stopped_and_resumed(cfg, tmp_path / "resumed", stops)
-    straight, resumed = bundle.read_history(tmp_path / "straight"), bundle.read_history(tmp_path / "resumed")
+    straight, resumed = bundle.read_history(straight_dir), bundle.read_history(tmp_path / "resumed")
     assert [r.learning_rate for r in resumed] == pytest.approx([r.learning_rate for r in straight], rel=1e-6)
     assert [r.loss for r in resumed] == pytest.approx([r.loss for r in straight], rel=1e-5)
     assert [r.val_loss for r in resumed] == pytest.approx([r.val_loss for r in straight], rel=1e-5)
-    assert_same_files(tmp_path / "straight", tmp_path / "resumed", bundle.MODEL)
+    assert_same_files(straight_dir, tmp_path / "resumed", bundle.MODEL)
 
 
-def test_the_schedule_survives_a_stop_and_a_resume(tmp_path, tiny_corpus):
+def test_the_schedule_survives_a_stop_and_a_resume(scheduled, tmp_path):
     # stopped at the end of epoch 1 (inside the warm-up) and of epoch 2: the same run as one without stops
-    assert_resumes_exactly(tmp_path, tiny(tiny_corpus, tmp_path / "unused", **SCHEDULED), [(1, 4), (2, 4)])
+    cfg, straight = scheduled
+    assert_resumes_exactly(tmp_path, cfg, [(1, 4), (2, 4)], straight)
 
 
 def test_after_a_mid_epoch_stop_the_rate_follows_the_optimizer_steps(tmp_path, tiny_corpus):

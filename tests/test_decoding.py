@@ -1,55 +1,22 @@
 """The numpy decoding engine: parity with the trained Keras layers, streaming, batching, beam, sampling."""
 
-import random
 import time
 
-import numpy as np
 import pytest
 
-from seqtui.data.vocab import START
 from seqtui.decode.decoding import Settings
 from seqtui.store import bundle
-from tests.conftest import TINY_PAIRS
+from tests.parity import CONFIDENT, check_parity, confidence, parity_sentences
 
 
-def parity_sentences(n=200, seed=0):
-    """Training sentences, then random strings over the training characters (and a few unknown ones)."""
-    rng = random.Random(seed)
-    chars = sorted({c for s, _ in TINY_PAIRS for c in s}) + ["é", "€"]
-    out = [s for s, _ in TINY_PAIRS]
-    while len(out) < n:
-        out.append("".join(rng.choice(chars) for _ in range(rng.randint(1, 30))))
-    return out
-
-
-def keras_step_probabilities(model, engine, text, ids):
-    """Run the trained Keras model with the engine's greedy prefix as decoder input (teacher forcing)."""
-    enc = engine.source.encode(text)[None, :]
-    dec = np.array([[START] + ids[:-1]], dtype=np.int32)
-    return np.asarray(model([enc, dec], training=False))[0]
-
-
-def check_parity(model_dir, n):
-    from seqtui.model.backend import import_keras
-
-    keras = import_keras()
-    model = keras.saving.load_model(model_dir / "model.keras")
-    engine = bundle.load(model_dir).engine()
-    worst = 0.0
-    for text in parity_sentences(n):
-        ids, probs = engine.greedy_probabilities(text)
-        ref = keras_step_probabilities(model, engine, text, ids)
-        assert list(ref.argmax(-1)) == ids, text  # Keras' own greedy choice at every step
-        worst = max(worst, float(np.abs(ref - probs).max()))
-    assert worst < 1e-5
-
-
-def test_parity_with_keras_layers_seq2seq(trained_bundle):
-    check_parity(trained_bundle, 200)
+def test_parity_with_keras_layers_seq2seq(overfit_bundle):
+    assert confidence(overfit_bundle) > CONFIDENT
+    check_parity(overfit_bundle, parity_sentences(200))
 
 
 def test_parity_with_keras_layers_attention(attention_bundle):
-    check_parity(attention_bundle, 200)
+    assert confidence(attention_bundle) > CONFIDENT
+    check_parity(attention_bundle, parity_sentences(200))
 
 
 def test_stream_yields_characters_one_by_one(trained_bundle):

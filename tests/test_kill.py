@@ -8,10 +8,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from seqtui.model.weights import read_keras_file
 from seqtui.store import bundle
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.soak  # a fresh TensorFlow process per kill
+
 KILLS = int(os.environ.get("SEQTUI_KILLS", "20"))  # more for a longer soak
 
 

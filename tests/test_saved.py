@@ -209,3 +209,20 @@ def test_a_malformed_fingerprint_is_one_line_for_evaluate_and_resume(damaged_cop
     result = runner.invoke(app, [*command, "--model-dir", str(m)])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "data.files[0]: expected an object" in " ".join(result.stderr.split())
+
+
+def test_export_checks_the_model_file_before_reading_it(damaged_copy, tmp_path: Path) -> None:
+    import zipfile
+
+    from seqtui.store.export import export_bundle
+
+    m = damaged_copy(bundle.META, lambda doc: None)
+    with zipfile.ZipFile(m / bundle.MODEL) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["config.json"] = json.dumps({"class_name": "Lambda", "module": "os", "config": {}}).encode()
+    with zipfile.ZipFile(m / bundle.MODEL, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(BundleError, match="not a seqtui model"):
+        export_bundle(m, tmp_path / "out", "x", "nobody")
+    assert not (tmp_path / "out" / bundle.MODEL).exists()

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # jax.jit compiles a tiny model in a second or two and then runs it ~3x faster than eagerly.
 JAX_FLAGS = {**TINY_FLAGS, "jit_compile": "true"}
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
+# The cases that train in fresh TensorFlow or JAX processes are soak tests, run after the fast suite.
 
 
 def env(**extra: str) -> dict[str, str]:
@@ -112,6 +113,7 @@ def tf_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return scale_run("tf-mirrored", tmp_path_factory.mktemp("tf"), env())
 
 
+@pytest.mark.soak
 def test_mirrored_run_uses_both_devices_with_per_replica_batches(tf_runs):
     single, mirrored = tf_runs["single"], tf_runs["parallel"]
     assert single["info"] == {"backend": "tensorflow", "devices": ["CPU:0"], "replicas": 1,
@@ -121,6 +123,7 @@ def test_mirrored_run_uses_both_devices_with_per_replica_batches(tf_runs):
     assert mirrored["batches"] == single["batches"] == 2  # 32 training pairs, 8 per replica
 
 
+@pytest.mark.soak
 def test_mirrored_losses_match_one_device(tf_runs):
     """Both runs see the same global batches from the same initial weights. They differ only in how the loss
     of a batch is averaged: tf.distribute averages each replica's mean over its own tokens, one device
@@ -134,6 +137,7 @@ def test_mirrored_losses_match_one_device(tf_runs):
     assert column(mirrored, "loss")[-1] < column(mirrored, "loss")[0]
 
 
+@pytest.mark.soak
 def test_mirrored_bundle_translates(tf_runs):
     assert tf_runs["parallel"]["translation"].strip()
 
@@ -157,6 +161,7 @@ def test_several_processes_on_tensorflow_point_to_jax(tmp_path, tiny_corpus):
 # -- JAX: the whole path, DataParallel, several processes -------------------------------------------
 
 
+@pytest.mark.soak
 @needs_jax
 def test_jax_backend_trains_evaluates_and_translates(tmp_path):
     corpus = write_corpus(tmp_path / "tiny.txt")
@@ -182,6 +187,7 @@ def jax_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return scale_run("jax-parallel", tmp_path_factory.mktemp("jax"), two_devices)
 
 
+@pytest.mark.soak
 @needs_jax
 def test_data_parallel_on_two_devices_matches_one(jax_runs):
     """JAX computes a DataParallel step's loss over the whole global batch, so only the summation order
@@ -202,6 +208,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.soak
 @needs_jax
 def test_two_processes_train_as_one_data_parallel_run(tmp_path, jax_runs):
     """Two processes on 127.0.0.1, one CPU device each, joined by JAX's distributed runtime: each feeds half

@@ -1,6 +1,7 @@
 """Training: a tiny deterministic fit whose loss falls, the bundle it writes, bucketing and masking."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -10,9 +11,10 @@ from seqtui.data.batching import Encoded, make_batch, plan_batches
 from seqtui.data.vocab import Vocab
 from seqtui.errors import SeqtuiError
 from seqtui.events import BatchEnded, EpochEnded, TrainingEnded, TrainingStarted
+from seqtui.report.evaluation import evaluate
 from seqtui.store import bundle
 from seqtui.train import training
-from tests.conftest import TINY_FLAGS, TINY_PAIRS
+from tests.conftest import TINY_FLAGS, TINY_PAIRS, assert_translates_as_trained, write_corpus
 
 
 def test_bundle_files_and_history(trained_bundle):
@@ -30,10 +32,20 @@ def test_bundle_files_and_history(trained_bundle):
     assert meta["config"]["latent_dim"] == 32
 
 
-def test_events_and_loss_falls(tmp_path, tiny_corpus):
-    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 4})
+@pytest.fixture(scope="module")
+def four_epochs(tmp_path_factory):
+    """(model folder, every event) of a 4-epoch run, trained once for the tests that read its events."""
+    root = tmp_path_factory.mktemp("four")
+    cfg = config.load(None, {"train_dir": write_corpus(root / "tiny.txt"), "model_dir": root / "m", **TINY_FLAGS,
+                             "epochs": 4})
     events = []
-    ended = training.train(cfg, events.append)
+    training.train(cfg, events.append)
+    return root / "m", events
+
+
+def test_events_and_loss_falls(four_epochs):
+    _, events = four_epochs
+    ended = events[-1]
     kinds = [type(e) for e in events]
     assert kinds[0] is TrainingStarted and kinds[-1] is TrainingEnded
     assert kinds.count(EpochEnded) == 4 and kinds.count(BatchEnded) == 4 * 4
@@ -44,30 +56,33 @@ def test_events_and_loss_falls(tmp_path, tiny_corpus):
     assert samples and all(src in dict(TINY_PAIRS) for src, _, _ in samples)
 
 
-def test_training_is_deterministic(tmp_path, tiny_corpus):
-    runs = []
-    for name in ("a", "b"):
-        cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / name, **TINY_FLAGS, "epochs": 2})
-        training.train(cfg)
-        runs.append([r.loss for r in bundle.read_history(tmp_path / name)])
-    assert runs[0] == pytest.approx(runs[1], rel=1e-4)
-
-
-def test_occupied_model_dir_needs_resume_or_fresh(tmp_path, tiny_corpus):
-    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 1})
+def test_training_is_deterministic(trained_bundle, tmp_path):
+    """The same settings train the same run again, here or in another process (the session's run may come
+    from another test worker)."""
+    cfg = config.load(None, {"train_dir": trained_bundle.parent / "tiny.txt", "model_dir": tmp_path / "again",
+                             **TINY_FLAGS})  # trained_bundle's settings
     training.train(cfg)
+    again, first = (bundle.read_history(d) for d in (tmp_path / "again", trained_bundle))
+    assert [r.loss for r in again] == pytest.approx([r.loss for r in first], rel=1e-4)
+    assert [r.val_loss for r in again] == pytest.approx([r.val_loss for r in first], rel=1e-4)
+
+
+def test_occupied_model_dir_needs_resume_or_fresh(trained_bundle, tmp_path):
+    shutil.copytree(trained_bundle, tmp_path / "m")
+    cfg = config.load(None, {"train_dir": trained_bundle.parent / "tiny.txt", "model_dir": tmp_path / "m",
+                             **TINY_FLAGS, "epochs": 1})
     with pytest.raises(SeqtuiError, match="already holds model.keras and a checkpoint; pass --resume"):
         training.train(cfg)
     assert training.train(cfg, fresh=True).epochs_done == 1
 
 
-def test_resume_continues_numbering(tmp_path, tiny_corpus):
-    base = {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS}
-    training.train(config.load(None, {**base, "epochs": 2}))
-    assert training.train(config.load(None, {**base, "epochs": 2}), resume=True).reason == "complete"
-    ended = training.train(config.load(None, {**base, "epochs": 3}), resume=True)
-    assert ended.epochs_done == 3
-    assert [r.epoch for r in bundle.read_history(tmp_path / "m")] == [1, 2, 3]
+def test_resume_continues_numbering(trained_bundle, tmp_path):
+    shutil.copytree(trained_bundle, tmp_path / "m")
+    base = {"train_dir": trained_bundle.parent / "tiny.txt", "model_dir": tmp_path / "m", **TINY_FLAGS}
+    assert training.train(config.load(None, {**base, "epochs": 3}), resume=True).reason == "complete"
+    ended = training.train(config.load(None, {**base, "epochs": 4}), resume=True)
+    assert ended.epochs_done == 4
+    assert [r.epoch for r in bundle.read_history(tmp_path / "m")] == [1, 2, 3, 4]
 
 
 def _encoded(n=50, longest=17):
@@ -106,19 +121,16 @@ def test_unrounded_batches_are_as_long_as_their_longest_pair():
         assert enc8.shape[1] % 8 == 0 and dec8.shape[1] % 8 == 0
 
 
-def test_the_batch_loop_reports_running_means_that_end_as_the_epochs_record(tmp_path, tiny_corpus):
+def test_the_batch_loop_reports_running_means_that_end_as_the_epochs_record(four_epochs):
     """train_epochs stands in for fit on one device: its epoch loss is the mean of the batch losses, its
     accuracy the share of all real target characters right, as fit's logs are."""
-    from seqtui import events
-
-    seen: list[events.BatchEnded] = []
-    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 1})
-    training.train(cfg, lambda e: seen.append(e) if isinstance(e, events.BatchEnded) else None)
-    record = bundle.read_history(tmp_path / "m")[0]
-    assert [e.batch for e in seen] == list(range(1, seen[0].batches + 1))
-    assert seen[-1].loss == pytest.approx(record.loss, rel=1e-5)
-    assert seen[-1].accuracy == pytest.approx(record.accuracy, rel=1e-5)
-    assert all(0 < e.loss < 10 and 0 <= e.accuracy <= 1 for e in seen)
+    model_dir, events = four_epochs
+    for record in bundle.read_history(model_dir):
+        seen = [e for e in events if isinstance(e, BatchEnded) and e.epoch == record.epoch]
+        assert [e.batch for e in seen] == list(range(1, seen[0].batches + 1))
+        assert seen[-1].loss == pytest.approx(record.loss, rel=1e-5)
+        assert seen[-1].accuracy == pytest.approx(record.accuracy, rel=1e-5)
+        assert all(0 < e.loss < 10 and 0 <= e.accuracy <= 1 for e in seen)
 
 
 def test_padding_changes_nothing_in_loss_or_accuracy(trained_bundle):
@@ -137,15 +149,14 @@ def test_padding_changes_nothing_in_loss_or_accuracy(trained_bundle):
 
 
 def test_bfloat16_training_keeps_float32_weights_and_a_working_bundle(tmp_path, tiny_corpus):
-    from seqtui.api import load
-
     cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 2,
                              "precision": "mixed_bfloat16"})
-    training.train(cfg)
+    events = []
+    training.train(cfg, events.append)
     history = bundle.read_history(tmp_path / "m")
     assert history[-1].loss < history[0].loss  # it learns
-    translator = load(tmp_path / "m")
-    assert isinstance(translator.translate("Go."), str)
+    best = [e for e in events if isinstance(e, EpochEnded) and e.best][-1]
+    assert_translates_as_trained(tmp_path / "m", best)
     resumed = training.train(config.load(None, {**cfg.to_dict(), "epochs": 3}), resume=True)
     assert resumed.epochs_done == 3
     saved = json.loads((tmp_path / "m" / "config.json").read_text())["config"]
@@ -154,11 +165,38 @@ def test_bfloat16_training_keeps_float32_weights_and_a_working_bundle(tmp_path, 
     assert {str(v.dtype) for v in model.weights} == {"float32"}
 
 
-def test_monitor_val_chrf_picks_the_best_epoch_by_chrf(tmp_path, tiny_corpus):
-    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "epochs": 3,
-                             "monitor": "val_chrf"})
-    training.train(cfg)
-    history = bundle.read_history(tmp_path / "m")
+def test_monitor_val_chrf_keeps_the_epoch_of_the_best_chrf(chrf_bundle):
+    history = bundle.read_history(chrf_bundle)
     assert all(0 <= r.val_chrf <= 100 for r in history)
-    best = [r for r in history if r.best][-1]
-    assert best.val_chrf == max(r.val_chrf for r in history)
+    best = max(history, key=lambda r: r.val_chrf)  # the first of equals: a tie is no improvement
+    assert [r.epoch for r in history if r.best][-1] == best.epoch
+    # The run's chrF falls after its best epoch, so a model.keras of any later epoch scores otherwise.
+    assert history[-1].val_chrf < best.val_chrf
+    assert evaluate(chrf_bundle).chrf == pytest.approx(best.val_chrf, abs=1e-3)
+
+
+def test_a_stop_while_an_epoch_is_scored_ends_at_once_and_a_resume_runs_that_epoch_again(tmp_path, tiny_corpus):
+    """Quitting no longer waits for chrF: the epoch being scored is kept as a mid-epoch checkpoint (all its
+    batches, no record), which --resume trains again and scores."""
+    import threading
+
+    from seqtui.events import Validating
+
+    base = {"train_dir": tiny_corpus, "model_dir": tmp_path / "m", **TINY_FLAGS, "monitor": "val_chrf"}
+    stop = threading.Event()
+    events = []
+
+    def listen(event):
+        events.append(event)
+        if isinstance(event, Validating) and (event.epoch, event.what) == (2, "val_chrf"):
+            stop.set()
+
+    ended = training.train(config.load(None, {**base, "epochs": 3}), listen, stop=stop)
+    assert (ended.reason, ended.epochs_done) == ("stopped", 1)
+    assert [e.record.epoch for e in events if isinstance(e, EpochEnded)] == [1]
+    checkpoint = bundle.read_checkpoint(tmp_path / "m")
+    assert (checkpoint.epoch, checkpoint.batch) == (1, 4)  # epoch 2's four batches, kept
+    assert [r.epoch for r in bundle.read_history(tmp_path / "m")] == [1]
+    resumed = training.train(config.load(None, {**base, "epochs": 2}), resume=True)
+    assert (resumed.reason, resumed.epochs_done) == ("finished", 2)
+    assert [r.val_chrf is not None for r in bundle.read_history(tmp_path / "m")] == [True, True]

@@ -200,3 +200,19 @@ async def test_quitting_leaves_the_closing_line_and_resume_hint_that_train_print
     async with idle.run_test(size=(80, 24)) as pilot:
         await pilot.press("q")
     assert idle.return_value is None
+
+
+async def test_a_saved_run_shows_its_last_samples(tmp_path) -> None:
+    """The samples panel of a saved run said only that samples would come after an epoch."""
+    from tui_fakes import SAMPLES
+
+    from seqtui.records import EpochRecord
+    from seqtui.store import bundle
+
+    bundle.write_history(tmp_path, [EpochRecord(1, 3.9, val_loss=3.7, best=True), EpochRecord(2, 3.0, val_loss=2.9)])
+    bundle.write_samples(tmp_path, 2, SAMPLES)
+    app = make_app(demo_config(model_dir=tmp_path), load_engine=lambda _: FakeEngine(),
+                   model=Request(explicit_dir=True))
+    async with app.run_test(size=(120, 40)):
+        panel = app.screen.query_one("#samples")
+        assert panel.border_title == "Samples · epoch 2" and "Sois came." in str(panel.render())

@@ -112,7 +112,7 @@ def train(
                                init_from=origin, flags=overrides)
     finally:
         _restore_signals(signals)
-    line = closing_line(ended, resume_flags(cfg.model_dir))  # the dashboard prints the same when it closes
+    line = closing_line(ended, resume_flags(config_path, overrides))  # the dashboard prints the same when it closes
     answers = [for_markup(ended.answers)] if ended.answers else []  # which model answers from now on
     if ended.reason == "stopped":
         for text in [line, *answers]:
@@ -214,23 +214,19 @@ def predict(
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
     nbest: Annotated[int | None, typer.Option(
-        "--nbest", min=1, show_default=False, help="Also write the N best hypotheses: extra columns translation_2 … "
+        "--nbest", min=1, max=config.MAX_BEAM, show_default=False,
+        help="Also write the N best hypotheses: extra columns translation_2 … "
         "translation_N, then score_1 … score_N (the normalised log-probability the beam ranks by), after the "
         "reference column if there is one. Widens the beam to at least N.")] = None,
     length_penalty: LengthPenaltyOpt = None,
 ) -> None:
     """Translate files of sentences into predict_output/<stem>_<timestamp>.tsv (stderr and the file's `model`
     column say which model answered)."""
-    tr, cfg, choice = open_translator(config_path, model, model_dir, dict(
+    tr, cfg, _ = open_translator(config_path, model, model_dir, dict(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
     for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
-        if nbest is None:
-            hyps, extra = tr.translate_many([s.text for s in sources]), None
-        else:
-            results = [tr.decode(s.text) for s in sources]
-            hyps, extra = [r.best.text for r in results], _nbest_columns(results, nbest)
-        target = _write_predictions(out_dir, stem, sources, hyps, extra, choice.describe())
+        target = tr.predict_sources(sources, out_dir, stem, nbest)
         long = sum(tr.too_long(s.text) for s in sources)
         if long:
             err.print(f"[yellow]warning:[/] {for_markup(name)}: {_count(long, 'sentence')} far longer than any this "
@@ -254,53 +250,6 @@ def _prediction_inputs(path: Path) -> Iterator[tuple[str, str, list[data.Source]
         return
     for file in data.corpus_files(path, "--input, or predict_in in sequencer.toml"):
         yield str(file), file.stem, data.read_sources(file)
-
-
-def _nbest_columns(results: list[Any], n: int) -> tuple[list[str], list[list[str]]]:
-    """The header and the rows of predict's n-best columns (blank where a sentence has fewer hypotheses)."""
-    head = [f"translation_{k}" for k in range(2, n + 1)] + [f"score_{k}" for k in range(1, n + 1)]
-    rows = []
-    for r in results:
-        texts = [h.text for h in r.nbest[1:n]] + [""] * (n - len(r.nbest[:n]))
-        scores = [f"{h.normalized:.4f}" for h in r.nbest[:n]] + [""] * (n - len(r.nbest[:n]))
-        rows.append(texts + scores)
-    return head, rows
-
-
-def _write_predictions(out_dir: Path, stem: str, sources: list[data.Source], hyps: list[str],
-                       extra: tuple[list[str], list[list[str]]] | None, model: str) -> Path:
-    """Write the results to a new `<stem>_<timestamp>[-N].tsv`: the first name no file has yet.
-
-    `write_new` claims the name atomically, so a run in the same second (another terminal, a script
-    in a loop) never overwrites this one's result, nor this one its.
-    """
-    from seqtui import atomic
-
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    text = _predictions_tsv(sources, hyps, extra, model)
-    n = 0
-    while True:
-        target = out_dir / (f"{stem}_{stamp}-{n}.tsv" if n else f"{stem}_{stamp}.tsv")
-        try:
-            atomic.write_new(target, text)
-            return target
-        except FileExistsError:
-            n += 1
-        except OSError as e:
-            raise SeqtuiError(f"{out_dir}: cannot write predictions ({e.strerror or e})") from None
-
-
-def _predictions_tsv(sources: list[data.Source], hyps: list[str], extra: tuple[list[str], list[list[str]]] | None,
-                     model: str) -> str:
-    """The TSV: source, translation, reference (when the input has one), the n-best columns, and last the
-    model that answered, on every row so that rows copied elsewhere still say it."""
-    with_ref = any(s.reference for s in sources)
-    head = ["source", "translation"] + (["reference"] if with_ref else []) + (extra[0] if extra else []) + ["model"]
-    more = extra[1] if extra else [[] for _ in sources]
-    answered = model.replace("\t", " ").replace("\n", " ")
-    rows = [[s.text, h] + ([s.reference or ""] if with_ref else []) + m + [answered]
-            for s, h, m in zip(sources, hyps, more, strict=True)]
-    return "".join("\t".join(r) + "\n" for r in [head, *rows])
 
 
 @app.command()

@@ -33,19 +33,19 @@ ModelOpt = Annotated[str | None, typer.Option(
     "else en-fr.")]
 ModelDirOpt = Annotated[Path | None, typer.Option("--model-dir", metavar="DIR", show_default=False,
                                                    help="Model folder (default: the config's model_dir).")]
-BeamOpt = Annotated[int | None, typer.Option("--beam", min=1, metavar="K", show_default=False,
+BeamOpt = Annotated[int | None, typer.Option("--beam", min=1, max=config.MAX_BEAM, metavar="K", show_default=False,
                                              help="Beam width (1: greedy).")]
 TempOpt = Annotated[float | None, typer.Option("--temperature", min=0.0, help="Sample at this temperature.",
                                                show_default=False)]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for sampling.")]
-MaxLenOpt = Annotated[int | None, typer.Option("--max-len", min=1, help="Longest translation in characters.",
-                                               show_default=False)]
+MaxLenOpt = Annotated[int | None, typer.Option("--max-len", min=1, max=config.MAX_OUTPUT_LEN, show_default=False,
+                                               help="Longest translation in characters.")]
 LengthPenaltyOpt = Annotated[float | None, typer.Option(
     "--length-penalty", min=0.0, show_default=False, help="Beam search ranks by log-probability / length ** A "
     "(1, the default: mean per character; 0: the raw total, which favours short outputs).")]
 NBestOpt = Annotated[int | None, typer.Option(
-    "--nbest", min=1, show_default=False, help="Also show the N best hypotheses with their scores (widens the "
-    "beam to at least N).")]
+    "--nbest", min=1, max=config.MAX_BEAM, show_default=False,
+    help="Also show the N best hypotheses with their scores (widens the beam to at least N).")]
 PrefixOpt = Annotated[str | None, typer.Option(
     "--prefix", show_default=False, help="Force the translation to start with this text; the model continues it.")]
 JsonOpt = Annotated[bool, typer.Option(
@@ -95,7 +95,8 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def handled(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn SeqtuiErrors into one line and exit 1, and Ctrl-C into exit 130."""
+    """Turn SeqtuiErrors (and any OSError that escaped the core) into one line and exit 1, and Ctrl-C
+    into exit 130."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -108,6 +109,9 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(130) from None
         except BrokenPipeError:
             raise typer.Exit(0) from None
+        except OSError as e:  # a file the command needed could not be read or written: still one line
+            where = f"{e.filename}: " if e.filename else ""
+            raise fail(f"{where}{e.strerror or e}") from None
 
     return wrapper
 
@@ -147,7 +151,7 @@ def open_translator(cfg_path: Path | None, model: str | None, model_dir: Path | 
     from seqtui.api import Translator
 
     cfg, choice = choose_model(cfg_path, model, model_dir)
-    translator = Translator.open(choice.path, settings_from(cfg, **settings))
+    translator = Translator.open(choice.path, settings_from(cfg, **settings), model=choice.describe())
     err.print(f"[dim]model: {for_markup(choice.describe())}[/]", soft_wrap=True)
     if choice.passed_over:
         err.print(f"[dim]{for_markup(choice.passed_over)}[/]", soft_wrap=True)

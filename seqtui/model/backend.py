@@ -237,3 +237,23 @@ def any_process(flag: bool) -> bool:
     gradient exchange; so a stop asked of one process (Ctrl-C, the dashboard) stops them all.
     """
     return any(row[0] for row in every_process(int(flag)))
+
+
+class ScalarWriter:
+    """TensorBoard event files in `folder` (tf.summary's `events.out.tfevents.*`): scalars by name and step."""
+
+    def __init__(self, folder: str) -> None:
+        import tensorflow as tf
+
+        self._summary = tf.summary
+        self._writer = tf.summary.create_file_writer(folder)
+
+    def write(self, scalars: dict[str, float], step: int) -> None:
+        """Write one step's scalars and flush them, so a reader sees each step as it ends."""
+        with self._writer.as_default():
+            for name, value in scalars.items():
+                self._summary.scalar(name, value, step=step)
+        self._writer.flush()
+
+    def close(self) -> None:
+        self._writer.close()

@@ -93,7 +93,7 @@ def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings 
                   list(zip(sources, gold, hyps, strict=True))[:5], b.warning)
 
 
-def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float]:
+def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float | None]:
     # Loading the model imports Keras the quiet way (backend.import_keras); feeding imports it plainly,
     # so it comes second, or TensorFlow's C++ start-up logs reach the terminal.
     model = bundle.load_keras_model(b.weights_file(), b.meta.config)
@@ -101,4 +101,4 @@ def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float
 
     loss, accuracy = masked_scores(model, BucketedBatches(Encoded.from_pairs(pairs, b.source, b.target), 64, 0,
                                                           shuffle=False, round_to=rounding(model)))
-    return round(loss, 6), round(accuracy, 6)
+    return round(loss, 6), None if accuracy is None else round(accuracy, 6)  # None: trained with `metrics = []`

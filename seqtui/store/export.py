@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ def export_bundle(src: Path, dst: Path, name: str, credit: str) -> int:
     """Write `src`'s bundle into `dst` as a shipped model; returns the size of the new model.keras.
 
     Raises:
-        BundleError: `src` holds no model, or `dst` holds files that are not a bundle's.
+        BundleError: `src` holds no model or a model file it refuses to read, or `dst` holds files that are
+            not a bundle's.
     """
     src, dst = Path(src), Path(dst)
     saved = bundle.load(src)
@@ -34,12 +36,23 @@ def export_bundle(src: Path, dst: Path, name: str, credit: str) -> int:
     if target.foreign():
         raise BundleError(f"{dst}: holds files that are not a seqtui model's: {', '.join(target.foreign())}")
     dst.mkdir(parents=True, exist_ok=True)
-    atomic.write_with(dst / bundle.MODEL, lambda tmp: tmp.write_bytes(_weights_only(src / bundle.MODEL)),
+    atomic.write_with(dst / bundle.MODEL, lambda tmp: tmp.write_bytes(_checked_weights(src / bundle.MODEL)),
                       suffix=".keras")
     bundle.write_meta(dst, saved.source, saved.target, _portable(saved.meta.to_dict()))
     bundle.write_history(dst, bundle.read_history(src))
     atomic.write_json(dst / rundir.MANIFEST, Manifest(shipped=True, name=name, credit=credit).to_dict())
     return (dst / bundle.MODEL).stat().st_size
+
+
+def _checked_weights(path: Path) -> bytes:
+    """`_weights_only` of a private copy of `path`, checked first as loading checks it (bombs, foreign
+    objects, damage: BundleError), so what is checked is what is read."""
+    from seqtui.model.weights import check_keras_file, private_copy
+
+    with tempfile.TemporaryDirectory(prefix="seqtui-export-") as private:
+        copy = private_copy(path, Path(private))
+        check_keras_file(path, opened=copy)
+        return _weights_only(copy)
 
 
 def _weights_only(path: Path) -> bytes:

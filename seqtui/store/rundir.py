@@ -17,14 +17,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seqtui import atomic
-from seqtui import config as config_lib
-from seqtui.config import Config
+from seqtui.config import FIELDS, Config
 from seqtui.errors import BundleError, SeqtuiError
 from seqtui.events import TrainingEnded
 from seqtui.records import EpochRecord, Monitor, Start
@@ -304,9 +304,9 @@ def resume_config(model_dir: Path, now: Config, flags: dict[str, Any] | None = N
 
 def _training_keys(flags: dict[str, Any] | None) -> list[str]:
     """The flags given that shape training: not paths (a run's files may move) nor decoding settings."""
-    return [k for k, v in (flags or {}).items() if v is not None and k in config_lib.FIELDS
-            and config_lib.FIELDS[k].metadata["section"] in ("model", "training")
-            and not config_lib.FIELDS[k].metadata.get("path")]
+    return [k for k, v in (flags or {}).items() if v is not None and k in FIELDS
+            and FIELDS[k].metadata["section"] in ("model", "training")
+            and not FIELDS[k].metadata.get("path")]
 
 
 def ended_note(plan: StartPlan, cfg: Config, model_dir: Path) -> str:
@@ -329,13 +329,23 @@ def closing_line(ended: TrainingEnded, flags: str = "") -> str:
     return f"{why}; {ended.best_text()}; model saved in {Path(ended.model_dir) / bundle.MODEL}"
 
 
-def resume_flags(model_dir: Path) -> str:
-    """` --model-dir DIR` when `model_dir` is not the one ./sequencer.toml (or the defaults) names, else ''."""
-    try:
-        default = config_lib.load(None).model_dir
-    except SeqtuiError:
-        default = None
-    return "" if Path(model_dir) == default else f" --model-dir {model_dir}"
+def resume_flags(config_path: Path | None, flags: dict[str, Any]) -> str:
+    """What `seqtui train --resume` must repeat to continue a stopped run: ` --config FILE` and the flags
+    (config keys) as they were given, quoted for a shell.
+
+    Built from the arguments alone, never by reading ./sequencer.toml again: under --config it is not
+    the run's file, and by now it may be broken or say something else.
+    """
+    words = ["--config", str(config_path)] if config_path else []
+    for key, value in flags.items():
+        flag = "--" + key.replace("_", "-")
+        if isinstance(value, bool):
+            words.append(flag if value else "--no-" + flag[2:])
+        elif isinstance(value, list | tuple):
+            continue  # a list (metrics) has no flag; it is the saved run's own setting anyway
+        elif value is not None:
+            words += [flag, str(value)]
+    return "".join(" " + shlex.quote(w) for w in words)
 
 
 def _own_name(name: str, in_bundle: bool) -> bool:

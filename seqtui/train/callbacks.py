@@ -42,9 +42,11 @@ class EpochClock(keras.callbacks.Callback):
         self.feed = feed
         self.epoch, self.batches_done, self.chars_done, self.t0 = 0, 0, 0, 0.0
         self.bad_loss: float | None = None
+        self.scoring_stopped = False  # a stop came while the epoch was validated: it is redone on resume
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
         self.epoch, self.batches_done, self.chars_done = epoch, 0, 0
+        self.scoring_stopped = False
         self.t0 = time.perf_counter()
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
@@ -65,8 +67,9 @@ class EpochClock(keras.callbacks.Callback):
 
     @property
     def complete(self) -> bool:
-        """Every batch of the epoch ran with a finite loss (a stopped epoch is neither scored nor kept)."""
-        return self.batches_done >= len(self.feed) and not self.failed
+        """Every batch of the epoch ran with a finite loss and its scoring was not stopped (a stopped epoch is
+        neither scored nor kept as done: its weights go into a mid-epoch checkpoint)."""
+        return self.batches_done >= len(self.feed) and not self.failed and not self.scoring_stopped
 
 
 class NanGuard(keras.callbacks.Callback):
@@ -123,26 +126,63 @@ class PauseStop(keras.callbacks.Callback):
             self.model.stop_training = self.stopped = True
 
 
-def _reporter(listener: Listener, epoch: int, what: str) -> Callable[[int, int], None]:
-    """A `progress(done, total)` hook that reports Validating events for `epoch` (counted from 1)."""
-    return lambda done, total: listener(Validating(epoch, what, done, total))
+class _ScoringStopped(Exception):
+    """The stop event was set while an epoch was being scored."""
 
 
-class Validation(keras.callbacks.Callback):
-    """The masked validation loss and accuracy, added to the epoch's logs; a Validating event per batch."""
+def _scoring_steps(listener: Listener, epoch: int, what: str,
+                   stop: threading.Event | None) -> Callable[[int, int], None]:
+    """A `progress(done, total)` hook: a Validating event for `epoch` (counted from 1), and _ScoringStopped
+    when a stop is asked with steps still to go (in any process, so all of them stop at the same step)."""
+    def step(done: int, total: int) -> None:
+        listener(Validating(epoch, what, done, total))
+        if done < total and stop is not None and any_process(stop.is_set()):
+            raise _ScoringStopped
 
-    def __init__(self, clock: EpochClock, feed: BucketedBatches, listener: Listener = ignore) -> None:
+    return step
+
+
+class _Scoring(keras.callbacks.Callback):
+    """A validation job that a stop cuts short: chrF took 10-15 s on a CPU, and quitting waited for it.
+
+    The epoch is then not complete: nothing judges or records it, training stops, and the trainer saves
+    its weights as a mid-epoch checkpoint, from which a resume runs the epoch again.
+    """
+
+    def __init__(self, clock: EpochClock, listener: Listener, stop: threading.Event | None) -> None:
         super().__init__()
-        self.clock, self.feed, self.listener = clock, feed, listener
+        self.clock, self.listener, self.stop = clock, listener, stop
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        if self.clock.complete and logs is not None:
-            report = _reporter(self.listener, epoch + 1, "val_loss")
-            report(0, len(self.feed))
-            logs["val_loss"], logs["val_sparse_categorical_accuracy"] = masked_scores(self.model, self.feed, report)
+        if not self.clock.complete or logs is None:
+            return
+        try:
+            self.score(logs, lambda what: _scoring_steps(self.listener, epoch + 1, what, self.stop))
+        except _ScoringStopped:
+            self.clock.scoring_stopped = True
+            self.model.stop_training = True
+
+    def score(self, logs: dict[str, Any], steps: Callable[[str], Callable[[int, int], None]]) -> None:
+        raise NotImplementedError
 
 
-class ChrfScore(keras.callbacks.Callback):
+class Validation(_Scoring):
+    """The masked validation loss and accuracy, added to the epoch's logs; a Validating event per batch."""
+
+    def __init__(self, clock: EpochClock, feed: BucketedBatches, listener: Listener = ignore,
+                 stop: threading.Event | None = None) -> None:
+        super().__init__(clock, listener, stop)
+        self.feed = feed
+
+    def score(self, logs: dict[str, Any], steps: Callable[[str], Callable[[int, int], None]]) -> None:
+        step = steps("val_loss")
+        step(0, len(self.feed))
+        logs["val_loss"], accuracy = masked_scores(self.model, self.feed, step)
+        if accuracy is not None:  # none with `metrics = []`
+            logs["val_sparse_categorical_accuracy"] = accuracy
+
+
+class ChrfScore(_Scoring):
     """chrF of greedy translations of (up to `most`, evenly spread) validation pairs, as `val_chrf`.
 
     The slowest part of an epoch's end (seconds on a CPU), so it reports a Validating event per batch of
@@ -150,16 +190,15 @@ class ChrfScore(keras.callbacks.Callback):
     """
 
     def __init__(self, clock: EpochClock, pairs: list[tuple[str, str]], snapshot: Snapshot,
-                 most: int = CHRF_PAIRS, listener: Listener = ignore) -> None:
-        super().__init__()
-        self.clock, self.snapshot, self.listener = clock, snapshot, listener
+                 most: int = CHRF_PAIRS, listener: Listener = ignore, stop: threading.Event | None = None) -> None:
+        super().__init__(clock, listener, stop)
+        self.snapshot = snapshot
         self.pairs = chrf_pairs(pairs, most)
 
-    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        if self.clock.complete and logs is not None:
-            report = _reporter(self.listener, epoch + 1, "val_chrf")
-            report(0, len(self.pairs))
-            logs["val_chrf"] = chrf(self.snapshot(), self.pairs, progress=report)
+    def score(self, logs: dict[str, Any], steps: Callable[[str], Callable[[int, int], None]]) -> None:
+        step = steps("val_chrf")
+        step(0, len(self.pairs))
+        logs["val_chrf"] = chrf(self.snapshot(), self.pairs, progress=step)
 
 
 @dataclass

@@ -6,7 +6,6 @@ Imported only once Keras is (see `seqtui.model.backend.import_keras`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -82,6 +81,10 @@ class BucketedBatches(keras.utils.PyDataset):
         self.set_epoch(self.epoch + 1)
 
 
+ACCURACY = "sparse_categorical_accuracy"
+TRAINING_SCORES = ("loss", ACCURACY)
+
+
 def rounding(model: Any) -> int:
     """How to round batch lengths for `model`: to `ROUND` where its step is compiled per shape (XLA),
     else not at all, since TensorFlow's graphs take any length and rounding only adds padded steps
@@ -94,26 +97,31 @@ def train_epochs(model: Any, feed: BucketedBatches, epochs: int, initial_epoch: 
     """What `model.fit(feed, callbacks=...)` does for one device, with `train_on_batch` calls batch by batch.
 
     On TensorFlow, fit's tf.data pipeline sometimes stalled for seconds at the start of an epoch; plain
-    calls never do (README, Benchmarks). The callbacks get the epoch's running means, weighted as fit
-    weights them, and one shared logs dict at each epoch's end, as Keras' CallbackList hands them.
+    calls never do (README, Benchmarks). The callbacks get the epoch's running means per target character
+    (the measure of val_loss, so the two curves compare), and one shared logs dict at each epoch's end, as
+    Keras' CallbackList hands them.
     """
     hooks = keras.callbacks.CallbackList(callbacks, model=model)
     model.stop_training = False
     hooks.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         hooks.on_epoch_begin(epoch)
-        sums = {"loss": 0.0, "sparse_categorical_accuracy": 0.0}
-        weights = dict.fromkeys(sums, 0.0)
+        sums: dict[str, float] = {}
+        chars = 0.0
         logs: dict[str, float] = {}
         for index in range(len(feed)):
             x, y = feed[index]
             hooks.on_train_batch_begin(index)
             scores = model.train_on_batch(x, y, return_dict=True)
-            # As fit counts them: the loss per row (every batch has batch_size rows), accuracy per character.
-            for key, weight in (("loss", float(len(y))), ("sparse_categorical_accuracy", float((y != PAD).sum()))):
-                sums[key] += float(scores.get(key, math.nan)) * weight
-                weights[key] += weight
-            logs = {key: sums[key] / max(weights[key], 1.0) for key in sums}
+            # Each batch's scores are means per target character; weighted by its characters, the epoch's are
+            # too, the measure `masked_scores` gives val_loss (fit's mean per row would weigh a bucket of
+            # short sentences as much as one of long ones).
+            real = float((y != PAD).sum())
+            for key in TRAINING_SCORES:
+                if key in scores:  # accuracy only when the config's metrics ask for it
+                    sums[key] = sums.get(key, 0.0) + float(scores[key]) * real
+            chars += real
+            logs = {key: total / max(chars, 1.0) for key, total in sums.items()}
             hooks.on_train_batch_end(index, logs)
             if model.stop_training:
                 break
@@ -125,8 +133,9 @@ def train_epochs(model: Any, feed: BucketedBatches, epochs: int, initial_epoch: 
 
 
 def masked_scores(model: Any, feed: BucketedBatches,
-                  progress: Callable[[int, int], None] | None = None) -> tuple[float, float]:
-    """(loss, accuracy) over every real target character of `feed`, batch by batch.
+                  progress: Callable[[int, int], None] | None = None) -> tuple[float, float | None]:
+    """(loss, accuracy) over every real target character of `feed`, batch by batch (accuracy None when
+    the model was compiled without it).
 
     `progress(done, total)` is called after each batch.
 
@@ -134,13 +143,15 @@ def masked_scores(model: Any, feed: BucketedBatches,
     training epoch intermittently twice as slow (README, Benchmarks); plain `test_on_batch` calls do not.
     """
     total_loss = total_acc = weight = 0.0
+    accuracy = True
     for index in range(len(feed)):
         x, y = feed[index]
         scores = model.test_on_batch(x, y, return_dict=True)
         real = float((y != PAD).sum())
         total_loss += float(scores["loss"]) * real
-        total_acc += float(scores["sparse_categorical_accuracy"]) * real
+        accuracy = accuracy and ACCURACY in scores  # `metrics = []` compiles no accuracy
+        total_acc += float(scores.get(ACCURACY, 0.0)) * real
         weight += real
         if progress is not None:
             progress(index + 1, len(feed))
-    return total_loss / max(weight, 1.0), total_acc / max(weight, 1.0)
+    return total_loss / max(weight, 1.0), total_acc / max(weight, 1.0) if accuracy else None

@@ -3,7 +3,8 @@
 The event files sit beside history.jsonl (`events.out.tfevents.*`, names `seqtui.rundir` counts as
 the bundle's own), so `tensorboard --logdir models` lists each run folder as one TensorBoard run.
 The scalars are written from the epoch's finished record, the one history.jsonl stores, so both
-always agree. Imported only once Keras is, like `seqtui.callbacks`.
+always agree; `seqtui.model.backend` writes them (the one module that touches TensorFlow). Imported
+only once Keras is, like `seqtui.callbacks`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import keras
 
+from seqtui.model.backend import ScalarWriter
 from seqtui.records import EpochRecord
 from seqtui.train.callbacks import EpochClock, RunLog
 
@@ -27,22 +29,16 @@ class TensorBoardLog(keras.callbacks.Callback):
     def __init__(self, clock: EpochClock, log: RunLog, model_dir: Path) -> None:
         super().__init__()
         self.clock, self.log, self.model_dir = clock, log, Path(model_dir)
-        self.writer: Any = None
+        self.writer: ScalarWriter | None = None
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         if not self.clock.complete or not self.log.records:
             return
-        import tensorflow as tf
-
         if self.writer is None:  # made at the first epoch's end, so a run that trains nothing leaves no file
-            self.writer = tf.summary.create_file_writer(str(self.model_dir))
+            self.writer = ScalarWriter(str(self.model_dir))
         record = self.log.records[-1]
-        with self.writer.as_default():
-            for name in SCALARS:
-                value = getattr(record, name)
-                if value is not None:
-                    tf.summary.scalar(name, float(value), step=record.epoch)
-        self.writer.flush()  # a reader (tensorboard, --follow) sees each epoch as it ends
+        self.writer.write({name: float(value) for name in SCALARS if (value := getattr(record, name)) is not None},
+                          record.epoch)
 
     def on_train_end(self, logs: Any = None) -> None:
         if self.writer is not None:

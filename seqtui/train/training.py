@@ -23,7 +23,7 @@ from seqtui.data.augment import CasualEpochs, case_forms
 from seqtui.data.batching import Encoded
 from seqtui.data.vocab import Vocab
 from seqtui.decode.decoding import Engine
-from seqtui.errors import SeqtuiError, TrainingFailed
+from seqtui.errors import BundleError, SeqtuiError, TrainingFailed
 from seqtui.events import EpochEnded, Event, Listener, TrainingEnded, TrainingStarted, ignore
 from seqtui.model import build as model_lib
 from seqtui.model.backend import every_process, import_keras, name, strategy_scope
@@ -143,14 +143,19 @@ def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None
     """
     run = RunDir(cfg.model_dir)
     run.open_for_writing()
-    with run.lock():
-        note = ""
-        if resume and not fresh and init_from is None:
-            cfg, note = resume_config(run.path, cfg, flags)
-        plan = run.plan(cfg, resume, fresh, init_from)
-        if note:
-            plan = dataclasses.replace(plan, note=" ".join(filter(None, [plan.note, note])))
-        return _Run(cfg, run, listener, stop or threading.Event(), pause or threading.Event()).start(plan)
+    try:
+        with run.lock():
+            note = ""
+            if resume and not fresh and init_from is None:
+                cfg, note = resume_config(run.path, cfg, flags)
+            plan = run.plan(cfg, resume, fresh, init_from)
+            if note:
+                plan = dataclasses.replace(plan, note=" ".join(filter(None, [plan.note, note])))
+            return _Run(cfg, run, listener, stop or threading.Event(), pause or threading.Event()).start(plan)
+    except OSError as e:  # claiming the folder, writing its metadata: a full disk, a folder made read-only
+        where = e.filename or cfg.model_dir
+        raise BundleError(f"{where}: cannot write the run's files ({e.strerror or e}); the files already "
+                          "written are kept") from None
 
 
 VAL_BATCHES = 4  # a validation batch holds this many training batches' rows
@@ -246,7 +251,7 @@ class _Run:
         snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
         checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener,
                                        keep=lambda done: craft.kept_for_average(self.cfg, done))
-        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener)] \
+        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener, stop=self.stop)] \
             if self.cfg.monitor == "val_chrf" else []
         # Between AverageIn and AverageOut the model holds the averaged weights: what is scored and kept.
         average_in = [craft.AverageIn(clock, self.cfg, self.dir, epochs_done, snapshots)] \
@@ -257,7 +262,7 @@ class _Run:
         return [clock, rate, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
                 cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
                 cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in,
-                cb.Validation(clock, val_feed, self.listener),
+                cb.Validation(clock, val_feed, self.listener, self.stop),
                 *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer, *board,
                 cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self._recording_samples()),
                 cb.EarlyStopping(clock, log, self.cfg.patience)]

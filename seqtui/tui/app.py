@@ -9,6 +9,9 @@ and post messages to the screen or pane that asked for them; they never touch wi
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -163,6 +166,19 @@ def run_dashboard(cfg: Config, follow: Path | None = None, model: str | None = N
         closing = make_app(cfg, follow=follow, driver_class=driver, model=Request(model), flags=flags).run()
     if closing:
         print(escape_controls(closing), flush=True)
+    _exit_without_tensorflow_teardown()
+
+
+def _exit_without_tensorflow_teardown() -> None:
+    """End the process now if training loaded TensorFlow: the interpreter's teardown of it took over a
+    second after the screen was gone. Only once no thread but this one runs (the trainer has written and
+    released everything), so nothing is cut short."""
+    others = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+    if "tensorflow" not in sys.modules or others:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def run_repl(cfg: Config, settings: Settings, model: Request | None = None) -> None:

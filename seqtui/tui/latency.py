@@ -4,8 +4,8 @@ CPython's full (generation 2) collections hold the GIL while they walk every tra
 TensorFlow and a Keras model loaded that is hundreds of thousands of objects, a tenth of a second or
 more a collection, and no key is handled meanwhile.
 So the import runs with collection paused, and what is loaded once (modules, the built model) is
-frozen: full collections then skip it. Frozen objects are never freed, which suits things that
-live as long as the app.
+frozen: full collections then skip it. Frozen objects are never freed, so a new run's start thaws
+the previous run's before it freezes its own.
 """
 
 from __future__ import annotations
@@ -43,5 +43,12 @@ def import_tensorflow() -> None:
 
 
 def freeze_loaded() -> None:
-    """Freeze what exists now (call it once the model is built) so full collections skip it."""
+    """Freeze what exists now (call it once a run's model is built) so full collections skip it.
+
+    What an earlier call froze is thawed and collected first: a frozen object is never freed, so
+    freezing at each run's start would keep every earlier run's model, optimizer and data for good.
+    That one full collection costs a pause at the start of a run, not one per collection after it.
+    """
+    gc.unfreeze()
+    gc.collect()
     gc.freeze()

@@ -1,7 +1,8 @@
 """Which weights the REPL decodes with: the last epoch's snapshot while training, else the saved model.
 
-Used from decoding threads and the UI thread alike, so every access holds a lock. The saved model is
-read lazily and re-read when `model.keras` changes on disk (a run ended, or a followed run improved).
+Used from decoding threads and the UI thread alike, so every access holds a lock, but reading a saved
+model does not: the UI thread's calls never wait on a read. The saved model is read lazily and re-read
+when `model.keras` changes on disk (a run ended, or a followed run improved).
 """
 
 from __future__ import annotations
@@ -26,13 +27,24 @@ class EngineSource:
     """Hands out the engine the REPL should use now, with a short label saying which it is."""
 
     def __init__(self, model_dir: Path, load: EngineLoader = load_saved, request: Request | None = None) -> None:
-        self.model_dir = Path(model_dir)
         self.request = request or Request()
+        self._model_dir = Path(model_dir)
         self._load = load
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields below; never held while a model is read
+        self._reading = threading.Lock()  # one read of a saved model at a time
         self._snapshot: tuple[Any, str] | None = None
         self._saved: tuple[Any, tuple[Any, ...]] | None = None
         self._named = False  # the user chose a model with :model: it answers, not training's snapshots
+
+    @property
+    def model_dir(self) -> Path:
+        with self._lock:
+            return self._model_dir
+
+    @model_dir.setter
+    def model_dir(self, path: Path) -> None:
+        with self._lock:
+            self._model_dir = Path(path)
 
     @property
     def loader(self) -> EngineLoader:
@@ -62,19 +74,27 @@ class EngineSource:
             self._snapshot = None
 
     def get(self) -> tuple[Any, str]:
-        """(engine, label). Call it from a worker thread: the first call reads the weights file.
+        """(engine, label). Call it from a worker thread: the first call reads the weights file, without
+        holding the lock the UI thread takes at each epoch end.
 
         Raises:
             BundleError: no snapshot and no usable saved model.
         """
         with self._lock:
-            if self._snapshot is not None and not self._named:
+            if self._snapshot is not None and not self._named:  # no need to queue behind another read
                 return self._snapshot
-            choice = self.choice()
-            stamp = (choice.path, *self._stamp(choice.path))
-            if self._saved is None or self._saved[1] != stamp:
-                self._saved = (self._load(choice.path), stamp)
-            return self._saved[0], choice.describe()
+        with self._reading:
+            with self._lock:
+                if self._snapshot is not None and not self._named:
+                    return self._snapshot
+                choice = self.request.choose(self._model_dir)
+                stamp = (choice.path, *self._stamp(choice.path))
+                if self._saved is not None and self._saved[1] == stamp:
+                    return self._saved[0], choice.describe()
+            engine = self._load(choice.path)
+            with self._lock:
+                self._saved = (engine, stamp)
+            return engine, choice.describe()
 
     def choice(self) -> ModelChoice:
         """Which saved model answers now (`catalog.choose`: the one asked for, else the run in model_dir once
@@ -84,7 +104,8 @@ class EngineSource:
     def passed_over(self) -> str:
         """Why the user's run does not answer ("" while a snapshot answers, or when it does)."""
         with self._lock:
-            return "" if self._snapshot is not None and not self._named else self.choice().passed_over
+            snapshot_answers = self._snapshot is not None and not self._named
+        return "" if snapshot_answers else self.choice().passed_over
 
     @staticmethod
     def _stamp(path: Path) -> tuple[int, int]:

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from seqtui.config import MAX_BEAM
 from seqtui.decode.decoding import Settings
 
 HELP = ("Type a sentence and press Enter; `sentence => début` makes the translation start with "
@@ -67,9 +68,9 @@ def run(line: str, state: ReplState) -> Outcome:
         if name == "greedy":
             new = _with(state, beam=1, nbest=1, temperature=0.0)
         elif name == "beam":
-            new = _with(state, beam=_number(arg, int, 1, "beam width"))
+            new = _with(state, beam=_number(arg, int, 1, "beam width", MAX_BEAM))
         elif name == "nbest":
-            new = _with(state, nbest=_number(arg, int, 1, "n-best size"))
+            new = _with(state, nbest=_number(arg, int, 1, "n-best size", MAX_BEAM))
         elif name in ("lp", "length-penalty"):
             new = _with(state, length_penalty=_number(arg, float, 0.0, "length penalty"))
         elif name == "model":
@@ -108,7 +109,7 @@ def _with(state: ReplState, **changes: Any) -> ReplState:
     return dataclasses.replace(state, settings=dataclasses.replace(state.settings, **changes))
 
 
-def _number(text: str, kind: type, low: float, what: str) -> int | float:
+def _number(text: str, kind: type, low: float, what: str, high: float = math.inf) -> int | float:
     try:
         value = kind(text)
     except ValueError:
@@ -117,4 +118,6 @@ def _number(text: str, kind: type, low: float, what: str) -> int | float:
         raise ValueError(f"{what}: expected a finite number, got {text!r}")
     if value < low:
         raise ValueError(f"{what}: must be at least {low:g}")
+    if value > high:  # a beam's arrays grow with its width
+        raise ValueError(f"{what}: must be at most {high:g}")
     return value

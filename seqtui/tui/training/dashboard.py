@@ -254,6 +254,7 @@ class Dashboard(Screen[None]):
         self.stop_signal, self.pause_signal = StopSignal(), threading.Event()
         self._progress().paused = False
         self._progress().say("Preparing the data and loading TensorFlow…", "italic")
+        self._settings().show_state("Preparing the run: reading the corpus, building the model…", "italic")
         self.run_worker(partial(jobs.train, self, self.trainer, self.cfg, self.stop_signal, self.pause_signal,
                                 start.args), thread=True, exclusive=True, exit_on_error=False, group="train",
                         name="train")
@@ -417,7 +418,8 @@ class Dashboard(Screen[None]):
     def training_stopped(self, message: TrainingStopped) -> None:
         e = message.event
         self.ended = True
-        self.closing = "\n".join(filter(None, [closing_line(e, resume_flags(Path(e.model_dir))), e.answers]))
+        self.closing = "\n".join(filter(None, [closing_line(e, resume_flags(None, {"model_dir": e.model_dir})),
+                                                e.answers]))
         if e.reason == "complete":
             text = e.note
         else:
@@ -523,6 +525,9 @@ class Dashboard(Screen[None]):
         settings.show_config(saved or self.cfg, state)
         self._progress().say(f"Saved run with {len(records)} epoch(s) in {self.cfg.model_dir}: "
                              + self.starts.keys(self.cfg.model_dir, origin))
+        samples_epoch, samples = bundle.read_samples(self.cfg.model_dir)
+        if samples:  # the last epoch's translations, as the run left them
+            self.query_one(SamplesPanel).show(samples_epoch, samples)
 
     def _add_record(self, record: EpochRecord, best: bool) -> None:
         self.records.append(record)
