@@ -101,7 +101,8 @@ class BatchReporter(keras.callbacks.Callback):
 
 
 class PauseStop(keras.callbacks.Callback):
-    """Waits while `pause` is set; after a batch (or an epoch) where `stop` is set, ends training.
+    """Waits while `pause` is set; after a batch (or an epoch) where `stop` is set, or before the next epoch
+    begins, ends training.
 
     With several processes, a stop asked in any of them stops all of them after the same batch.
     """
@@ -116,6 +117,9 @@ class PauseStop(keras.callbacks.Callback):
             time.sleep(0.05)
             self.clock.t0 += 0.05  # paused time is not training time
         self._check()
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self._check()  # asked after the last epoch was scored and kept: no batch of this one runs
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         if self.clock.complete:

@@ -106,6 +106,8 @@ def train_epochs(model: Any, feed: BucketedBatches, epochs: int, initial_epoch: 
     hooks.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         hooks.on_epoch_begin(epoch)
+        if model.stop_training:  # a stop asked between epochs: the last epoch's checkpoint is where a resume starts
+            break
         sums: dict[str, float] = {}
         chars = 0.0
         logs: dict[str, float] = {}

@@ -217,7 +217,7 @@ class _Run:
             raise TrainingFailed(f"the loss became {clock.bad_loss} in epoch {clock.epoch + 1}, batch "
                                  f"{clock.batches_done + 1}; training stopped. {self._kept()}")
         stopped = next(j for j in jobs if isinstance(j, cb.PauseStop)).stopped
-        if not clock.complete:  # stopped mid-epoch: keep the batches done
+        if not clock.complete and clock.batches_done:  # stopped mid-epoch: keep the batches done
             next(j for j in jobs if isinstance(j, cb.Checkpointer)).save(log.epochs_done, clock.batches_done)
         reason: Reason = "stopped" if stopped or not clock.complete else log.reason
         if reason != "stopped":
