@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from seqtui.store import catalog
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("tensorflow", "keras", "jax")
 
@@ -22,6 +24,14 @@ tr = seqtui.load(sys.argv[1])
 tr.translate("Go."), tr.translate_many(["Go.", "Help!"]), list(tr.stream("Hi."))
 print(json.dumps(sorted(m for m in {heavy!r} + ("textual",) if m in sys.modules)))
 """
+
+# The same with the network closed: every socket connection fails, so a model that needed a download fails.
+OFFLINE = """
+import socket
+def refuse(*args, **kwargs):
+    raise OSError("offline")
+socket.socket.connect = socket.socket.connect_ex = socket.create_connection = refuse
+""" + API
 
 # Runs the CLI as `python -m seqtui` does, and says at exit (after typer's SystemExit) what got imported.
 CLI = """
@@ -58,3 +68,10 @@ def test_the_cli_translates_without_tensorflow_or_keras(trained_bundle, tmp_path
     done = run(CLI, args, stdin)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stderr.splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize("name", sorted(catalog.shipped()))
+def test_each_shipped_model_translates_offline_without_tensorflow(name):
+    done = run(OFFLINE, [name])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == []

@@ -21,7 +21,8 @@ from seqtui.store import catalog
 from seqtui.tui.app import make_app
 from seqtui.tui.messages import TranslationEnded
 
-TYPED = ["I'm hungry.", "  I'm   hungry. ", "I\u2019m hungry.", "I'm\thungry.", "I\u2019m\u00a0hungry. "]
+TYPED = ["I'm hungry.", "  I'm   hungry. ", "I\u2019m hungry.", "I'm\thungry.", "I\u2019m\u00a0hungry. ", "i'm hungry",
+         "I'M HUNGRY.", " i\u2019m hungry"]
 runner = CliRunner()
 GREEDY = ["--beam", "1"]
 
@@ -119,3 +120,41 @@ def test_unknown_characters_are_reported_where_they_were_typed() -> None:
 
 def test_corpus_lines_are_normalised_as_input_is() -> None:
     assert parse_pair("  I'm   hungry. \tJ'ai faim\u202f!") == ("I'm hungry.", "J'ai faim\u202f!")
+
+
+CASED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'.?!, ")
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("i'm hungry", "I'm hungry."),  # no case, no final mark
+    ("I'M HUNGRY!", "I'm hungry!"),  # ALL CAPS: sentence case, the mark kept
+    ("where am i", "Where am I?"),  # "i" as a word; a question's mark
+    ("do you like cats", "Do you like cats?"),
+    ("do it now", "Do it now."),  # an order, not a question
+    ("où est la gare", "Où est la gare?"),  # French questions too (this vocabulary has no narrow space)
+    ("as-tu faim", "As-tu faim?"),
+    ("where is Tom?", "Where is Tom?"),  # mixed case: only the first letter
+    ("NASA is here", "NASA is here."),  # mixed case kept: capitals that mean something stay
+    ("I'm hungry :)", "I'm hungry :)"),  # ends in a mark of its own: nothing added
+])
+def test_a_cased_model_reads_casual_input_as_a_sentence(typed: str, read: str) -> None:
+    assert normalize(typed, CASED | set("ùéàê-")) == read
+
+
+def test_a_question_mark_added_for_a_model_of_french_is_set_off_as_its_corpus_does() -> None:
+    assert normalize("où est la gare", CASED | set("ù\u202f")) == "Où est la gare\u202f?"
+
+
+def test_a_model_trained_without_capitals_reads_input_as_typed() -> None:
+    # A corpus lower-cased on purpose: capitals would be unknown characters and a "." one it never ends with.
+    lower = set("abcdefghijklmnopqrstuvwxyz' ")
+    assert normalize("i'm hungry", lower) == "i'm hungry"
+    assert normalize("i'm hungry") == "i'm hungry"  # training: the corpus as it is
+
+
+def test_unknown_characters_keep_their_places_under_sentence_case() -> None:
+    # "É" is read as "é" (known) once the ALL-CAPS line is in sentence case; "€" is unknown where it was typed.
+    found = unknown("  ÉTÉ € CHAUD", CASED | set("éÉ"))
+    assert [(u.char, u.position) for u in found] == [("\u20ac", 6)]
+    assert [(u.char, u.position) for u in unknown("ÉTÉ", CASED | set("é"))] == []
+    assert [(u.char, u.position) for u in unknown("été", CASED)] == [("é", 0), ("é", 2)]

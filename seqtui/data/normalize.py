@@ -7,10 +7,18 @@ given the model's vocabulary, each typographic mark replaced by the plain mark t
 (’ by ', “ by ", … by ...): corpora write the plain marks far more often, so a model knows them best.
 Training normalises its pairs without a vocabulary (NFC and whitespace only), so the corpus's own
 marks, such as French's narrow no-break space before `!`, stay as they are.
+
+A model trained on cased sentences (its vocabulary holds capitals) also gets its input written as a
+sentence: text typed without case (all lower case or ALL CAPS) in sentence case, with "i" as a word
+capitalised; a first letter typed in lower case capitalised; and a final "." where the text ends in a
+letter or digit, or "?" where it begins as an English or French question does. Those are the casual forms
+that cost a cased model most (docs/models.md), and what each becomes is what the user meant. Text that
+mixes cases otherwise is kept as typed (names, "NASA").
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Container
 
@@ -36,7 +44,9 @@ def normalize(text: str, known: Container[str] | None = None) -> str:
     """
     out: list[str] = []
     run = ""
-    for ch in unicodedata.normalize("NFC", text):
+    composed = unicodedata.normalize("NFC", text)
+    cased = known is not None and _cased(known)
+    for ch in as_sentence(composed, known) if cased else composed:
         if ch.isspace():
             run += ch
             continue
@@ -44,15 +54,72 @@ def normalize(text: str, known: Container[str] | None = None) -> str:
             out.append(_space(run, known) if out else "")
             run = ""
         out.append(_mark(ch, known))
+    if cased and out and out[-1][-1:].isalnum() and known is not None:
+        mark = "?" if _asks("".join(out)) else "."
+        # French sets "?" off with a narrow no-break space; a model whose corpus did knows that space
+        out.append(("\u202f" if mark == "?" and "\u202f" in known else "") + mark if mark in known else "")
     return "".join(out)
+
+
+# How an English or a French question begins, for a final mark the user left out: the words that open
+# a question wherever they stand first (do/does/did only before a subject: "Do it." is an order).
+_OPENERS = frozenset({
+    "who", "whom", "whose", "what", "which", "where", "when", "why", "how", "is", "are", "am", "was", "were",
+    "isn't", "aren't", "wasn't", "weren't", "can", "could", "would", "will", "shall", "should", "may", "might",
+    "can't", "couldn't", "won't", "wouldn't", "shouldn't", "où", "quand", "comment", "pourquoi", "combien",
+    "qui", "quel", "quelle", "quels", "quelles", "est-ce", "qu'est-ce"})
+_SUBJECTS = frozenset({"i", "you", "we", "they", "he", "she"})
+_INVERTED = re.compile(r"^\w+-(?:t-)?(?:tu|vous|il|elle|on|ils|elles|je|nous)$")  # French: as-tu, a-t-il
+
+
+def _asks(text: str) -> bool:
+    words = text.lower().replace("\u2019", "'").split()
+    if not words:
+        return False
+    first, second = words[0].strip(",;:"), words[1] if len(words) > 1 else ""
+    return (first in _OPENERS or bool(_INVERTED.match(first))
+            or (first in ("do", "does", "did", "don't", "doesn't", "didn't") and second in _SUBJECTS))
+
+
+def as_sentence(text: str, known: Container[str] | None = None) -> str:
+    """`text` with sentence case where it was typed without case, and its first letter a capital (one
+    `known` holds); each character maps to one, so positions in `text` hold (a letter whose case takes
+    two stays as typed)."""
+    letters = [ch for ch in text if ch.lower() != ch.upper()]
+    if not letters:
+        return text
+    chars = list(text)
+    if all(ch == ch.lower() for ch in letters) or all(ch == ch.upper() for ch in letters):
+        chars = [_one(ch, ch.lower()) for ch in chars]
+        for m in _LONE_I.finditer("".join(chars)):
+            chars[m.start()] = "I"
+    first = next(i for i, ch in enumerate(chars) if ch.lower() != ch.upper())
+    upper = _one(chars[first], chars[first].upper())
+    if known is None or upper in known:
+        chars[first] = upper
+    return "".join(chars)
+
+
+# "i" as a word of its own, or before an apostrophe (i'm, i'll): lower case of English's "I".
+_LONE_I = re.compile(r"(?<![^\W\d_])i(?=$|['\u2019]|[^\w])")
+
+
+def _one(ch: str, changed: str) -> str:
+    return changed if len(changed) == 1 else ch
+
+
+def _cased(known: Container[str]) -> bool:
+    """Whether a vocabulary holds capitals: a model trained on lower-cased text gets its input as typed."""
+    return any(ch in known for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def unknown(text: str, known: Container[str]) -> list[Unknown]:
     """The characters of `text` the model cannot read even after `normalize`, at their places in `text`
     (in its NFC form, which is `text` itself unless it held decomposed accents)."""
     composed = unicodedata.normalize("NFC", text)
-    return [Unknown(ch, i) for i, ch in enumerate(composed)
-            if ch not in known and not ch.isspace() and _mark(ch, known) == ch]
+    read = as_sentence(composed, known) if _cased(known) else composed
+    return [Unknown(ch, i) for i, (ch, r) in enumerate(zip(composed, read, strict=True))
+            if r not in known and not r.isspace() and _mark(r, known) == r]
 
 
 def _space(run: str, known: Container[str] | None) -> str:
