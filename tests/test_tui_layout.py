@@ -202,6 +202,21 @@ async def test_quitting_leaves_the_closing_line_and_resume_hint_that_train_print
     assert idle.return_value is None
 
 
+def test_the_closing_lines_reach_the_terminal_as_lines(monkeypatch, capsys) -> None:
+    """The closing line and the which-model-answers line printed as two lines, not joined by a
+    literal `\\x0a`; a control character inside a line is still escaped."""
+    from types import SimpleNamespace
+
+    from seqtui.tui import app as tui_app
+
+    closing = "Stopped after 2 complete epoch(s).\nYour run in models/\x1b[31mred does not beat en-fr yet."
+    monkeypatch.setattr(tui_app, "make_app", lambda *a, **k: SimpleNamespace(run=lambda: closing))
+    monkeypatch.setattr(tui_app, "_exit_without_tensorflow_teardown", lambda: None)
+    tui_app.run_dashboard(demo_config())
+    assert capsys.readouterr().out == ("Stopped after 2 complete epoch(s).\n"
+                                       "Your run in models/\\x1b[31mred does not beat en-fr yet.\n")
+
+
 async def test_a_saved_run_shows_its_last_samples(tmp_path) -> None:
     """The samples panel of a saved run said only that samples would come after an epoch."""
     from tui_fakes import SAMPLES
