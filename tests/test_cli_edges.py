@@ -319,3 +319,18 @@ def test_the_readme_test_command_is_what_ci_runs():
     install = re.search(r"## Install\n.*?```sh\n(.*?)```", readme, re.S).group(1).splitlines()
     assert len(install) == 2 and "python3 -m venv" in install[0] and "pip install -e '.[dev]'" in install[0]
     assert install[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_each_commands_summary_is_one_paragraph_that_help_wraps_itself() -> None:
+    """`seqtui --help` keeps a docstring's line breaks: predict's and dashboard's summaries broke mid-sentence
+    ("the file's `model`" alone on a line) wherever the source line ended."""
+    import typer
+
+    def commands(group):
+        for name, cmd in group.commands.items():
+            yield name, cmd
+            yield from commands(cmd) if hasattr(cmd, "commands") else ()
+
+    broken = [name for name, cmd in commands(typer.main.get_command(app))
+              if "\n" in (cmd.help or "").strip().split("\n\n")[0]]
+    assert broken == []

@@ -23,7 +23,30 @@ def test_the_command_names_the_model_and_refuses_none() -> None:
     state = ReplState(Settings())
     assert repl_commands.run(":model fr-en", state).model == "fr-en"
     empty = repl_commands.run(":model", state)
-    assert empty.error and not empty.model
+    assert empty.list_models and not empty.model and not empty.error
+
+
+async def test_model_alone_lists_the_models_that_exist(tmp_path: Path) -> None:
+    """`:model` and `:help` named a fr-en model that is not shipped; `:model` alone lists what `:model NAME`
+    accepts: the shipped models and the runs beside model_dir."""
+    from tui_fakes import FakeEngine
+
+    from seqtui.store import bundle
+    from seqtui.store.catalog import Request
+
+    for run in ("my-run", "my-run-2"):
+        (tmp_path / run).mkdir()
+        (tmp_path / run / bundle.MODEL).touch()
+    (tmp_path / "not-a-run").mkdir()
+    app = make_app(tiny_config(model_dir=tmp_path / "my-run"), mode="repl", load_engine=lambda _: FakeEngine(),
+                   model=Request(explicit_dir=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_line(pilot, ":model")
+        await type_line(pilot, ":help")
+        await pilot.pause()
+        notes = " ".join(str(item.render()) for item in pilot.app.screen.query_one(Transcript).children)
+    assert "en-fr, my-run, my-run-2" in notes
+    assert "fr-en" not in notes and "not-a-run" not in notes
 
 
 def test_a_named_model_answers_instead_of_training_snapshots(trained_bundle: Path) -> None:

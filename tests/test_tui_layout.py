@@ -202,6 +202,21 @@ async def test_quitting_leaves_the_closing_line_and_resume_hint_that_train_print
     assert idle.return_value is None
 
 
+def test_the_closing_lines_reach_the_terminal_as_lines(monkeypatch, capsys) -> None:
+    """The closing line and the which-model-answers line printed as two lines, not joined by a
+    literal `\\x0a`; a control character inside a line is still escaped."""
+    from types import SimpleNamespace
+
+    from seqtui.tui import app as tui_app
+
+    closing = "Stopped after 2 complete epoch(s).\nYour run in models/\x1b[31mred does not beat en-fr yet."
+    monkeypatch.setattr(tui_app, "make_app", lambda *a, **k: SimpleNamespace(run=lambda: closing))
+    monkeypatch.setattr(tui_app, "_exit_without_tensorflow_teardown", lambda: None)
+    tui_app.run_dashboard(demo_config())
+    assert capsys.readouterr().out == ("Stopped after 2 complete epoch(s).\n"
+                                       "Your run in models/\\x1b[31mred does not beat en-fr yet.\n")
+
+
 async def test_a_saved_run_shows_its_last_samples(tmp_path) -> None:
     """The samples panel of a saved run said only that samples would come after an epoch."""
     from tui_fakes import SAMPLES
@@ -216,3 +231,38 @@ async def test_a_saved_run_shows_its_last_samples(tmp_path) -> None:
     async with app.run_test(size=(120, 40)):
         panel = app.screen.query_one("#samples")
         assert panel.border_title == "Samples · epoch 2" and "Sois came." in str(panel.render())
+
+
+async def test_a_new_run_does_not_show_the_saved_runs_samples(tmp_path) -> None:
+    """t beside a saved run: until the new run's first epoch ended, the samples panel showed the saved run's
+    last samples under "Samples · epoch N", as if the new run had written them."""
+    import threading
+
+    from tui_fakes import INFO, SAMPLES
+
+    from seqtui import events
+    from seqtui.records import EpochRecord
+    from seqtui.store import bundle
+
+    bundle.write_history(tmp_path, [EpochRecord(1, 3.9, val_loss=3.7, best=True), EpochRecord(2, 3.0, val_loss=2.9)])
+    bundle.write_samples(tmp_path, 2, SAMPLES)
+    release = threading.Event()
+    epochs = scripted_trainer(epochs=1)
+
+    def first_epoch_waits(cfg, listener, stop, pause, **kwargs):
+        listener(events.TrainingStarted(INFO, 1, 1, 4))
+        release.wait(10)
+        return epochs(cfg, listener, stop, pause, **kwargs)
+
+    app = make_app(demo_config(model_dir=tmp_path), trainer=first_epoch_waits, load_engine=lambda _: FakeEngine(),
+                   model=Request(explicit_dir=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.screen.query_one("#samples")
+        assert panel.border_title == "Samples · epoch 2"
+        await pilot.press("t")
+        await until(pilot, lambda: app.screen.training_state.startswith("Training"), timeout=10,
+                    what="the new run to begin")
+        shown_before = panel.border_title, str(panel.render())
+        release.set()
+        await until(pilot, lambda: panel.border_title == "Samples · epoch 1", timeout=10, what="its first epoch")
+    assert shown_before[0] == "Samples" and "Sois calme." not in shown_before[1]

@@ -188,3 +188,15 @@ def test_compare_shows_the_epoch_target_a_resume_set(tmp_path):
     (resumed / MANIFEST).write_text(json.dumps({**manifest, "epochs": 12}))
     differ, same = differences(settings_of(summarize(first)), settings_of(summarize(resumed)))
     assert differ == [("epochs", "5", "12")] and same == len(FIELDS) - 1  # every other setting is read back
+
+
+async def test_the_runs_view_without_runs_says_how_to_get_one(tmp_path: Path) -> None:
+    """A first look at `v` showed an empty table and "space on a run overlays its curves here", with no run
+    to put the cursor on."""
+    app = app_on(tmp_path / "models", run="my-run")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(pilot.app.screen, Dashboard), timeout=5, what="the dashboard")
+        await pilot.press("v")
+        plot = pilot.app.screen.query_one(CurvePlot)
+        await until(pilot, lambda: "No run" in str(plot.render()), timeout=5, what="the note")
+        assert "t trains one" in str(plot.render()) and "space on a run" not in str(plot.render())

@@ -220,8 +220,8 @@ def predict(
         "reference column if there is one. Widens the beam to at least N.")] = None,
     length_penalty: LengthPenaltyOpt = None,
 ) -> None:
-    """Translate files of sentences into predict_output/<stem>_<timestamp>.tsv (stderr and the file's `model`
-    column say which model answered)."""
+    """Translate files of sentences into predict_output/<stem>_<timestamp>.tsv (stderr and the file's `model` \
+column say which model answered)."""
     tr, cfg, _ = open_translator(config_path, model, model_dir, dict(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
@@ -306,8 +306,8 @@ def dashboard(
         "--init-from", show_default=False, help="What i fine-tunes: a model folder, or a name such as en-fr "
         "(the shipped model, the default).")] = None,
 ) -> None:
-    """The live training dashboard with a streaming REPL pane; t trains a new run (beside model_dir's run when
-    it holds one), c continues that run, i fine-tunes a model."""
+    """The live training dashboard with a streaming REPL pane; t trains a new run (beside model_dir's run when \
+it holds one), c continues that run, i fine-tunes a model."""
     from seqtui.tui.app import run_dashboard
     from seqtui.tui.training.starts import TrainFlags
 

@@ -169,8 +169,13 @@ def _requested(name: str, model_dir: Path) -> ModelChoice:
     beside = model_dir.parent / name
     if "/" not in name and bundle.exists(beside):
         return _folder_choice(beside, f"the model in {beside}")
-    known = sorted(shipped()) + sorted(p.name for p in model_dir.parent.glob("*") if bundle.exists(p))
+    known = names(model_dir)
     raise BundleError(f"no model named {name!r}: pass a model folder, or one of: {', '.join(known) or 'none yet'}")
+
+
+def names(model_dir: Path) -> list[str]:
+    """What `--model NAME` accepts besides a folder: the shipped models, then the runs beside model_dir."""
+    return sorted(shipped()) + sorted(p.name for p in model_dir.parent.glob("*") if bundle.exists(p))
 
 
 @dataclass(frozen=True)

@@ -164,8 +164,8 @@ def run_dashboard(cfg: Config, follow: Path | None = None, model: str | None = N
     """`seqtui dashboard`: the training view on a real terminal."""
     with private_terminal() as driver:
         closing = make_app(cfg, follow=follow, driver_class=driver, model=Request(model), flags=flags).run()
-    if closing:
-        print(escape_controls(closing), flush=True)
+    if closing:  # one line per line: the closing line, then which model answers from now on
+        print("\n".join(escape_controls(line) for line in closing.split("\n")), flush=True)
     _exit_without_tensorflow_teardown()
 
 

@@ -11,7 +11,8 @@ from seqtui.config import MAX_BEAM
 from seqtui.decode.decoding import Settings
 
 HELP = ("Type a sentence and press Enter; `sentence => début` makes the translation start with "
-        "début. Commands: :model NAME (en-fr, fr-en or a run's folder: which model answers) · :greedy · "
+        "début. Commands: :model NAME (which model answers: a shipped model, a run or a folder; :model alone "
+        "lists them) · :greedy · "
         ":beam K · :nbest N (the N best with scores; 1: off) · :lp A (length "
         "penalty: beam ranks by log-probability / length ** A) · :temp T (0: off) · :seed N · :align (attention "
         "heatmap of the last translation) · :plain (confidence shading on/off) · :live (translate as you type, "
@@ -52,6 +53,7 @@ class Outcome:
     error: bool = False
     align: bool = False  # draw the attention of the last translation
     model: str = ""  # answer with this model from now on (a shipped model's name or a folder)
+    list_models: bool = False  # show the models `:model NAME` accepts
     quit: bool = False
 
 
@@ -74,9 +76,7 @@ def run(line: str, state: ReplState) -> Outcome:
         elif name in ("lp", "length-penalty"):
             new = _with(state, length_penalty=_number(arg, float, 0.0, "length penalty"))
         elif name == "model":
-            if not arg:
-                raise ValueError(":model takes a model: en-fr, fr-en or a run's folder")
-            return Outcome(state, "", model=arg)
+            return Outcome(state, "", model=arg, list_models=not arg)
         elif name == "align":
             return Outcome(state, "", align=True)
         elif name == "plain":

@@ -29,6 +29,7 @@ from seqtui.decode.decoding import Result, Settings, split_prefix
 from seqtui.decode.heatmap import attention_map, confidence_legend
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls
+from seqtui.store import catalog
 from seqtui.tui.messages import (
     ModelReady,
     ModelRequest,
@@ -191,6 +192,10 @@ class ReplPane(Vertical):
             self._show_attention()
         if outcome.model:
             self._switch_model(outcome.model)
+        if outcome.list_models:
+            known = ", ".join(catalog.names(self.engines.model_dir)) or "none yet"
+            now = f"; now answering: {self.engine_label}" if self.engine_label else ""
+            transcript.note(f"Models: {known}, or any model folder. :model NAME chooses one{now}.")
         if outcome.state.shade != self.state.shade:
             transcript.set_shade(outcome.state.shade)
         self.state = outcome.state

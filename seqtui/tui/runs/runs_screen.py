@@ -95,8 +95,7 @@ class RunsScreen(Screen[NewRun | None]):
 
     def on_mount(self) -> None:
         self.query_one(RunsTable).border_title = f"Runs in {for_markup(str(self.root))}"
-        plot = self.query_one(CurvePlot)
-        plot.empty_note = "space on a run overlays its curves here"
+        self.query_one(CurvePlot).empty_note = "space on a run overlays its curves here"
         self.query_one(RunsTable).focus()
         self._watch()
 
@@ -125,6 +124,9 @@ class RunsScreen(Screen[NewRun | None]):
             self.selected = {start or str(self.found[0].path)} if self.found else set()
             chrf = any(m == "val_chrf" for r in self._overlaid() for m in r.metrics())
             self.view.metric = "val_chrf" if chrf else "val_loss"
+        self.query_one(CurvePlot).empty_note = (
+            "space on a run overlays its curves here" if self.found else
+            f"No run in {self.root} yet: escape goes back to the dashboard, where t trains one.")
         table = self.query_one(RunsTable)
         table.show(self.found, self.selected)
         if first and self.selected:

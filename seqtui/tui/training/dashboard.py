@@ -387,9 +387,10 @@ class Dashboard(Screen[None]):
         latency.freeze_loaded()  # the model is built: keep full collections off it
         self.epochs = e.epochs
         self.devices = list(e.info.devices)
-        if not e.resumed:
+        if not e.resumed:  # a new run: nothing of the run shown before is its own
             self.records.clear()
             self.query_one(EpochTable).reset()
+            self.query_one(SamplesPanel).reset()
             self._draw_curves()
         self._set_monitor(e.info.monitor)
         self._settings().show_run(e.info, e.first_epoch, e.epochs, e.resumed, e.note)

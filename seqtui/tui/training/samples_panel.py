@@ -34,6 +34,12 @@ class SamplesPanel(Static):
         self.chosen: int | None = None  # the sample whose attention is drawn
 
     def on_mount(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """No samples: a new run has not finished an epoch yet."""
+        self.epoch, self.samples, self.decoded, self.chosen = 0, [], [], None
+        self.remove_class("-cut")
         self.border_title = "Samples"
         self.update(Text("After each epoch, a few validation sentences are translated here.", style="dim"))
 
