@@ -15,7 +15,7 @@ from seqtui.store import bundle, catalog
 from seqtui.store.catalog import Comparison
 from seqtui.store.rundir import RunDir
 from seqtui.train import training
-from tests.conftest import TINY_FLAGS
+from tests.conftest import TINY_FLAGS, TINY_PAIRS
 
 runner = CliRunner()
 
@@ -158,3 +158,15 @@ async def test_the_dashboards_repl_pane_says_which_model_answers_and_why_not_you
         said = flat(str(transcript.query(Static).last().render()))
     assert "Ready: the shipped en-fr model (best val_chrf" in said
     assert f"(Your run in {mine} is passed over: chrF" in said and f"--model {mine} chooses it" in said
+
+
+def test_scoring_a_small_validation_split_reports_progress_as_it_goes(trained_bundle):
+    """The dashboard's "validating n/N" moves while chrF is scored: one report for the whole split (a
+    single batch of up to 256 sentences) would leave it at 0/N until the end."""
+    from seqtui.train.compare import chrf
+
+    pairs = (TINY_PAIRS * 8)[:189]  # the shipped sample's validation split has 189 pairs
+    seen: list[tuple[int, int]] = []
+    chrf(bundle.load(trained_bundle).engine(), pairs, progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) >= 5 and seen[-1] == (189, 189)
+    assert [done for done, _ in seen] == sorted({done for done, _ in seen})
