@@ -22,7 +22,7 @@ from seqtui.tui.app import make_app
 from seqtui.tui.messages import TranslationEnded
 
 TYPED = ["I'm hungry.", "  I'm   hungry. ", "I\u2019m hungry.", "I'm\thungry.", "I\u2019m\u00a0hungry. ", "i'm hungry",
-         "I'M HUNGRY.", " i\u2019m hungry"]
+         "I'M HUNGRY.", " i\u2019m hungry", "I'm Hungry"]
 runner = CliRunner()
 GREEDY = ["--beam", "1"]
 
@@ -133,6 +133,7 @@ CASED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'.?!, ")
     ("do it now", "Do it now."),  # an order, not a question
     ("où est la gare", "Où est la gare?"),  # French questions too (this vocabulary has no narrow space)
     ("as-tu faim", "As-tu faim?"),
+    ("I'm Hungry.", "I'm hungry."),  # Every Word Capitalised, as a phone's keyboard may set it
     ("where is Tom?", "Where is Tom?"),  # mixed case: only the first letter
     ("NASA is here", "NASA is here."),  # mixed case kept: capitals that mean something stay
     ("I'm hungry :)", "I'm hungry :)"),  # ends in a mark of its own: nothing added

@@ -9,11 +9,11 @@ Training normalises its pairs without a vocabulary (NFC and whitespace only), so
 marks, such as French's narrow no-break space before `!`, stay as they are.
 
 A model trained on cased sentences (its vocabulary holds capitals) also gets its input written as a
-sentence: text typed without case (all lower case or ALL CAPS) in sentence case, with "i" as a word
-capitalised; a first letter typed in lower case capitalised; and a final "." where the text ends in a
-letter or digit, or "?" where it begins as an English or French question does. Those are the casual forms
-that cost a cased model most (docs/models.md), and what each becomes is what the user meant. Text that
-mixes cases otherwise is kept as typed (names, "NASA").
+sentence: text typed without case (all lower case, ALL CAPS or Every Word Capitalised) in sentence case,
+with "i" as a word capitalised; a first letter typed in lower case capitalised; and a final "." where the
+text ends in a letter or digit, or "?" where it begins as an English or French question does. Those are
+the casual forms that cost a cased model most (docs/models.md), and what each becomes is what the user
+meant. Text that mixes cases otherwise is kept as typed (names, "NASA").
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def as_sentence(text: str, known: Container[str] | None = None) -> str:
     if not letters:
         return text
     chars = list(text)
-    if all(ch == ch.lower() for ch in letters) or all(ch == ch.upper() for ch in letters):
+    if (all(ch == ch.lower() for ch in letters) or all(ch == ch.upper() for ch in letters)
+            or _title_case(text)):
         chars = [_one(ch, ch.lower()) for ch in chars]
         for m in _LONE_I.finditer("".join(chars)):
             chars[m.start()] = "I"
@@ -102,6 +103,13 @@ def as_sentence(text: str, known: Container[str] | None = None) -> str:
 
 # "i" as a word of its own, or before an apostrophe (i'm, i'll): lower case of English's "I".
 _LONE_I = re.compile(r"(?<![^\W\d_])i(?=$|['\u2019]|[^\w])")
+
+
+def _title_case(text: str) -> bool:
+    """Every word of two or more begins with a capital, as a phone's keyboard may set them."""
+    words = [w for w in text.split() if any(ch.lower() != ch.upper() for ch in w)]
+    firsts = [next(ch for ch in w if ch.lower() != ch.upper()) for w in words]
+    return len(words) >= 2 and all(ch != ch.lower() for ch in firsts)
 
 
 def _one(ch: str, changed: str) -> str:
