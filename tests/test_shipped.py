@@ -25,7 +25,6 @@ from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags, write_corpus
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
-REAL = catalog.SHIPPED_ROOT / catalog.DEFAULT
 
 
 def flat(text: str) -> str:
@@ -96,6 +95,32 @@ def write_config(folder: Path, model_dir: Path) -> Path:
     return path
 
 
+def test_the_shipped_model_that_answers_follows_the_configs_direction(shipped_root, trained_bundle, tmp_path):
+    """With `reverse = true` (French -> English) fr-en answers, not en-fr; and with no fr-en shipped, no
+    shipped model answers French in its place: the command says no model is trained yet."""
+    reverse = tmp_path / "reverse.toml"
+    reverse.write_text(f'[paths]\nmodel_dir = "{tmp_path / "models" / "m"}"\n[training]\nreverse = true\n')
+    alone = runner.invoke(app, ["translate", "--config", str(reverse), "Go."])
+    assert alone.exit_code == 1 and "no trained model in" in flat(alone.stderr)
+    export_bundle(trained_bundle, shipped_root / "fr-en", "fr-en", "tiny test model")
+    both = runner.invoke(app, ["translate", "--config", str(reverse), "Go."])
+    assert both.exit_code == 0 and "model: the shipped fr-en model" in both.stderr
+    forward = runner.invoke(app, ["translate", "--config", str(write_config(tmp_path, tmp_path / "m2")), "Go."])
+    assert "model: the shipped en-fr model" in forward.stderr
+
+
+def test_a_reversed_run_is_compared_with_the_shipped_fr_en_model(shipped_root, trained_bundle, tmp_path,
+                                                                 tiny_corpus):
+    export_bundle(trained_bundle, shipped_root / "fr-en", "fr-en", "tiny test model")
+    cfg = config.load(None, {"train_dir": tiny_corpus, "model_dir": tmp_path / "rev", **TINY_FLAGS, "epochs": 1,
+                             "reverse": True})
+    training.train(cfg)
+    compared = saved.read_manifest(tmp_path / "rev").compared
+    assert compared is not None and compared.against == "fr-en"
+    choice = catalog.choose(tmp_path / "rev", reverse=True)
+    assert choice.path == tmp_path / "rev" if compared.wins else "fr-en" in choice.passed_over
+
+
 def test_an_unknown_model_name_lists_the_known_ones(shipped_root, tmp_path):
     result = runner.invoke(app, ["translate", "--config", str(write_config(tmp_path, tmp_path / "m")),
                                  "--model", "de-en", "Go."])
@@ -137,23 +162,49 @@ def test_training_never_writes_into_a_shipped_bundle(shipped_root, tiny_corpus):
     assert tree_hash(target) == before
 
 
-def test_the_real_shipped_model_is_small_marked_and_tracked():
-    assert (REAL / "model.keras").stat().st_size <= 5 * 2**20
-    assert json.loads((REAL / "seqtui.json").read_text())["shipped"] is True
+SHIPPED = sorted(catalog.shipped())
+# A sentence each shipped model must get right, and a word its translation must hold: a model exported from
+# the wrong run, in the wrong direction or with garbled weights fails these.
+EVERYDAY = {"en-fr": [("I'm hungry.", "faim"), ("i'm hungry", "faim"), ("Where is the station?", "gare")],
+            "fr-en": [("J'ai faim.", "hungry"), ("j'ai faim", "hungry"), ("Où est la gare ?", "station")]}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_each_real_shipped_model_is_small_marked_and_tracked(name):
+    folder = catalog.SHIPPED_ROOT / name
+    assert (folder / "model.keras").stat().st_size <= 5 * 2**20
+    assert json.loads((folder / "seqtui.json").read_text())["shipped"] is True
     if shutil.which("git") and (ROOT / ".git").exists():
-        tracked = subprocess.run(["git", "ls-files", "--error-unmatch", str(REAL / "model.keras")], cwd=ROOT,
+        tracked = subprocess.run(["git", "ls-files", "--error-unmatch", str(folder / "model.keras")], cwd=ROOT,
                                  capture_output=True)
-        assert tracked.returncode == 0, "the shipped model must be committed"
+        assert tracked.returncode == 0, "a shipped model must be committed"
+
+
+def test_the_default_model_dir_is_ignored_by_git():
+    if shutil.which("git") and (ROOT / ".git").exists():
         ignored = subprocess.run(["git", "check-ignore", "-q", "models/my-run/model.keras"], cwd=ROOT)
         assert ignored.returncode == 0, "the default model_dir must be ignored, so training leaves git clean"
 
 
-def test_the_real_shipped_model_translates_everyday_sentences():
+@pytest.mark.parametrize("name", SHIPPED)
+def test_each_real_shipped_model_translates_everyday_sentences(name):
     import seqtui
 
-    tr = seqtui.load(REAL)
-    assert tr.translate("I'm hungry.") == "J'ai faim."
-    assert "gare" in tr.translate("Where is the station?")
+    tr = seqtui.load(name)
+    assert name in EVERYDAY, f"add everyday sentences for the shipped {name} model"
+    for sentence, word in EVERYDAY[name]:
+        assert word in tr.translate(sentence).lower(), (sentence, tr.translate(sentence))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_training_never_writes_into_a_real_shipped_model(name, tiny_corpus):
+    target = catalog.SHIPPED_ROOT / name
+    before = tree_hash(target)
+    for extra in ([], ["--fresh"], ["--resume"]):
+        result = runner.invoke(app, ["train", "--train-dir", str(tiny_corpus), "--model-dir", str(target),
+                                     *cli_flags(TINY_FLAGS), "--epochs", "1", *extra])
+        assert result.exit_code == 1 and "shipped with seqtui" in flat(result.stderr)
+    assert tree_hash(target) == before
 
 
 # -- fine-tuning ---------------------------------------------------------------------------------------

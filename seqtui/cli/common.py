@@ -134,7 +134,7 @@ def model_request(cfg_path: Path | None, model: str | None, model_dir: Path | No
     if model is not None and model_dir is not None:
         raise usage_error("--model and --model-dir: pass one")
     cfg = config.load(cfg_path, {"model_dir": model_dir})
-    return cfg, Request(model, explicit_dir=model_dir is not None)
+    return cfg, Request(model, explicit_dir=model_dir is not None, reverse=cfg.reverse)
 
 
 def choose_model(cfg_path: Path | None, model: str | None,

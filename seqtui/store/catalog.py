@@ -8,7 +8,8 @@ The rule (README, "Which model answers"), decided in `choose` alone: a model the
 Otherwise the run in model_dir answers once its saved model beats the shipped model's chrF on the
 run's own validation pairs, as scored when its last training session ended (`Comparison`, kept in
 the run's manifest); until then the shipped model answers, and the choice says why the run was passed
-over and how to choose it.
+over and how to choose it. Which shipped model stands beside the run follows the direction the
+config trains: en-fr, or fr-en for `reverse = true` (`counterpart`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ from seqtui.store.saved import Comparison, Manifest
 
 SHIPPED_ROOT = Path(__file__).resolve().parents[1] / "shipped"
 DEFAULT = "en-fr"
+REVERSED = "fr-en"
+
+
+def counterpart(reverse: bool) -> str:
+    """The shipped model that answers in a config's direction, and that its runs are compared with."""
+    return REVERSED if reverse else DEFAULT
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,8 @@ def _folder_choice(path: Path, label: str) -> ModelChoice:
     return ModelChoice(path, label, False, progress(path))
 
 
-def choose(model_dir: Path, requested: str | Path | None = None, explicit_dir: bool = False) -> ModelChoice:
+def choose(model_dir: Path, requested: str | Path | None = None, explicit_dir: bool = False,
+           reverse: bool = False) -> ModelChoice:
     """The model a command should use: the one asked for, else the run in model_dir if it has beaten the
     shipped model on its own validation pairs, else the shipped model (saying why the run was passed over).
 
@@ -82,6 +90,8 @@ def choose(model_dir: Path, requested: str | Path | None = None, explicit_dir: b
         model_dir: the config's model_dir (where the user's own training writes).
         requested: `--model NAME_OR_DIR`: a folder, a shipped model's name, or a run beside model_dir.
         explicit_dir: model_dir was given on the command line: use it, never fall back.
+        reverse: the config trains French -> English: the shipped fr-en model stands beside the run (with
+            none shipped, the run answers, or says it is missing).
 
     Raises:
         BundleError: a requested model that does not exist.
@@ -90,27 +100,28 @@ def choose(model_dir: Path, requested: str | Path | None = None, explicit_dir: b
     if requested is not None:
         return _requested(str(requested), model_dir)
     yours = _folder_choice(model_dir, f"your model in {model_dir}")
-    if explicit_dir or DEFAULT not in shipped():
+    beside = counterpart(reverse)
+    if explicit_dir or beside not in shipped():
         return yours  # with no model there, bundle.load says what is missing
     if not bundle.exists(model_dir):
-        return _shipped_choice(DEFAULT)
-    why = passed_over(model_dir)
-    return _shipped_choice(DEFAULT, why) if why else yours
+        return _shipped_choice(beside)
+    why = passed_over(model_dir, beside)
+    return _shipped_choice(beside, why) if why else yours
 
 
-def passed_over(model_dir: Path) -> str:
-    """Why the run in model_dir does not answer in the shipped model's place ("" when it does)."""
+def passed_over(model_dir: Path, against: str = DEFAULT) -> str:
+    """Why the run in model_dir does not answer in the shipped model `against`'s place ("" when it does)."""
     comparison = _manifest(model_dir).compared
     best = _best_epoch(model_dir)
     how = f"--model {model_dir} chooses it"
-    if comparison is None or comparison.against != DEFAULT or comparison.epoch != best:
-        return (f"your run in {model_dir} is passed over: it has not been compared with {DEFAULT} since its best "
+    if comparison is None or comparison.against != against or comparison.epoch != best:
+        return (f"your run in {model_dir} is passed over: it has not been compared with {against} since its best "
                 f"epoch was saved (every training session ends with that, `seqtui train --resume` too); {how}")
     if comparison.wins:
         return ""
     return (f"your run in {model_dir} is passed over: chrF {comparison.chrf:.2f} on {comparison.pairs} of its own "
-            f"validation pairs against {DEFAULT}'s {comparison.other_chrf:.2f} (it answers once it beats "
-            f"{DEFAULT}); {how}")
+            f"validation pairs against {against}'s {comparison.other_chrf:.2f} (it answers once it beats "
+            f"{against}); {how}")
 
 
 def verdict(model_dir: Path, found: Comparison) -> str:
@@ -188,6 +199,7 @@ class Request:
 
     name: str | None = None
     explicit_dir: bool = False
+    reverse: bool = False  # the config's direction: which shipped model stands beside the run
 
     def choose(self, model_dir: Path) -> ModelChoice:
-        return choose(model_dir, self.name, self.explicit_dir)
+        return choose(model_dir, self.name, self.explicit_dir, self.reverse)

@@ -34,18 +34,20 @@ def chrf(engine: Any, pairs: list[data.Pair], progress: Callable[[int, int], Non
     return float(sacrebleu.corpus_chrf(hyps, [[t for _, t in pairs]]).score)
 
 
-def compare_with_shipped(run: RunDir, val_pairs: list[data.Pair], best: EpochRecord | None) -> Comparison | None:
+def compare_with_shipped(run: RunDir, val_pairs: list[data.Pair], best: EpochRecord | None,
+                         reverse: bool = False) -> Comparison | None:
     """Score the run's saved model (the `best` epoch's) and the shipped model on the same validation
     pairs, record the result in the run's manifest and return it; None when either model is missing.
 
     A chrF-monitored run already scored its best epoch on exactly these pairs, so only the shipped model
     is decoded then.
     """
-    origin = catalog.shipped().get(catalog.DEFAULT)
+    against = catalog.counterpart(reverse)  # the shipped model of the run's direction
+    origin = catalog.shipped().get(against)
     if origin is None or best is None or not bundle.exists(run.path) or not val_pairs:
         return None
     pairs = chrf_pairs(val_pairs)
     mine = best.val_chrf if best.val_chrf is not None else chrf(bundle.load(run.path).engine(), pairs)
-    found = Comparison(catalog.DEFAULT, best.epoch, len(pairs), mine, chrf(bundle.load(origin).engine(), pairs))
+    found = Comparison(against, best.epoch, len(pairs), mine, chrf(bundle.load(origin).engine(), pairs))
     run.record_comparison(found)
     return found

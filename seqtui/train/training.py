@@ -230,7 +230,7 @@ class _Run:
 
         found = self.run.manifest().compared
         if best is not None and (found is None or found.epoch != best.epoch):
-            found = compare_with_shipped(self.run, val_pairs(), best)
+            found = compare_with_shipped(self.run, val_pairs(), best, self.cfg.reverse)
         return catalog.verdict(self.dir, found) if found is not None and best is not None else ""
 
     def _model(self, prep: Prepared, plan: StartPlan, xla: bool) -> Any:

@@ -155,7 +155,7 @@ def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None
     settings = settings or Settings(beam=cfg.beam, temperature=cfg.temperature, max_len=cfg.max_output_len,
                                     length_penalty=cfg.length_penalty)
     engines = EngineSource(follow or cfg.model_dir, load_engine,
-                           Request(explicit_dir=True) if follow else model or Request())
+                           Request(explicit_dir=True) if follow else model or Request(reverse=cfg.reverse))
     return SeqtuiApp(cfg, mode, settings, trainer, engines, follow, driver_class, system, flags)
 
 
@@ -163,7 +163,8 @@ def run_dashboard(cfg: Config, follow: Path | None = None, model: str | None = N
                   flags: TrainFlags | None = None) -> None:
     """`seqtui dashboard`: the training view on a real terminal."""
     with private_terminal() as driver:
-        closing = make_app(cfg, follow=follow, driver_class=driver, model=Request(model), flags=flags).run()
+        closing = make_app(cfg, follow=follow, driver_class=driver, model=Request(model, reverse=cfg.reverse),
+                           flags=flags).run()
     if closing:  # one line per line: the closing line, then which model answers from now on
         print("\n".join(escape_controls(line) for line in closing.split("\n")), flush=True)
     _exit_without_tensorflow_teardown()

@@ -229,7 +229,7 @@ class Dashboard(Screen[None]):
 
     def action_fine_tune(self) -> None:
         """i: a new run that starts from --init-from's model, else the shipped one (`--init-from en-fr`)."""
-        origin = self.flags.init_from or catalog.shipped().get(catalog.DEFAULT)
+        origin = self.flags.init_from or catalog.shipped().get(catalog.counterpart(self.cfg.reverse))
         if origin is None:
             self.notify("No shipped model in this installation.", severity="warning")
             return
