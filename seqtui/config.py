@@ -251,12 +251,21 @@ def _build(values: dict[str, Any], base: Path, source: str) -> Config:
     return cfg
 
 
+def _default(f: dataclasses.Field[Any]) -> Any:
+    """A field's default, whether given as a value or a factory."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    raise AssertionError(f"the setting {f.name} has no default")
+
+
 def _check(name: str, value: Any, base: Path, source: str) -> Any:
     """Coerce and range-check one value; raise a ConfigError that names the key."""
     f = FIELDS[name]
     meta = f.metadata
     where = f"{source}: {name}"
-    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    default = _default(f)
     if isinstance(default, Path):
         if not isinstance(value, (str, Path)) or str(value) == "":
             raise ConfigError(f"{where}: expected a path, got {value!r}")
@@ -314,7 +323,7 @@ def describe() -> list[tuple[str, str, str, str]]:
     """(section, key, default, description) for every setting, for docs and `seqtui config`."""
     rows = []
     for f in FIELDS.values():
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = _default(f)
         shown = repr(str(default) if isinstance(default, Path) else default)
         rows.append((f.metadata["section"], f.name, shown, f.metadata["doc"]))
     return rows

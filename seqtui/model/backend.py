@@ -95,7 +95,7 @@ def cpu_flags() -> list[str]:
 
 def name() -> str:
     """The Keras backend in use."""
-    return import_keras().backend.backend()
+    return str(import_keras().backend.backend())
 
 
 @dataclass(frozen=True)

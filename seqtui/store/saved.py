@@ -13,6 +13,7 @@ The history is the one lenient reader: a line that is not a record (a torn write
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from dataclasses import dataclass
@@ -371,7 +372,7 @@ class _Doc:
             raise self.error(key, f"expected one of {', '.join(choices)}, got {_shown(value)}")
         return str(value)
 
-    def list(self, key: str, limit: int) -> list[Any]:
+    def list(self, key: str, limit: builtins.int) -> builtins.list[Any]:
         value = self.get(key)
         if not isinstance(value, list):
             raise self.error(key, f"expected a list, got {_shown(value)}")
@@ -379,7 +380,7 @@ class _Doc:
             raise self.error(key, f"holds {len(value):,} entries, more than the {limit:,} allowed")
         return value
 
-    def ints(self, key: str, lo: int, hi: int, limit: int) -> list[int]:
+    def ints(self, key: str, lo: builtins.int, hi: builtins.int, limit: builtins.int) -> builtins.list[builtins.int]:
         if self.get(key) is None:
             return []
         out = []
@@ -389,7 +390,7 @@ class _Doc:
             out.append(v)
         return out
 
-    def texts(self, key: str, limit: int) -> list[str]:
+    def texts(self, key: str, limit: builtins.int) -> builtins.list[str]:
         out = []
         for i, v in enumerate(self.list(key, limit)):
             if not isinstance(v, str) or len(v) > MAX_TEXT:

@@ -320,7 +320,7 @@ class _Run:
         variants = (CasualEpochs(prep.train_pairs, prep.train, prep.source, self.cfg.augment_rate, self.cfg.seed)
                     if self.cfg.augment == "casual" else None)
         return (BucketedBatches(prep.train, size, self.cfg.seed, first_epoch, steps=self.cfg.steps_per_epoch,
-                                for_fit=place.replicas > 1, variants=variants and variants.encoded,
+                                for_fit=place.replicas > 1, variants=variants.encoded if variants else None,
                                 **split),  # see _run_fit
                 # Validation only runs forward, where bigger batches cost nothing in memory worth counting
                 # and cut the steps (README, Benchmarks).

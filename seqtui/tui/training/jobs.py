@@ -55,7 +55,10 @@ def fetch_corpus(target: MessagePump, folder: Path) -> None:
     from seqtui.data.fetch import fetch
 
     try:
-        got = fetch(folder, progress=lambda done, total: target.post_message(FetchProgress(done, total)))
+        def progress(done: int, total: int | None) -> None:
+            target.post_message(FetchProgress(done, total))
+
+        got = fetch(folder, progress=progress)
     except SeqtuiError as e:
         target.post_message(FetchDone(problem=str(e)))
         return
