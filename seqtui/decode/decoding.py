@@ -22,6 +22,7 @@ import numpy as np
 from seqtui.data import normalize as norm
 from seqtui.data.vocab import END, PAD, START, UNK, Unknown, Vocab
 from seqtui.decode.hypotheses import Hypothesis, Piece, Result, Stream, normalize, split_prefix, to_json
+from seqtui.decode.settings import Settings
 from seqtui.errors import SeqtuiError
 from seqtui.model.weights import Weights
 
@@ -40,12 +41,14 @@ class PrefixError(SeqtuiError):
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # one tanh: cheaper than exp and never overflows
+    out: np.ndarray = 0.5 * (np.tanh(0.5 * x) + 1.0)
+    return out  # one tanh: cheaper than exp and never overflows
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    out: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+    return out
 
 
 def _lstm_step(z: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,23 +89,6 @@ class Translation:
 
     text: str
     unknown: list[Unknown] = field(default_factory=list)
-
-
-@dataclass
-class Settings:
-    """How to decode: greedy (beam 1, temperature 0), beam search, or sampling; what to report."""
-
-    beam: int = 1
-    temperature: float = 0.0
-    seed: int | None = None
-    max_len: int = 0  # 0: the engine's default
-    nbest: int = 1  # hypotheses to keep (beam search widens to at least this many)
-    length_penalty: float = 1.0  # see `normalize`
-    prefix: str = ""  # forced start of the output
-
-    @property
-    def width(self) -> int:
-        return max(self.beam, self.nbest)
 
 
 class Engine:
