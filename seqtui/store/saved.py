@@ -169,21 +169,31 @@ class Manifest:
 
 
 @dataclass(frozen=True)
-class Checkpoint:
-    """checkpoint/latest.json: the last complete checkpoint and the training state saved with it.
+class TrainingState:
+    """The training state a checkpoint is saved with: what the trainer writes and a resume reads back.
 
     Attributes:
-        path: the checkpoint's .keras file (always inside checkpoint/).
         epoch, batch: epochs done and, for a mid-epoch checkpoint, the batches of the next one done.
         history: the finished epochs' records at that moment.
         best_epoch: the best epoch so far (None before any).
     """
 
-    path: Path
     epoch: int
-    batch: int
+    batch: int = 0
     history: tuple[EpochRecord, ...] = ()
     best_epoch: int | None = None
+
+    def pointer(self, file: str) -> dict[str, Any]:
+        """checkpoint/latest.json for this state saved in `file` (what `read_checkpoint` reads)."""
+        return {"epoch": self.epoch, "batch": self.batch, "history": [r.to_dict() for r in self.history],
+                "best_epoch": self.best_epoch, "file": file}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checkpoint(TrainingState):
+    """checkpoint/latest.json: the last complete checkpoint (`path`, always inside checkpoint/) and its state."""
+
+    path: Path
 
 
 # -- the readers -----------------------------------------------------------------------------------
@@ -284,7 +294,8 @@ def read_checkpoint(model_dir: Path) -> Checkpoint | None:
     epoch = doc.int("epoch", 0, config_lib.MAX_EPOCHS)
     history = tuple(_record(doc, i, raw) for i, raw in enumerate(doc.list("history", config_lib.MAX_EPOCHS)))
     best = doc.int("best_epoch", 1, config_lib.MAX_EPOCHS) if doc.get("best_epoch") is not None else None
-    return Checkpoint(path, epoch, doc.int("batch", 0, config_lib.MAX_COUNT, default=0), history, best)
+    return Checkpoint(epoch=epoch, batch=doc.int("batch", 0, config_lib.MAX_COUNT, default=0), history=history,
+                      best_epoch=best, path=path)
 
 
 # -- the checks ------------------------------------------------------------------------------------

@@ -465,30 +465,31 @@ class Dashboard(Screen[None]):
 
     @on(FollowUpdate)
     def follow_update(self, message: FollowUpdate) -> None:
-        if message.epochs:
-            self.epochs = message.epochs
-        if message.config is not None and message.config != self.followed_config:
-            self.followed_config = message.config
-            self._set_monitor(message.config.monitor)
-            self._settings().show_config(message.config, f"Following a headless run in {self.follow_dir}")
-        if len(message.records) < len(self.records):  # the run was restarted with --fresh
+        files = message.files
+        if files.epochs:
+            self.epochs = files.epochs
+        if files.config is not None and files.config != self.followed_config:
+            self.followed_config = files.config
+            self._set_monitor(files.config.monitor)
+            self._settings().show_config(files.config, f"Following a headless run in {self.follow_dir}")
+        if len(files.records) < len(self.records):  # the run was restarted with --fresh
             self.records.clear()
             self.query_one(EpochTable).reset()
         known = {r.epoch for r in self.records}
-        best = best_record(list(message.records), message.config.monitor if message.config else "val_loss")
-        for record in message.records:
+        best = best_record(list(files.records), files.config.monitor if files.config else "val_loss")
+        for record in files.records:
             if record.epoch not in known:
                 self._add_record(record, record is best)
-        if message.samples_epoch and message.samples_epoch != self.samples_epoch:
-            self.samples_epoch = message.samples_epoch
-            self.query_one(SamplesPanel).show(message.samples_epoch, message.samples)
-        done = message.records[-1].epoch if message.records else 0
-        ckpt = message.checkpoint
+        if files.samples_epoch and files.samples_epoch != self.samples_epoch:
+            self.samples_epoch = files.samples_epoch
+            self.query_one(SamplesPanel).show(files.samples_epoch, list(files.samples))
+        done = files.records[-1].epoch if files.records else 0
+        ckpt = files.checkpoint
         batch = f", batch {ckpt.batch} of the next" if ckpt and ckpt.batch else ""
-        state = "trainer running" if message.running else "trainer not running"
-        problem = f" · {message.problem}" if message.problem else ""
+        state = "trainer running" if files.running else "trainer not running"
+        problem = f" · {files.problem}" if files.problem else ""
         self._progress().say(f"Following {self.follow_dir}: {done} of {self.epochs} epochs done{batch} · "
-                             f"{state}{problem}", "bold" if message.running else "")
+                             f"{state}{problem}", "bold" if files.running else "")
 
     def _show_system(self) -> None:
         """The training process's CPU, memory and devices, under the progress bar."""

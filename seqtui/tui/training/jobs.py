@@ -73,6 +73,5 @@ def watch_run(target: MessagePump, model_dir: Path) -> None:
         files = follow_files.read(model_dir)
         if files != seen:
             seen = files
-            target.post_message(FollowUpdate(list(files.records), files.config, files.epochs, files.checkpoint,
-                                             files.running, files.samples_epoch, list(files.samples), files.problem))
+            target.post_message(FollowUpdate(files))
         worker.cancelled_event.wait(FOLLOW_POLL)
