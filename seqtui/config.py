@@ -13,7 +13,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from seqtui.errors import ConfigError
 
@@ -25,7 +25,10 @@ METRICS = ("accuracy",)
 SAMPLINGS = ("first", "random")
 STRATEGIES = ("auto", "mirrored", "none")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
-MONITORS = ("val_loss", "val_chrf")
+# What each monitor's best is: the one table of directions (the trainer, resume, the runs table and the
+# dashboard all read it through records.Monitor).
+MONITOR_MODES: dict[str, Literal["min", "max"]] = {"val_loss": "min", "val_chrf": "max"}
+MONITORS = tuple(MONITOR_MODES)
 ENCODERS = ("lstm", "bilstm")
 LR_SCHEDULES = ("constant", "decay", "plateau")
 AVERAGINGS = ("none", "ema", "last-k")

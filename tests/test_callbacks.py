@@ -251,3 +251,23 @@ def test_monitor_directions():
     assert Monitor.of("val_loss").best_of([low, high]) is low
     assert Monitor.of("val_chrf").best_of([low, high]) is high
     assert not Monitor.of("val_loss").better(EpochRecord(3, val_loss=math.nan), None)
+
+
+def test_every_monitor_a_config_accepts_has_a_direction_and_no_other_is_guessed():
+    """Catches a monitor added to the config without its direction (it would have been judged lowest-best)."""
+    assert {m: Monitor.of(m).mode for m in config.MONITORS} == {"val_loss": "min", "val_chrf": "max"}
+    with pytest.raises(ValueError, match="unknown monitor 'bleu'"):
+        Monitor.of("bleu")
+
+
+def test_the_saved_best_is_the_last_marked_epoch_not_the_last_epoch():
+    """On a run that overfits (val_loss falls, then rises), the epoch model.keras holds is the marked one;
+    catches a rule that takes the last epoch, or ignores the marks a run was trained with."""
+    run = [EpochRecord(1, val_loss=3.0, best=True), EpochRecord(2, val_loss=2.0, best=True),
+           EpochRecord(3, val_loss=2.5)]
+    assert Monitor.of("val_loss").saved_best(run) is run[1]
+    unmarked = [EpochRecord(r.epoch, val_loss=r.val_loss) for r in run]  # a run from before the marks
+    assert Monitor.of("val_loss").saved_best(unmarked) is unmarked[1]
+    # judged by another monitor later (the runs table of a val_chrf run), the marks still say what was saved
+    chrf_run = [EpochRecord(1, val_loss=1.0, val_chrf=30.0, best=True), EpochRecord(2, val_loss=0.5, val_chrf=20.0)]
+    assert Monitor.of("val_loss").saved_best(chrf_run) is chrf_run[0]

@@ -104,7 +104,7 @@ def summarize(path: Path, name: str | None = None) -> RunSummary:
     cfg = meta.config if meta else None
     records = tuple(bundle.read_history(path))
     monitor = cfg.monitor if cfg else "val_loss"
-    best = best_record(list(records), monitor)
+    best = Monitor.of(monitor).saved_best(records)
     test = _evaluation(path)
     split = meta.split if meta else None
     return RunSummary(
@@ -247,19 +247,8 @@ def _state(run: RunDir, manifest: Manifest) -> State:
     return "finished" if manifest.ended.reason == "finished" else "early-stopped"
 
 
-def best_record(records: list[EpochRecord], monitor: str) -> EpochRecord | None:
-    """The last epoch the trainer marked best (what it saved as model.keras); for records without
-    the mark (a run from before the marks), the best by the run's monitor."""
-    marked = [r for r in records if r.best]
-    return marked[-1] if marked else Monitor.of(monitor).best_of(records)
-
-
 def _evaluation(path: Path) -> dict[str, Any]:
-    try:
-        found = bundle.read_json(path / bundle.EVALUATION)
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
+    return saved.read_json_object(path / bundle.EVALUATION) or {}
 
 
 def _data(split: Split | None) -> str:

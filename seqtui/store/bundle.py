@@ -195,11 +195,13 @@ def write_samples(model_dir: Path, epoch: int, samples: list[tuple[str, str, str
 
 def read_samples(model_dir: Path) -> tuple[int, list[tuple[str, str, str]]]:
     """(epoch, samples) as `write_samples` left them; (0, []) when there are none or the file is not ours."""
+    raw = saved.read_json_object(Path(model_dir) / SAMPLES)
+    if raw is None:
+        return 0, []
     try:
-        raw = read_json(Path(model_dir) / SAMPLES)
         epoch, rows = raw["epoch"], raw["samples"]
         samples = [(a, b, c) for a, b, c in rows[:64]]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return 0, []
     texts = all(isinstance(t, str) and len(t) <= saved.MAX_TEXT for row in samples for t in row)
     ok = texts and isinstance(epoch, int) and not isinstance(epoch, bool) and epoch > 0

@@ -27,7 +27,7 @@ from seqtui import atomic
 from seqtui.config import FIELDS, Config
 from seqtui.errors import BundleError, SeqtuiError
 from seqtui.events import TrainingEnded
-from seqtui.records import EpochRecord, Monitor, Start
+from seqtui.records import EpochRecord, Monitor, Start, last_marked
 from seqtui.store import bundle, lock, saved
 from seqtui.store.saved import KIND, MANIFEST, Comparison, Ended, Manifest
 
@@ -75,8 +75,8 @@ class RunDir:
         """Whether the folder carries seqtui's manifest, or is a bundle from before the manifest."""
         if saved.is_claimed(self.path):
             return True
-        vocab, meta = _json(self.path / bundle.VOCAB), _json(self.path / bundle.META)
-        return isinstance(vocab, dict) and "reserved" in vocab and isinstance(meta, dict) and "format" in meta
+        vocab, meta = saved.read_json_object(self.path / bundle.VOCAB), saved.read_json_object(self.path / bundle.META)
+        return vocab is not None and "reserved" in vocab and meta is not None and "format" in meta
 
     def manifest(self) -> Manifest:
         """seqtui.json, checked (BundleError naming the field when it is damaged)."""
@@ -234,8 +234,8 @@ class RunDir:
 
     def _from_model(self) -> StartPlan:
         history = bundle.read_history(self.path)
-        marked = [r for r in history if r.best]
-        epoch = marked[-1].epoch if marked else 0
+        marked = last_marked(history)
+        epoch = marked.epoch if marked else 0
         kept = [r for r in history if r.epoch <= epoch]
         dropped = len(history) - len(kept)
         lost = f"; the {dropped} later epoch(s) had no checkpoint and are trained again" if dropped else ""
@@ -368,8 +368,3 @@ def _foreign_in_checkpoints(folder: Path) -> list[str]:
     return out
 
 
-def _json(path: Path) -> Any:
-    try:
-        return bundle.read_json(path)
-    except (OSError, ValueError):
-        return None

@@ -51,6 +51,16 @@ def read_json(path: Path) -> Any:
     return json.loads(raw)
 
 
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`, or None when it is missing, unreadable, too big, not JSON or not an object:
+    the reader for the files seqtui only looks into (evaluation scores, samples, an old bundle's marks)."""
+    try:
+        found = read_json(path)
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
 # -- the typed values ------------------------------------------------------------------------------
 
 
@@ -253,11 +263,8 @@ def read_manifest(model_dir: Path) -> Manifest:
 
 def is_claimed(model_dir: Path) -> bool:
     """Whether seqtui.json marks the folder as a seqtui run (its other fields aside)."""
-    try:
-        raw = read_json(Path(model_dir) / MANIFEST)
-    except (OSError, ValueError):
-        return False
-    return isinstance(raw, dict) and raw.get("kind") == KIND
+    raw = read_json_object(Path(model_dir) / MANIFEST)
+    return raw is not None and raw.get("kind") == KIND
 
 
 def read_history(model_dir: Path) -> list[EpochRecord]:

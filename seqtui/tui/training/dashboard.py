@@ -33,9 +33,8 @@ from seqtui.data import corpus as data
 from seqtui.decode.decoding import Settings
 from seqtui.errors import BundleError
 from seqtui.events import TrainingEnded
-from seqtui.records import EpochRecord
+from seqtui.records import EpochRecord, Monitor
 from seqtui.report import runs
-from seqtui.report.runs import best_record
 from seqtui.safe_text import for_markup
 from seqtui.store import bundle, catalog, lock, rundir
 from seqtui.store.rundir import closing_line, resume_flags
@@ -476,7 +475,7 @@ class Dashboard(Screen[None]):
             self.records.clear()
             self.query_one(EpochTable).reset()
         known = {r.epoch for r in self.records}
-        best = best_record(list(files.records), files.config.monitor if files.config else "val_loss")
+        best = Monitor.of(files.config.monitor if files.config else "val_loss").saved_best(files.records)
         for record in files.records:
             if record.epoch not in known:
                 self._add_record(record, record is best)
@@ -520,7 +519,7 @@ class Dashboard(Screen[None]):
         except BundleError as e:
             saved, state = None, str(e)
         self._set_monitor((saved or self.cfg).monitor)
-        best = best_record(records, (saved or self.cfg).monitor)
+        best = Monitor.of((saved or self.cfg).monitor).saved_best(records)
         for record in records:
             self._add_record(record, record is best)
         settings.show_config(saved or self.cfg, state)
@@ -538,7 +537,7 @@ class Dashboard(Screen[None]):
     def _set_monitor(self, monitor: str) -> None:
         """Star and show the epochs by `monitor` (a followed or resumed run may be judged by another)."""
         if self.query_one(EpochTable).set_monitor(monitor):
-            best = best_record(self.records, monitor)
+            best = Monitor.of(monitor).saved_best(self.records)
             for record in self.records:
                 self.query_one(EpochTable).add_record(record, record is best)
 
