@@ -55,7 +55,7 @@ from seqtui.decode.settings import Asked
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup, json_line
 from seqtui.store import catalog
-from seqtui.store.rundir import closing_line, resume_flags
+from seqtui.store.resume import closing_line, resume_flags
 
 app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Train and talk to a character-level English→French translator.",

@@ -1,9 +1,10 @@
 """Training: prepare the data, start where the run folder's policy says, and run the batch loop.
 
 `train(cfg, listener, stop, pause, resume, fresh)` is the one entry point; the CLI, the dashboard and
-the Python API all call it. Which folder may be written and where a run resumes is `seqtui.rundir`'s
-to decide; each job done during training is one callback in `seqtui.callbacks`. It reports through
-events (see `seqtui.events`) and stops or pauses through `threading.Event`s.
+the Python API all call it. Which folder may be written is `seqtui.store.rundir`'s to decide, where a
+run resumes `seqtui.store.resume`'s; each job done during training is one callback in
+`seqtui.train.callbacks`. It reports through events (see `seqtui.events`) and stops or pauses through
+`threading.Event`s.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from seqtui.model.backend import every_process, import_keras, name, strategy_sco
 from seqtui.model.weights import from_model
 from seqtui.records import EpochRecord, Monitor, Reason, RunInfo
 from seqtui.store import bundle, catalog
-from seqtui.store.rundir import RunDir, StartPlan, ended_note, resume_config
+from seqtui.store.resume import StartPlan, ended_note, resume_config
+from seqtui.store.rundir import RunDir
 from seqtui.store.saved import RunMeta, Split
 
 SAMPLE_COUNT = 4
@@ -130,12 +132,12 @@ def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None
         stop: set it to stop after the current batch (a checkpoint is saved first).
         pause: while set, training waits between batches.
         resume: continue the run in model_dir: exactly from its checkpoint, else from its model's weights
-            with a new optimizer, else a new run (see `seqtui.rundir`).
+            with a new optimizer, else a new run (see `seqtui.store.resume`).
         fresh: discard the run in model_dir first (only its own files).
         init_from: start a new run from this bundle's weights and vocabularies (fine-tuning); its
             architecture settings are taken with them, characters it does not know are reported.
         flags: the command's flags (None values: not given). A resumed run keeps its own settings, but
-            those of `rundir.RESUME_FLAGS` given here (the note says so); without `flags`, cfg's.
+            those of `seqtui.store.resume.RESUME_FLAGS` given here (the note says so); without `flags`, cfg's.
 
     Raises:
         SeqtuiError: bad config or data, a busy, foreign or occupied model folder, changed data, or

@@ -36,8 +36,8 @@ from seqtui.events import TrainingEnded
 from seqtui.records import EpochRecord, Monitor
 from seqtui.report import runs
 from seqtui.safe_text import for_markup
-from seqtui.store import bundle, catalog, lock, rundir
-from seqtui.store.rundir import closing_line, resume_flags
+from seqtui.store import bundle, catalog, lock
+from seqtui.store.resume import closing_line, resume_config, resume_flags
 from seqtui.system import Sample, Sampler
 from seqtui.tui import latency
 from seqtui.tui.curve_plot import CurvePlot
@@ -514,7 +514,7 @@ class Dashboard(Screen[None]):
             self._progress().say(_first_steps(self.cfg, origin))
             return
         try:
-            saved: Config | None = rundir.resume_config(self.cfg.model_dir, self.cfg, self.flags.settings)[0]
+            saved: Config | None = resume_config(self.cfg.model_dir, self.cfg, self.flags.settings)[0]
             state = f"Saved run: {len(records)} epoch(s) in {self.cfg.model_dir} · c continues it with these settings"
         except BundleError as e:
             saved, state = None, str(e)
