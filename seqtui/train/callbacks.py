@@ -24,6 +24,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from seqtui.decode.decoding import Engine
 from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Listener, Validating, ignore
 from seqtui.model.backend import any_process
 from seqtui.records import EpochRecord, Monitor, Reason
@@ -32,7 +33,7 @@ from seqtui.store.saved import TrainingState
 from seqtui.train.compare import CHRF_PAIRS, chrf, chrf_pairs
 from seqtui.train.feeding import BucketedBatches, masked_scores
 
-Snapshot = Callable[[], Any]  # a decoding engine on the model's current weights
+Snapshot = Callable[[], Engine]  # a decoding engine on the model's current weights
 
 
 class EpochClock(keras.callbacks.Callback):
