@@ -271,3 +271,25 @@ def test_the_saved_best_is_the_last_marked_epoch_not_the_last_epoch():
     # judged by another monitor later (the runs table of a val_chrf run), the marks still say what was saved
     chrf_run = [EpochRecord(1, val_loss=1.0, val_chrf=30.0, best=True), EpochRecord(2, val_loss=0.5, val_chrf=20.0)]
     assert Monitor.of("val_loss").saved_best(chrf_run) is chrf_run[0]
+
+
+@pytest.mark.parametrize("options", [
+    {"monitor": "val_chrf", "weight_averaging": "ema", "tensorboard": True},
+    {"monitor": "val_loss", "weight_averaging": "none", "tensorboard": False},
+], ids=["every job", "the default jobs"])
+def test_the_jobs_run_in_the_order_that_says_what_each_reads(setup, tmp_path, options):
+    """Catches a job moved before one it reads from (BestSaver before Validation would judge an epoch
+    without its val_loss; the checkpoint before AverageOut would resume from averaged weights), or a
+    job added without its place and reason in ORDER."""
+    from seqtui.train import jobs
+
+    _, feed, val = setup
+    cfg = config.merge(config.Config(), {**TINY_FLAGS, "model_dir": tmp_path, **options})
+    built = jobs.session_jobs(cfg, tmp_path, cb.EpochClock(feed), cb.RunLog(Monitor.of(cfg.monitor)), val,
+                              TINY_PAIRS[32:], TINY_PAIRS[32:34], lambda model: None, 0, lambda e: None,
+                              threading.Event(), threading.Event())
+    names = [type(j).__name__ for j in built]
+    ordered = [name for name, _ in jobs.ORDER]
+    assert names == [n for n in ordered if n in names]
+    optional = {"ChrfScore", "AverageIn", "AverageOut", "TensorBoardLog"}
+    assert set(names) == (set(ordered) if options["tensorboard"] else set(ordered) - optional)
