@@ -103,7 +103,7 @@ def write_json(target: Path, obj: Any) -> None:
     write_text(target, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
-def write_with(target: Path, writer: Callable[[Path], None], suffix: str = "") -> None:
+def write_with(target: Path, writer: Callable[[Path], object], suffix: str = "") -> None:
     """Atomically replace `target` with whatever `writer(tmp_path)` writes."""
     with atomic_path(target, suffix) as tmp:
         writer(tmp)

@@ -13,7 +13,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from seqtui.errors import ConfigError
 
@@ -25,7 +25,10 @@ METRICS = ("accuracy",)
 SAMPLINGS = ("first", "random")
 STRATEGIES = ("auto", "mirrored", "none")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
-MONITORS = ("val_loss", "val_chrf")
+# What each monitor's best is: the one table of directions (the trainer, resume, the runs table and the
+# dashboard all read it through records.Monitor).
+MONITOR_MODES: dict[str, Literal["min", "max"]] = {"val_loss": "min", "val_chrf": "max"}
+MONITORS = tuple(MONITOR_MODES)
 ENCODERS = ("lstm", "bilstm")
 LR_SCHEDULES = ("constant", "decay", "plateau")
 AVERAGINGS = ("none", "ema", "last-k")
@@ -251,12 +254,21 @@ def _build(values: dict[str, Any], base: Path, source: str) -> Config:
     return cfg
 
 
+def _default(f: dataclasses.Field[Any]) -> Any:
+    """A field's default, whether given as a value or a factory."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    raise AssertionError(f"the setting {f.name} has no default")
+
+
 def _check(name: str, value: Any, base: Path, source: str) -> Any:
     """Coerce and range-check one value; raise a ConfigError that names the key."""
     f = FIELDS[name]
     meta = f.metadata
     where = f"{source}: {name}"
-    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    default = _default(f)
     if isinstance(default, Path):
         if not isinstance(value, (str, Path)) or str(value) == "":
             raise ConfigError(f"{where}: expected a path, got {value!r}")
@@ -314,7 +326,7 @@ def describe() -> list[tuple[str, str, str, str]]:
     """(section, key, default, description) for every setting, for docs and `seqtui config`."""
     rows = []
     for f in FIELDS.values():
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = _default(f)
         shown = repr(str(default) if isinstance(default, Path) else default)
         rows.append((f.metadata["section"], f.name, shown, f.metadata["doc"]))
     return rows

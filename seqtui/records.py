@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from seqtui.config import MONITOR_MODES
 
 Reason = Literal["finished", "early_stopped", "stopped", "complete"]
 """Why training returned: ran its epochs, stopped early on the monitor, was asked to stop, or had
@@ -29,8 +32,10 @@ class Monitor:
 
     @classmethod
     def of(cls, name: str) -> Monitor:
-        """The monitor for a config's `monitor` value (val_loss is lowest-best, val_chrf highest-best)."""
-        return cls(name, "max" if name == "val_chrf" else "min")
+        """The monitor for a config's `monitor` value, its direction from `config.MONITOR_MODES`."""
+        if name not in MONITOR_MODES:
+            raise ValueError(f"unknown monitor {name!r}: one of {', '.join(MONITOR_MODES)}")
+        return cls(name, MONITOR_MODES[name])
 
     def score(self, record: EpochRecord) -> float | None:
         value = getattr(record, self.name, None)
@@ -46,12 +51,23 @@ class Monitor:
             return True
         return value < held if self.mode == "min" else value > held
 
-    def best_of(self, history: list[EpochRecord]) -> EpochRecord | None:
+    def best_of(self, history: Sequence[EpochRecord]) -> EpochRecord | None:
+        """The first record with the best score by this monitor (None when none has a finite score)."""
         best = None
         for record in history:
             if self.better(record, best):
                 best = record
         return best
+
+    def saved_best(self, history: Sequence[EpochRecord]) -> EpochRecord | None:
+        """The epoch whose weights are the run's model.keras: the last the trainer marked best, or for
+        records without marks (a run from before them) the best by this monitor."""
+        return last_marked(history) or self.best_of(history)
+
+
+def last_marked(history: Sequence[EpochRecord]) -> EpochRecord | None:
+    """The last record the trainer marked best (None when none is marked)."""
+    return next((r for r in reversed(history) if r.best), None)
 
 
 MAX_EPOCH = 10**6  # far above any run (the config allows 100,000 epochs); a bigger one is not a record

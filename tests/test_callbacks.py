@@ -251,3 +251,45 @@ def test_monitor_directions():
     assert Monitor.of("val_loss").best_of([low, high]) is low
     assert Monitor.of("val_chrf").best_of([low, high]) is high
     assert not Monitor.of("val_loss").better(EpochRecord(3, val_loss=math.nan), None)
+
+
+def test_every_monitor_a_config_accepts_has_a_direction_and_no_other_is_guessed():
+    """Catches a monitor added to the config without its direction (it would have been judged lowest-best)."""
+    assert {m: Monitor.of(m).mode for m in config.MONITORS} == {"val_loss": "min", "val_chrf": "max"}
+    with pytest.raises(ValueError, match="unknown monitor 'bleu'"):
+        Monitor.of("bleu")
+
+
+def test_the_saved_best_is_the_last_marked_epoch_not_the_last_epoch():
+    """On a run that overfits (val_loss falls, then rises), the epoch model.keras holds is the marked one;
+    catches a rule that takes the last epoch, or ignores the marks a run was trained with."""
+    run = [EpochRecord(1, val_loss=3.0, best=True), EpochRecord(2, val_loss=2.0, best=True),
+           EpochRecord(3, val_loss=2.5)]
+    assert Monitor.of("val_loss").saved_best(run) is run[1]
+    unmarked = [EpochRecord(r.epoch, val_loss=r.val_loss) for r in run]  # a run from before the marks
+    assert Monitor.of("val_loss").saved_best(unmarked) is unmarked[1]
+    # judged by another monitor later (the runs table of a val_chrf run), the marks still say what was saved
+    chrf_run = [EpochRecord(1, val_loss=1.0, val_chrf=30.0, best=True), EpochRecord(2, val_loss=0.5, val_chrf=20.0)]
+    assert Monitor.of("val_loss").saved_best(chrf_run) is chrf_run[0]
+
+
+@pytest.mark.parametrize("options", [
+    {"monitor": "val_chrf", "weight_averaging": "ema", "tensorboard": True},
+    {"monitor": "val_loss", "weight_averaging": "none", "tensorboard": False},
+], ids=["every job", "the default jobs"])
+def test_the_jobs_run_in_the_order_that_says_what_each_reads(setup, tmp_path, options):
+    """Catches a job moved before one it reads from (BestSaver before Validation would judge an epoch
+    without its val_loss; the checkpoint before AverageOut would resume from averaged weights), or a
+    job added without its place and reason in ORDER."""
+    from seqtui.train import jobs
+
+    _, feed, val = setup
+    cfg = config.merge(config.Config(), {**TINY_FLAGS, "model_dir": tmp_path, **options})
+    built = jobs.session_jobs(cfg, tmp_path, cb.EpochClock(feed), cb.RunLog(Monitor.of(cfg.monitor)), val,
+                              TINY_PAIRS[32:], TINY_PAIRS[32:34], lambda model: None, 0, lambda e: None,
+                              threading.Event(), threading.Event())
+    names = [type(j).__name__ for j in built]
+    ordered = [name for name, _ in jobs.ORDER]
+    assert names == [n for n in ordered if n in names]
+    optional = {"ChrfScore", "AverageIn", "AverageOut", "TensorBoardLog"}
+    assert set(names) == (set(ordered) if options["tensorboard"] else set(ordered) - optional)

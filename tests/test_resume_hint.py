@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from seqtui.store.rundir import resume_flags
+from seqtui.store.resume import resume_flags
 from tests.conftest import write_corpus
 
 ROOT = Path(__file__).resolve().parents[1]

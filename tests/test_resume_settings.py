@@ -12,7 +12,8 @@ from seqtui import config
 from seqtui.cli import app
 from seqtui.events import EpochEnded, TrainingStarted
 from seqtui.store import bundle
-from seqtui.store.rundir import RunDir, resume_config
+from seqtui.store.resume import resume_config
+from seqtui.store.rundir import RunDir
 from seqtui.train import training
 from tests.conftest import TINY_FLAGS, write_corpus
 

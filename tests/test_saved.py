@@ -158,6 +158,19 @@ def test_every_field_of_the_checkpoint_pointer_is_checked(tmp_path: Path, state:
         RunDir(run).plan(config.load(None, {"model_dir": run}), resume=True, fresh=False)
 
 
+def test_the_state_a_checkpoint_is_written_with_reads_back_whole(tmp_path: Path) -> None:
+    """Catches the pointer's writer and reader disagreeing on a key (a resume would lose the best epoch, say)."""
+    run = write_run(tmp_path / "run")
+    (run / bundle.CKPT_DIR).mkdir()
+    name = bundle.checkpoint_name(3, 7)
+    (run / bundle.CKPT_DIR / name).write_bytes(b"")
+    state = saved.TrainingState(3, 7, (EpochRecord(1, loss=2.0), EpochRecord(2, loss=1.0, best=True)), 2)
+    (run / bundle.CKPT_DIR / bundle.CKPT_POINTER).write_text(json.dumps(state.pointer(name)))
+    found = bundle.read_checkpoint(run)
+    assert found is not None and found.path == run / bundle.CKPT_DIR / name
+    assert saved.TrainingState(found.epoch, found.batch, found.history, found.best_epoch) == state
+
+
 def test_a_history_line_with_a_wrong_type_is_skipped_not_drawn(tmp_path: Path) -> None:
     run = write_run(tmp_path / "run")
     with open(run / bundle.HISTORY, "a") as f:

@@ -51,10 +51,11 @@ from seqtui.cli.corpus import data_app
 from seqtui.cli.options import with_config_flags
 from seqtui.cli.usage import HELP_NAMES, Group
 from seqtui.data import corpus as data
+from seqtui.decode.settings import Asked
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup, json_line
 from seqtui.store import catalog
-from seqtui.store.rundir import closing_line, resume_flags
+from seqtui.store.resume import closing_line, resume_flags
 
 app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Train and talk to a character-level English→French translator.",
@@ -150,7 +151,7 @@ def translate(
     align: AlignOpt = False,
 ) -> None:
     """Translate each argument, printing the translation as it is decoded (stderr says which model answers)."""
-    tr, _, _ = open_translator(config_path, model, model_dir, dict(
+    tr, _, _ = open_translator(config_path, model, model_dir, Asked(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty,
         prefix=prefix))
     answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
@@ -174,21 +175,21 @@ def repl(
 
     In --plain mode a line `English => French start` forces the translation to begin with the text
     after `=>` (as --prefix does)."""
-    settings = dict(beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest,
-                    length_penalty=length_penalty)
+    asked = Asked(beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest,
+                  length_penalty=length_penalty)
     if not plain:
         if as_json or align:
             raise usage_error("--json and --align go with --plain (the full-screen REPL has :nbest and :align)")
         from seqtui.tui.app import run_repl
 
         cfg, requested = model_request(config_path, model, model_dir)
-        run_repl(cfg, settings_from(cfg, **settings), requested)
+        run_repl(cfg, settings_from(cfg, asked), requested)
         return
     import dataclasses
 
     from seqtui.decode.decoding import split_prefix
 
-    tr, _, _ = open_translator(config_path, model, model_dir, settings)
+    tr, _, _ = open_translator(config_path, model, model_dir, asked)
     answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
     base = tr.settings
     for line in stdin_lines():
@@ -222,7 +223,7 @@ def predict(
 ) -> None:
     """Translate files of sentences into predict_output/<stem>_<timestamp>.tsv (stderr and the file's `model` \
 column say which model answered)."""
-    tr, cfg, _ = open_translator(config_path, model, model_dir, dict(
+    tr, cfg, _ = open_translator(config_path, model, model_dir, Asked(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
     for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
@@ -266,10 +267,11 @@ def evaluate(
     from seqtui.report.evaluation import evaluate as run_eval
 
     cfg, choice = choose_model(config_path, model, model_dir)
-    report = run_eval(choice.path, data_path, settings_from(cfg, beam, 0.0, None, max_len), limit=limit)
+    settings = settings_from(cfg, Asked(beam=beam, temperature=0.0, max_len=max_len))
+    report = run_eval(choice.path, data_path, settings, limit=limit)
     if report.warning:
         err.print(f"[yellow]warning:[/] {report.warning}", soft_wrap=True)
-    _record_scores(choice.path, report, data_path, limit, settings_from(cfg, beam, 0.0, None, max_len).beam)
+    _record_scores(choice.path, report, data_path, limit, settings.beam)
     if as_json:
         print(json_line(report.to_dict()))
         return

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,10 +18,13 @@ from typer._click.exceptions import UsageError
 from typer._click.globals import get_current_context
 
 from seqtui import config
-from seqtui.decode.decoding import Settings
+from seqtui.decode.settings import Asked, Settings, settings_for
 from seqtui.errors import ConfigError, SeqtuiError
 from seqtui.safe_text import for_markup
 from seqtui.store.catalog import ModelChoice, Request
+
+if TYPE_CHECKING:
+    from seqtui.api import Translator
 
 err = Console(stderr=True, highlight=False)
 
@@ -116,17 +119,13 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def settings_from(cfg: config.Config, beam: int | None, temperature: float | None, seed: int | None,
-                  max_len: int | None, nbest: int | None = None, length_penalty: float | None = None,
-                  prefix: str | None = None) -> Settings:
-    sampling = (cfg.temperature if temperature is None else temperature) > 0
-    if (nbest or 1) > 1 and sampling:
+def settings_from(cfg: config.Config, asked: Asked) -> Settings:
+    """The decode settings of a command's flags over the config; flags that do not combine are a usage error."""
+    settings = settings_for(cfg, asked)
+    if settings.nbest > 1 and settings.temperature > 0:
         raise usage_error("--nbest lists beam-search hypotheses and does not combine with sampling (--temperature "
                           "or the config's temperature); pass one of them")
-    return Settings(beam=beam or cfg.beam, temperature=cfg.temperature if temperature is None else temperature,
-                    seed=seed, max_len=max_len or cfg.max_output_len, nbest=nbest or 1,
-                    length_penalty=cfg.length_penalty if length_penalty is None else length_penalty,
-                    prefix=prefix or "")
+    return settings
 
 
 def model_request(cfg_path: Path | None, model: str | None, model_dir: Path | None) -> tuple[config.Config, Request]:
@@ -145,13 +144,13 @@ def choose_model(cfg_path: Path | None, model: str | None,
 
 
 def open_translator(cfg_path: Path | None, model: str | None, model_dir: Path | None,
-                    settings: dict[str, Any]) -> tuple[Any, config.Config, ModelChoice]:
+                    asked: Asked) -> tuple[Translator, config.Config, ModelChoice]:
     """The translator for a command's model options, its config and the model chosen; stderr says which
     model answers, how far it is trained, and why the user's own run was passed over if it was."""
     from seqtui.api import Translator
 
     cfg, choice = choose_model(cfg_path, model, model_dir)
-    translator = Translator.open(choice.path, settings_from(cfg, **settings), model=choice.describe())
+    translator = Translator.open(choice.path, settings_from(cfg, asked), model=choice.describe())
     err.print(f"[dim]model: {for_markup(choice.describe())}[/]", soft_wrap=True)
     if choice.passed_over:
         err.print(f"[dim]{for_markup(choice.passed_over)}[/]", soft_wrap=True)

@@ -52,7 +52,7 @@ def _flag(name: str) -> inspect.Parameter:
     option = typer.Option(*decls, help=help_text, metavar=metavar, show_default=False,
                           callback=_checker(name), rich_help_panel="Config overrides")
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
-                             annotation=Annotated[kind | None, option])  # type: ignore[valid-type]
+                             annotation=Annotated[kind | None, option])
 
 
 def with_config_flags(func: Callable[..., Any]) -> Callable[..., Any]:

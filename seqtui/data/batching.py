@@ -52,7 +52,7 @@ def plan_batches(data: Encoded, batch_size: int, seed: int, epoch: int, round_to
     # Sort by length with random tie-breaking, so equal-length pairs meet different partners each epoch.
     order = np.lexsort((rng.random(n), src_len, tgt_len))
     batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
-    rng.shuffle(batches)  # type: ignore[arg-type]
+    rng.shuffle(batches)
     # Then batches of one padded shape run back to back, the shapes in a random order, so a compiled
     # backend meets each shape once an epoch.
     shapes = [(_round_up(int(src_len[b].max()), round_to), _round_up(int(tgt_len[b].max()) - 1, round_to))

@@ -41,7 +41,7 @@ class Vocab:
     def __len__(self) -> int:
         return len(self.chars) + len(RESERVED)
 
-    def __contains__(self, char: str) -> bool:
+    def __contains__(self, char: object) -> bool:
         return char in self._ids
 
     def encode(self, text: str) -> np.ndarray:

@@ -22,7 +22,7 @@ from seqtui.data.vocab import Unknown
 
 def normalize(score: float, symbols: int, length_penalty: float) -> float:
     """The score beam search ranks by: `score / symbols ** length_penalty`."""
-    return score / max(1, symbols) ** length_penalty
+    return score / float(max(1, symbols) ** length_penalty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +51,8 @@ class Hypothesis:
 
     @classmethod
     def of(cls, pieces: list[Piece], length_penalty: float) -> Hypothesis:
-        rows = [p.attention for p in pieces]
-        attention = np.stack(rows) if rows and rows[0] is not None else None
+        rows = [p.attention for p in pieces if p.attention is not None]
+        attention = np.stack(rows) if rows and len(rows) == len(pieces) else None
         return cls("".join(p.char for p in pieces), tuple(p.prob for p in pieces), bool(pieces) and pieces[-1].end,
                    attention, length_penalty)
 

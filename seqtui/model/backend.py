@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ def import_keras() -> Any:
 
 
 @contextlib.contextmanager
-def _stderr_silenced() -> Any:
+def _stderr_silenced() -> Iterator[None]:
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, ValueError, OSError):
@@ -95,7 +96,7 @@ def cpu_flags() -> list[str]:
 
 def name() -> str:
     """The Keras backend in use."""
-    return import_keras().backend.backend()
+    return str(import_keras().backend.backend())
 
 
 @dataclass(frozen=True)

@@ -130,9 +130,9 @@ def _by_layer_name(layer_arrays: dict[str, list[np.ndarray]], where: Path | str 
     encoder = tuple(cells(get(names.numbered(names.ENC_LSTM, k), 3, 6)) for k in range(depth))
     decoder = tuple(cells(get(names.numbered(names.DEC_LSTM, k), 3))[0] for k in range(depth))
     out_k, out_b = get(names.OUTPUT, 2)
-    comb = get(names.COMBINE, 2) if names.COMBINE in layer_arrays else [None, None]
+    comb_k, comb_b = get(names.COMBINE, 2) if names.COMBINE in layer_arrays else (None, None)
     residual = names.numbered(names.DEC_RESIDUAL, 1) in layer_arrays
-    return Weights(enc_embed, encoder, dec_embed, decoder, out_k, out_b, *comb, residual=residual)
+    return Weights(enc_embed, encoder, dec_embed, decoder, out_k, out_b, comb_k, comb_b, residual=residual)
 
 
 def from_model(model: Any) -> Weights:
@@ -310,7 +310,7 @@ def _array(path: Path, dataset: Any, budget: list[int]) -> np.ndarray:
     budget[0] -= dataset.size * dataset.dtype.itemsize
     if budget[0] < 0:
         raise _too_large(path, f"{WEIGHTS}'s arrays", MAX_WEIGHTS_BYTES)
-    return dataset[()]
+    return np.asarray(dataset[()])
 
 
 # Each array's shape in symbols: S and T are the source and target vocabulary sizes (from vocab.json),
@@ -334,14 +334,14 @@ def _specs(weights: Weights) -> list[tuple[str, np.ndarray, str]]:
         out += [(f"{what}'s kernel", cell.kernel, f"{'F' if k == 0 else hidden} {gates}"),
                 (f"{what}'s recurrent kernel", cell.recurrent, f"{hidden} {gates}"),
                 (f"{what}'s bias", cell.bias, gates)]
-    if weights.attention:
+    if weights.combine_kernel is not None and weights.combine_bias is not None:
         out += [("attention combine kernel", weights.combine_kernel, f"{both} C"),
                 ("attention combine bias", weights.combine_bias, "C"),
                 ("output layer's kernel", weights.out_kernel, "C T")]
     else:
         out.append(("output layer's kernel", weights.out_kernel, f"{hidden} T"))
     out.append(("output layer's bias", weights.out_bias, "T"))
-    return out  # type: ignore[return-value]
+    return out
 
 
 def check_shapes(weights: Weights, source_size: int, target_size: int, where: Path | str = "the model") -> None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from seqtui import atomic
 from seqtui.data.corpus import Source
+from seqtui.decode.hypotheses import Result
 from seqtui.errors import SeqtuiError
 
 Columns = tuple[list[str], list[list[str]]]
 """Extra columns: their header and one row of cells per sentence."""
 
 
-def nbest_columns(results: list[Any], n: int) -> Columns:
+def nbest_columns(results: list[Result], n: int) -> Columns:
     """The n-best columns of decode results: translation_2 … translation_N, then score_1 … score_N (the
     normalised log-probability the beam ranks by), blank where a sentence has fewer hypotheses."""
     head = [f"translation_{k}" for k in range(2, n + 1)] + [f"score_{k}" for k in range(1, n + 1)]

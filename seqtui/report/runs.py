@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -104,7 +104,7 @@ def summarize(path: Path, name: str | None = None) -> RunSummary:
     cfg = meta.config if meta else None
     records = tuple(bundle.read_history(path))
     monitor = cfg.monitor if cfg else "val_loss"
-    best = best_record(list(records), monitor)
+    best = Monitor.of(monitor).saved_best(records)
     test = _evaluation(path)
     split = meta.split if meta else None
     return RunSummary(
@@ -126,13 +126,22 @@ def sort(runs: list[RunSummary], key: str) -> list[RunSummary]:
         return sorted(runs, key=lambda r: r.name)
     if key == "state":
         return sorted(runs, key=lambda r: (r.state, r.name))
-    value = {"epochs": lambda r: r.epochs_done, "chrf": lambda r: r.test_chrf, "bleu": lambda r: r.test_bleu,
-             "time": lambda r: r.seconds,
-             "best": lambda r: None if r.best_score is None else
-             (r.best_score if Monitor.of(r.monitor).mode == "max" else -r.best_score)}[key]
-    have = [r for r in runs if value(r) is not None]
-    return sorted(have, key=lambda r: (-value(r), r.name)) + sorted(
+    value = _SORT_VALUES[key]
+    have = [(v, r) for r in runs if (v := value(r)) is not None]
+    return [r for _, r in sorted(have, key=lambda vr: (-vr[0], vr[1].name))] + sorted(
         (r for r in runs if value(r) is None), key=lambda r: r.name)
+
+
+def _best_value(run: RunSummary) -> float | None:
+    """The run's best score, signed so that higher is better whatever its monitor's direction."""
+    if run.best_score is None:
+        return None
+    return run.best_score if Monitor.of(run.monitor).mode == "max" else -run.best_score
+
+
+_SORT_VALUES: dict[str, Callable[[RunSummary], float | None]] = {
+    "epochs": lambda r: r.epochs_done, "chrf": lambda r: r.test_chrf, "bleu": lambda r: r.test_bleu,
+    "time": lambda r: r.seconds, "best": _best_value}
 
 
 def record_evaluation(model_dir: Path, scores: dict[str, Any]) -> bool:
@@ -238,19 +247,8 @@ def _state(run: RunDir, manifest: Manifest) -> State:
     return "finished" if manifest.ended.reason == "finished" else "early-stopped"
 
 
-def best_record(records: list[EpochRecord], monitor: str) -> EpochRecord | None:
-    """The last epoch the trainer marked best (what it saved as model.keras); for records without
-    the mark (a run from before the marks), the best by the run's monitor."""
-    marked = [r for r in records if r.best]
-    return marked[-1] if marked else Monitor.of(monitor).best_of(records)
-
-
 def _evaluation(path: Path) -> dict[str, Any]:
-    try:
-        found = bundle.read_json(path / bundle.EVALUATION)
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
+    return saved.read_json_object(path / bundle.EVALUATION) or {}
 
 
 def _data(split: Split | None) -> str:

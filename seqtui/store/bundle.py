@@ -43,14 +43,15 @@ from seqtui.store.saved import (
     VOCAB,
     Checkpoint,
     RunMeta,
+    TrainingState,
     read_checkpoint,
     read_history,
     read_json,
 )
 
 __all__ = ["CKPT_DIR", "CKPT_POINTER", "EVALUATION", "FORMAT", "HISTORY", "JSON_LIMIT", "META", "MODEL", "SAMPLES",
-           "TB_EVENTS", "VOCAB", "Bundle", "Checkpoint", "RunMeta", "checkpoint_name", "exists", "load",
-           "load_keras_model", "load_meta", "read_checkpoint", "read_history", "read_json", "read_samples",
+           "TB_EVENTS", "VOCAB", "Bundle", "Checkpoint", "RunMeta", "TrainingState", "checkpoint_name", "exists",
+           "load", "load_keras_model", "load_meta", "read_checkpoint", "read_history", "read_json", "read_samples",
            "save_model", "write_checkpoint", "write_history", "write_meta", "write_samples"]
 
 TB_EVENTS = re.compile(r"events\.out\.tfevents\.\d+\.[\w.-]+")  # the names tf.summary gives its event files
@@ -194,11 +195,13 @@ def write_samples(model_dir: Path, epoch: int, samples: list[tuple[str, str, str
 
 def read_samples(model_dir: Path) -> tuple[int, list[tuple[str, str, str]]]:
     """(epoch, samples) as `write_samples` left them; (0, []) when there are none or the file is not ours."""
+    raw = saved.read_json_object(Path(model_dir) / SAMPLES)
+    if raw is None:
+        return 0, []
     try:
-        raw = read_json(Path(model_dir) / SAMPLES)
         epoch, rows = raw["epoch"], raw["samples"]
         samples = [(a, b, c) for a, b, c in rows[:64]]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return 0, []
     texts = all(isinstance(t, str) and len(t) <= saved.MAX_TEXT for row in samples for t in row)
     ok = texts and isinstance(epoch, int) and not isinstance(epoch, bool) and epoch > 0
@@ -213,14 +216,13 @@ def checkpoint_name(epoch: int, batch: int) -> str:
     return f"ckpt-{epoch:05d}-{batch:06d}.keras"
 
 
-def write_checkpoint(model_dir: Path, model: Any, state: dict[str, Any], keep: frozenset[str] = frozenset()) -> Path:
+def write_checkpoint(model_dir: Path, model: Any, state: TrainingState, keep: frozenset[str] = frozenset()) -> Path:
     """Save weights and optimizer state, then point latest.json at them, then drop older ones but `keep`."""
     folder = Path(model_dir) / CKPT_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    name = checkpoint_name(state["epoch"], state["batch"])
+    name = checkpoint_name(state.epoch, state.batch)
     save_model(folder / name, model)
-    atomic.write_json(folder / CKPT_POINTER, {**state, "history": [r.to_dict() for r in state["history"]],
-                                             "file": name})
+    atomic.write_json(folder / CKPT_POINTER, state.pointer(name))
     for old in folder.glob("ckpt-*.keras"):
         if old.name != name and old.name not in keep:
             old.unlink(missing_ok=True)

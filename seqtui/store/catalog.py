@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seqtui.errors import BundleError
-from seqtui.records import Monitor
+from seqtui.records import Monitor, last_marked
 from seqtui.store import bundle, saved
 from seqtui.store.saved import Comparison, Manifest
 
@@ -157,8 +157,8 @@ def progress(path: Path, count_epochs: bool = True) -> str:
 
 def _best_epoch(model_dir: Path) -> int | None:
     """The epoch whose weights model.keras holds, as the history marks it."""
-    marked = [r.epoch for r in bundle.read_history(model_dir) if r.best]
-    return marked[-1] if marked else None
+    marked = last_marked(bundle.read_history(model_dir))
+    return marked.epoch if marked else None
 
 
 def _manifest(path: Path) -> Manifest:

@@ -85,7 +85,7 @@ def _copy_half(key: str, item: Any, slim: Any) -> None:
 
 def _portable(meta: dict[str, Any]) -> dict[str, Any]:
     """The bundle's metadata without the paths of the machine it was trained on (file names stay)."""
-    out = json.loads(json.dumps(meta))
+    out: dict[str, Any] = json.loads(json.dumps(meta))
     cfg = out.get("config", {})
     for key in ("train_dir", "model_dir", "predict_in", "predict_out", "val_data"):
         if cfg.get(key):

@@ -13,6 +13,7 @@ The history is the one lenient reader: a line that is not a record (a torn write
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from dataclasses import dataclass
@@ -48,6 +49,16 @@ def read_json(path: Path) -> Any:
     if len(raw) > JSON_LIMIT:
         raise ValueError(f"{path.name} is over {JSON_LIMIT // 2**20} MiB")
     return json.loads(raw)
+
+
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`, or None when it is missing, unreadable, too big, not JSON or not an object:
+    the reader for the files seqtui only looks into (evaluation scores, samples, an old bundle's marks)."""
+    try:
+        found = read_json(path)
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 # -- the typed values ------------------------------------------------------------------------------
@@ -168,21 +179,31 @@ class Manifest:
 
 
 @dataclass(frozen=True)
-class Checkpoint:
-    """checkpoint/latest.json: the last complete checkpoint and the training state saved with it.
+class TrainingState:
+    """The training state a checkpoint is saved with: what the trainer writes and a resume reads back.
 
     Attributes:
-        path: the checkpoint's .keras file (always inside checkpoint/).
         epoch, batch: epochs done and, for a mid-epoch checkpoint, the batches of the next one done.
         history: the finished epochs' records at that moment.
         best_epoch: the best epoch so far (None before any).
     """
 
-    path: Path
     epoch: int
-    batch: int
+    batch: int = 0
     history: tuple[EpochRecord, ...] = ()
     best_epoch: int | None = None
+
+    def pointer(self, file: str) -> dict[str, Any]:
+        """checkpoint/latest.json for this state saved in `file` (what `read_checkpoint` reads)."""
+        return {"epoch": self.epoch, "batch": self.batch, "history": [r.to_dict() for r in self.history],
+                "best_epoch": self.best_epoch, "file": file}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checkpoint(TrainingState):
+    """checkpoint/latest.json: the last complete checkpoint (`path`, always inside checkpoint/) and its state."""
+
+    path: Path
 
 
 # -- the readers -----------------------------------------------------------------------------------
@@ -242,11 +263,8 @@ def read_manifest(model_dir: Path) -> Manifest:
 
 def is_claimed(model_dir: Path) -> bool:
     """Whether seqtui.json marks the folder as a seqtui run (its other fields aside)."""
-    try:
-        raw = read_json(Path(model_dir) / MANIFEST)
-    except (OSError, ValueError):
-        return False
-    return isinstance(raw, dict) and raw.get("kind") == KIND
+    raw = read_json_object(Path(model_dir) / MANIFEST)
+    return raw is not None and raw.get("kind") == KIND
 
 
 def read_history(model_dir: Path) -> list[EpochRecord]:
@@ -283,7 +301,8 @@ def read_checkpoint(model_dir: Path) -> Checkpoint | None:
     epoch = doc.int("epoch", 0, config_lib.MAX_EPOCHS)
     history = tuple(_record(doc, i, raw) for i, raw in enumerate(doc.list("history", config_lib.MAX_EPOCHS)))
     best = doc.int("best_epoch", 1, config_lib.MAX_EPOCHS) if doc.get("best_epoch") is not None else None
-    return Checkpoint(path, epoch, doc.int("batch", 0, config_lib.MAX_COUNT, default=0), history, best)
+    return Checkpoint(epoch=epoch, batch=doc.int("batch", 0, config_lib.MAX_COUNT, default=0), history=history,
+                      best_epoch=best, path=path)
 
 
 # -- the checks ------------------------------------------------------------------------------------
@@ -371,7 +390,7 @@ class _Doc:
             raise self.error(key, f"expected one of {', '.join(choices)}, got {_shown(value)}")
         return str(value)
 
-    def list(self, key: str, limit: int) -> list[Any]:
+    def list(self, key: str, limit: builtins.int) -> builtins.list[Any]:
         value = self.get(key)
         if not isinstance(value, list):
             raise self.error(key, f"expected a list, got {_shown(value)}")
@@ -379,7 +398,7 @@ class _Doc:
             raise self.error(key, f"holds {len(value):,} entries, more than the {limit:,} allowed")
         return value
 
-    def ints(self, key: str, lo: int, hi: int, limit: int) -> list[int]:
+    def ints(self, key: str, lo: builtins.int, hi: builtins.int, limit: builtins.int) -> builtins.list[builtins.int]:
         if self.get(key) is None:
             return []
         out = []
@@ -389,7 +408,7 @@ class _Doc:
             out.append(v)
         return out
 
-    def texts(self, key: str, limit: int) -> list[str]:
+    def texts(self, key: str, limit: builtins.int) -> builtins.list[str]:
         out = []
         for i, v in enumerate(self.list(key, limit)):
             if not isinstance(v, str) or len(v) > MAX_TEXT:

@@ -24,14 +24,16 @@ from typing import Any
 import keras
 import numpy as np
 
+from seqtui.decode.decoding import Engine
 from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Listener, Validating, ignore
 from seqtui.model.backend import any_process
 from seqtui.records import EpochRecord, Monitor, Reason
 from seqtui.store import bundle
+from seqtui.store.saved import TrainingState
 from seqtui.train.compare import CHRF_PAIRS, chrf, chrf_pairs
 from seqtui.train.feeding import BucketedBatches, masked_scores
 
-Snapshot = Callable[[], Any]  # a decoding engine on the model's current weights
+Snapshot = Callable[[], Engine]  # a decoding engine on the model's current weights
 
 
 class EpochClock(keras.callbacks.Callback):
@@ -295,8 +297,7 @@ class Checkpointer(keras.callbacks.Callback):
     def save(self, epoch: int, batch: int) -> None:
         """A checkpoint of `epoch` epochs and `batch` batches of the next; model.keras too if there is none."""
         require_finite(self.model, "a checkpoint")
-        state = {"epoch": epoch, "batch": batch, "history": self.log.records,
-                 "best_epoch": self.log.best.epoch if self.log.best else None}
+        state = TrainingState(epoch, batch, tuple(self.log.records), self.log.best.epoch if self.log.best else None)
         path = bundle.write_checkpoint(self.model_dir, self.model, state, self.keep(epoch))
         if not bundle.exists(self.model_dir):  # before the first epoch ends: let translate work already
             bundle.save_model(self.model_dir / bundle.MODEL, self.model)

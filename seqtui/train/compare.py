@@ -6,9 +6,9 @@ which folder exists.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from seqtui.data import corpus as data
+from seqtui.decode.decoding import Engine
 from seqtui.records import EpochRecord
 from seqtui.store import bundle, catalog
 from seqtui.store.rundir import RunDir
@@ -22,7 +22,7 @@ def chrf_pairs(pairs: list[data.Pair], most: int = CHRF_PAIRS) -> list[data.Pair
     return pairs[:: max(1, len(pairs) // most)][:most]
 
 
-def chrf(engine: Any, pairs: list[data.Pair], progress: Callable[[int, int], None] | None = None) -> float:
+def chrf(engine: Engine, pairs: list[data.Pair], progress: Callable[[int, int], None] | None = None) -> float:
     """chrF of `engine`'s greedy translations of `pairs`' sources against their targets (`progress` as
     `Engine.translate_batch` takes it)."""
     import sacrebleu

@@ -22,6 +22,7 @@ import numpy as np
 from seqtui.config import Config
 from seqtui.model.backend import sync_state
 from seqtui.model.weights import layer_arrays
+from seqtui.records import EpochRecord
 from seqtui.store import bundle
 from seqtui.train import schedule
 
@@ -31,7 +32,7 @@ LayerWeights = dict[str, list[np.ndarray]]  # each layer's get_weights(), by lay
 class LearningRate(keras.callbacks.Callback):
     """The scheduled rate before every batch, when there is a schedule (`BestSaver` records the rate in the history)."""
 
-    def __init__(self, cfg: Config, base: float, records: list[Any]) -> None:
+    def __init__(self, cfg: Config, base: float, records: list[EpochRecord]) -> None:
         super().__init__()
         self.cfg, self.base, self.records = cfg, base, records  # records: the run's history, growing
         self.step, self.factor = 0, 1.0

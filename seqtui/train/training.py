@@ -1,9 +1,10 @@
 """Training: prepare the data, start where the run folder's policy says, and run the batch loop.
 
 `train(cfg, listener, stop, pause, resume, fresh)` is the one entry point; the CLI, the dashboard and
-the Python API all call it. Which folder may be written and where a run resumes is `seqtui.rundir`'s
-to decide; each job done during training is one callback in `seqtui.callbacks`. It reports through
-events (see `seqtui.events`) and stops or pauses through `threading.Event`s.
+the Python API all call it. Which folder may be written is `seqtui.store.rundir`'s to decide, where a
+run resumes `seqtui.store.resume`'s; each job done during training is one callback in
+`seqtui.train.callbacks`. It reports through events (see `seqtui.events`) and stops or pauses through
+`threading.Event`s.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from seqtui.data.batching import Encoded
 from seqtui.data.vocab import Vocab
 from seqtui.decode.decoding import Engine
 from seqtui.errors import BundleError, SeqtuiError, TrainingFailed
-from seqtui.events import EpochEnded, Event, Listener, TrainingEnded, TrainingStarted, ignore
+from seqtui.events import Listener, TrainingEnded, TrainingStarted, ignore
 from seqtui.model import build as model_lib
-from seqtui.model.backend import every_process, import_keras, name, strategy_scope
+from seqtui.model.backend import Placement, every_process, import_keras, name, strategy_scope
 from seqtui.model.weights import from_model
 from seqtui.records import EpochRecord, Monitor, Reason, RunInfo
 from seqtui.store import bundle, catalog
-from seqtui.store.rundir import RunDir, StartPlan, ended_note, resume_config
+from seqtui.store.resume import StartPlan, ended_note, resume_config
+from seqtui.store.rundir import RunDir
 from seqtui.store.saved import RunMeta, Split
 
 SAMPLE_COUNT = 4
@@ -130,12 +132,12 @@ def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None
         stop: set it to stop after the current batch (a checkpoint is saved first).
         pause: while set, training waits between batches.
         resume: continue the run in model_dir: exactly from its checkpoint, else from its model's weights
-            with a new optimizer, else a new run (see `seqtui.rundir`).
+            with a new optimizer, else a new run (see `seqtui.store.resume`).
         fresh: discard the run in model_dir first (only its own files).
         init_from: start a new run from this bundle's weights and vocabularies (fine-tuning); its
             architecture settings are taken with them, characters it does not know are reported.
         flags: the command's flags (None values: not given). A resumed run keeps its own settings, but
-            those of `rundir.RESUME_FLAGS` given here (the note says so); without `flags`, cfg's.
+            those of `seqtui.store.resume.RESUME_FLAGS` given here (the note says so); without `flags`, cfg's.
 
     Raises:
         SeqtuiError: bad config or data, a busy, foreign or occupied model folder, changed data, or
@@ -196,6 +198,7 @@ class _Run:
     def _fit(self, prep: Prepared, plan: StartPlan) -> TrainingEnded:
         import_keras()  # before the Keras-facing modules, which subclass Keras classes
         from seqtui.train import callbacks as cb
+        from seqtui.train.jobs import session_jobs
 
         place = strategy_scope(self.cfg.strategy)
         _same_start(place, plan.epoch, plan.batch)
@@ -204,7 +207,9 @@ class _Run:
             model = self._model(prep, plan, place.xla)
             feed, val_feed = self._feeds(prep, place, plan.epoch, model)
             clock = cb.EpochClock(feed)
-            jobs = self._callbacks(cb, clock, log, prep, val_feed, plan.epoch)
+            jobs = session_jobs(self.cfg, self.dir, clock, log, val_feed, prep.val_pairs, _probes(prep.val_pairs),
+                                lambda model: self._snapshot(model, prep), plan.epoch, self.listener, self.stop,
+                                self.pause)
             self.listener(TrainingStarted(self._info(prep, place, model), plan.epoch + 1, self.cfg.epochs,
                                           len(feed), resumed=plan.start in ("checkpoint", "model"), start=plan.start,
                                           note=plan.note))
@@ -243,43 +248,6 @@ class _Run:
         if not xla:  # e.g. under a MirroredStrategy, whose compiled step cannot reach the other replicas
             model.jit_compile = False
         return model
-
-    def _callbacks(self, cb: Any, clock: Any, log: Any, prep: Prepared, val_feed: Any, epochs_done: int) -> list[Any]:
-        """The session's jobs in the order they run at each batch end and each epoch end."""
-        from seqtui.train import craft
-
-        snapshots = cb.Snapshots(clock, lambda model: self._snapshot(model, prep))
-        checkpointer = cb.Checkpointer(clock, log, self.dir, self.listener,
-                                       keep=lambda done: craft.kept_for_average(self.cfg, done))
-        chrf = [cb.ChrfScore(clock, prep.val_pairs, snapshots, listener=self.listener, stop=self.stop)] \
-            if self.cfg.monitor == "val_chrf" else []
-        # Between AverageIn and AverageOut the model holds the averaged weights: what is scored and kept.
-        average_in = [craft.AverageIn(clock, self.cfg, self.dir, epochs_done, snapshots)] \
-            if self.cfg.weight_averaging != "none" else []
-        average_out = [craft.AverageOut(average_in[0])] if average_in else []
-        rate = craft.LearningRate(self.cfg, model_lib.base_learning_rate(self.cfg), log.records)
-        board = [self._tensorboard(clock, log)] if self.cfg.tensorboard else []
-        return [clock, rate, cb.NanGuard(clock), cb.BatchReporter(clock, self.listener),
-                cb.EveryNBatches(clock, checkpointer, self.cfg.checkpoint_every),
-                cb.PauseStop(clock, self.stop, self.pause), snapshots, *average_in,
-                cb.Validation(clock, val_feed, self.listener, self.stop),
-                *chrf, cb.BestSaver(clock, log, self.dir), *average_out, checkpointer, *board,
-                cb.SampleProbes(clock, log, _probes(prep.val_pairs), snapshots, self._recording_samples()),
-                cb.EarlyStopping(clock, log, self.cfg.patience)]
-
-    def _tensorboard(self, clock: Any, log: Any) -> Any:
-        from seqtui.train.tensorboard_log import TensorBoardLog
-
-        return TensorBoardLog(clock, log, self.dir)
-
-    def _recording_samples(self) -> Listener:
-        """The listener, with each epoch's samples also written to samples.json (what --follow shows)."""
-        def listen(event: Event) -> None:
-            if isinstance(event, EpochEnded):
-                bundle.write_samples(self.dir, event.record.epoch, event.samples)
-            self.listener(event)
-
-        return listen
 
     def _run_fit(self, model: Any, feed: Any, first_epoch: int, jobs: list[Any], replicas: int, clock: Any) -> None:
         from seqtui.train.callbacks import NonFiniteWeights, finite
@@ -320,7 +288,7 @@ class _Run:
         variants = (CasualEpochs(prep.train_pairs, prep.train, prep.source, self.cfg.augment_rate, self.cfg.seed)
                     if self.cfg.augment == "casual" else None)
         return (BucketedBatches(prep.train, size, self.cfg.seed, first_epoch, steps=self.cfg.steps_per_epoch,
-                                for_fit=place.replicas > 1, variants=variants and variants.encoded,
+                                for_fit=place.replicas > 1, variants=variants.encoded if variants else None,
                                 **split),  # see _run_fit
                 # Validation only runs forward, where bigger batches cost nothing in memory worth counting
                 # and cut the steps (README, Benchmarks).
@@ -386,7 +354,7 @@ def _probes(val_pairs: list[data.Pair]) -> list[data.Pair]:
     return val_pairs[::step][:SAMPLE_COUNT]
 
 
-def _same_start(place: Any, epoch: int, batch: int) -> None:
+def _same_start(place: Placement, epoch: int, batch: int) -> None:
     """Processes that train together must start from the same point: each resumes from its own model_dir."""
     if place.processes == 1:
         return

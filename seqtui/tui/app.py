@@ -23,7 +23,7 @@ from textual.message_pump import MessagePump
 from textual.worker import Worker
 
 from seqtui.config import Config
-from seqtui.decode.decoding import Settings
+from seqtui.decode.settings import Settings, settings_for
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls
 from seqtui.store.catalog import Request
@@ -152,8 +152,7 @@ def make_app(cfg: Config, *, mode: Mode = "dashboard", settings: Settings | None
         system: samples the training process (`seqtui.system.Sampler`); tests pass a fixed one.
         flags: `seqtui train`'s own flags given to the dashboard (what t, c and i start).
     """
-    settings = settings or Settings(beam=cfg.beam, temperature=cfg.temperature, max_len=cfg.max_output_len,
-                                    length_penalty=cfg.length_penalty)
+    settings = settings or settings_for(cfg)
     engines = EngineSource(follow or cfg.model_dir, load_engine,
                            Request(explicit_dir=True) if follow else model or Request(reverse=cfg.reverse))
     return SeqtuiApp(cfg, mode, settings, trainer, engines, follow, driver_class, system, flags)

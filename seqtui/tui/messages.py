@@ -17,10 +17,9 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from seqtui import events
-from seqtui.config import Config
 from seqtui.data.vocab import Unknown
 from seqtui.decode.decoding import Result, Settings
-from seqtui.store.saved import Checkpoint
+from seqtui.tui.training.follow import RunFiles
 
 E = TypeVar("E")
 
@@ -87,20 +86,11 @@ class FetchDone(Message, bubble=False):
 
 
 class FollowUpdate(Message, bubble=False):
-    """New state read from a headless run's files (`--follow`)."""
+    """New state read from a headless run's files (`--follow`): the snapshot that changed."""
 
-    def __init__(self, records: list[Any], config: Config | None, epochs: int | None,
-                 checkpoint: Checkpoint | None, running: bool, samples_epoch: int = 0,
-                 samples: list[tuple[str, str, str]] | None = None, problem: str = "") -> None:
+    def __init__(self, files: RunFiles) -> None:
         super().__init__()
-        self.records = records
-        self.config = config
-        self.epochs = epochs
-        self.checkpoint = checkpoint
-        self.running = running
-        self.samples_epoch = samples_epoch
-        self.samples = samples or []
-        self.problem = problem  # why config.json cannot be used ('' when it can)
+        self.files = files
 
 
 class ModelReady(Message, bubble=False):

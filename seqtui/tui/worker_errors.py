@@ -6,13 +6,14 @@ own with `notify_failure`.
 
 from __future__ import annotations
 
-from textual.dom import DOMNode
+from textual.app import App
+from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from seqtui.errors import SeqtuiError
 
 
-def notify_failure(owner: DOMNode, event: Worker.StateChanged) -> None:
+def notify_failure(owner: App | Widget, event: Worker.StateChanged) -> None:
     """Show a worker's error as a notification (a SeqtuiError by its title, anything else by its type)."""
     if event.state != WorkerState.ERROR or event.worker.error is None:
         return

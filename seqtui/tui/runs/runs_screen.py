@@ -62,7 +62,7 @@ class RunsScreen(Screen[NewRun | None]):
     BINDINGS = [
         Binding("escape,v", "close", "Back"),
         Binding("q", "app.quit", "Quit"),  # as on the dashboard: asks first while training runs
-        Binding("space", "toggle", "Overlay"),
+        Binding("space", "overlay", "Overlay"),
         Binding("m", "metric(1)", "Metric"),
         Binding("M", "metric(-1)", "Metric back", show=False),
         Binding("e", "smooth", "Smooth"),
@@ -139,7 +139,8 @@ class RunsScreen(Screen[NewRun | None]):
 
     # -- keys ------------------------------------------------------------------------------------
 
-    def action_toggle(self) -> None:
+    def action_overlay(self) -> None:
+        """Add the highlighted run to the plot's overlay, or take it off (not DOMNode's `toggle`)."""
         path = self.query_one(RunsTable).current_path()
         if path is None:
             return
@@ -283,8 +284,8 @@ class RunsScreen(Screen[NewRun | None]):
                     ("l", "log y", "on" if v.log_y else "off"), ("w", "window", f"last {v.window}" if v.window
                                                                    else "all epochs"),
                     ("←→", "cursor", ""), ("f", "full plot", ""), ("x", "export", "")]
-        for key, name, value in settings:
-            text.append(f"{key} ", style="bold").append(name + (f" {value}" if value else ""), style="dim")
+        for key, name, shown in settings:
+            text.append(f"{key} ", style="bold").append(name + (f" {shown}" if shown else ""), style="dim")
             text.append("  ")
         return text
 

@@ -13,7 +13,6 @@ which, and app.tcss lays each out.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -23,22 +22,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
 from seqtui.config import Config
-from seqtui.data import corpus as data
 from seqtui.decode.decoding import Settings
 from seqtui.errors import BundleError
-from seqtui.events import TrainingEnded
 from seqtui.records import EpochRecord
 from seqtui.report import runs
-from seqtui.report.runs import best_record
 from seqtui.safe_text import for_markup
-from seqtui.store import bundle, catalog, lock, rundir
-from seqtui.store.rundir import closing_line, resume_flags
+from seqtui.store import bundle, catalog, lock
+from seqtui.store.resume import closing_line, resume_config, resume_flags
 from seqtui.system import Sample, Sampler
 from seqtui.tui import latency
 from seqtui.tui.curve_plot import CurvePlot
@@ -58,11 +54,12 @@ from seqtui.tui.repl.engines import EngineSource
 from seqtui.tui.repl.repl_pane import ReplPane
 from seqtui.tui.runs import export
 from seqtui.tui.runs.runs_screen import NewRun, RunsScreen
-from seqtui.tui.training import jobs
+from seqtui.tui.training import jobs, layout, status_text
 from seqtui.tui.training.confirm_quit import ConfirmQuit
+from seqtui.tui.training.control import TrainingControl
 from seqtui.tui.training.epoch_progress import EpochProgress
 from seqtui.tui.training.epoch_table import EpochTable
-from seqtui.tui.training.relay import StopSignal
+from seqtui.tui.training.history_view import RunHistory
 from seqtui.tui.training.run_settings import RunSettings
 from seqtui.tui.training.samples_panel import SamplesPanel
 from seqtui.tui.training.starts import Start, Starts, TrainFlags
@@ -70,19 +67,6 @@ from seqtui.tui.worker_errors import notify_failure
 
 TRAIN, VAL = "#1e90ff", "#ff8c00"  # curve colours (hex: Textual markup does not know rich colour names)
 SYSTEM_POLL = 2.0  # seconds between samples of the training process
-ENDINGS = {"finished": "Finished", "early_stopped": "Stopped early (the monitored score stopped improving)",
-           "stopped": "Stopped", "complete": "This run is already complete"}
-COMPACT = Size(110, 34)  # below this width or height the panel groups take turns
-PAGES = ("all", "training", "samples", "repl")  # what `z` cycles through ("all" only on a big terminal)
-
-
-def _first_steps(cfg: Config, origin: str) -> str:
-    """The first screen's advice: what t, i and d do here."""
-    if not data.sample_only(cfg.train_dir):
-        return f"Press t to start training (i: start from {origin})."
-    return (f"{cfg.train_dir} holds only the 947-pair sample: enough to try seqtui, too little to learn French. "
-            f"d downloads the Tatoeba corpus (seqtui data fetch); i fine-tunes {origin} on the "
-            "sample; t trains on the sample from scratch.")
 
 
 class Dashboard(Screen[None]):
@@ -109,6 +93,11 @@ class Dashboard(Screen[None]):
 
     running = reactive(False, bindings=True)  # the footer offers the keys that act now
     fetching = reactive(False, bindings=True)
+    ended = var(False)  # the last session reported its end (False while one runs, or when it raised)
+    epochs = var(0)  # the run's epoch target, as its trainer or its files say
+    page = var("all")  # the panel group asked for (on a compact terminal "all" shows the training one)
+    training_state = var("")  # the header's state line while the run trains
+    closing = var("")  # how this session's last run ended, printed when the app closes
 
     def __init__(self, cfg: Config, engines: EngineSource, settings: Settings,
                  follow: Path | None = None, system: Callable[[int | None], Sample] | None = None,
@@ -123,15 +112,14 @@ class Dashboard(Screen[None]):
         self.follow_dir = follow
         self.followed_config: Config | None = None
         self.samples_epoch = 0  # the followed run's epoch whose samples are shown
-        self.records: list[EpochRecord] = []
-        self.epochs = cfg.epochs
-        self.quitting = False
-        self.ended = False
-        self.stop_signal = StopSignal()
-        self.pause_signal = threading.Event()
-        self.page = "all"  # the panel group asked for (on a compact terminal "all" shows the training one)
-        self.closing = ""  # how this session's last run ended, printed when the app closes
-        self.training_state = ""  # the header's state line while the run trains
+        self.history = RunHistory(self)
+        self.set_reactive(Dashboard.epochs, cfg.epochs)
+        self.control = TrainingControl()
+
+    @property
+    def records(self) -> list[EpochRecord]:
+        """The finished epochs shown (see `RunHistory`)."""
+        return self.history.records
 
     def compose(self) -> ComposeResult:
         yield RunSettings(id="settings")
@@ -172,17 +160,17 @@ class Dashboard(Screen[None]):
     @property
     def shown_page(self) -> str:
         """The panel group on screen: the one asked for, except that a compact screen cannot show them all."""
-        return "training" if self.page == "all" and self.compact else self.page
+        return layout.shown_page(self.page, self.compact)
 
     def _lay_out(self, size: Size) -> None:
-        self.set_class(size.width < COMPACT.width or size.height < COMPACT.height, "-compact")
+        self.set_class(layout.is_compact(size), "-compact")
         self.show_page(self.page)
 
     def show_page(self, page: str) -> None:
         """Give `page`'s panels the room (see PAGES); the focus goes where the keys then act."""
         self.page = page
         shown = self.shown_page
-        for name in PAGES:
+        for name in layout.PAGES:
             self.set_class(name == shown, f"-page-{name}")
         repl_input = self.query_one(ReplPane).input
         if shown == "repl":
@@ -194,9 +182,7 @@ class Dashboard(Screen[None]):
 
     def action_zoom(self) -> None:
         """z: the next panel group (on a big terminal, after the REPL: all of them again)."""
-        order = PAGES[1:] if self.compact else PAGES
-        current = self.shown_page
-        self.show_page(order[(order.index(current) + 1) % len(order)] if current in order else order[0])
+        self.show_page(layout.next_page(self.shown_page, self.compact))
 
     # -- keys --------------------------------------------------------------------------------------
 
@@ -251,22 +237,20 @@ class Dashboard(Screen[None]):
                         f"{start.model_dir}.", title="New run")
             self._show_new_folder(self.cfg.replace(model_dir=start.model_dir), f"a new run beside {self.cfg.model_dir}")
         self.running, self.ended = True, False
-        self.stop_signal, self.pause_signal = StopSignal(), threading.Event()
+        stop, pause = self.control.new_session()
         self._progress().paused = False
         self._progress().say("Preparing the data and loading TensorFlow…", "italic")
         self._settings().show_state("Preparing the run: reading the corpus, building the model…", "italic")
-        self.run_worker(partial(jobs.train, self, self.trainer, self.cfg, self.stop_signal, self.pause_signal,
-                                start.args), thread=True, exclusive=True, exit_on_error=False, group="train",
-                        name="train")
+        self.run_worker(partial(jobs.train, self, self.trainer, self.cfg, stop, pause, start.args), thread=True,
+                        exclusive=True, exit_on_error=False, group="train", name="train")
 
     def _show_new_folder(self, cfg: Config, note: str) -> None:
         """Show an empty run in `cfg.model_dir`, which the next training writes and the REPL then follows."""
         self.cfg = cfg
         self.engines.model_dir = cfg.model_dir
-        self.records.clear()
-        self.query_one(EpochTable).reset()
-        self._set_monitor(cfg.monitor)
-        self._draw_curves()
+        self.history.clear()
+        self.history.set_monitor(cfg.monitor)
+        self.history.draw_curves()
         self._settings().show_config(cfg, note)
 
     def action_fetch(self) -> None:
@@ -297,14 +281,11 @@ class Dashboard(Screen[None]):
             self.notify("Nothing to pause: press t to train.")
             return
         progress = self._progress()
-        if self.pause_signal.is_set():
-            self.pause_signal.clear()
-            progress.paused = False
+        progress.paused = self.control.toggle_pause()
+        if not progress.paused:
             progress.say("Training", "bold")
             self._settings().show_state(self.training_state)
         else:
-            self.pause_signal.set()
-            progress.paused = True
             progress.say("Paused after this batch: press p to go on", "bold yellow")
             self._settings().show_state(f"{self.training_state} · paused: p goes on", "bold yellow")
 
@@ -312,14 +293,14 @@ class Dashboard(Screen[None]):
         if not self.running:
             self.notify("Nothing to stop: training is not running.")
             return
-        self.stop_signal.set()
+        self.control.stop()
         self._progress().say("Stopping after this batch and saving…", "bold yellow")
         self._settings().show_state(f"{self.training_state} · stopping after this batch", "bold yellow")
 
     def action_request_quit(self) -> None:
         if not self.running:
             self.app.exit(self.closing or None)
-        elif self.quitting:
+        elif self.control.quitting:
             self.notify("Saving a checkpoint; quitting as soon as it is written.")
         elif not isinstance(self.app.screen, ConfirmQuit):
             self.app.push_screen(ConfirmQuit(), self._quit_answered)
@@ -330,8 +311,7 @@ class Dashboard(Screen[None]):
         if not self.running:  # training ended while the question was up
             self.app.exit(self.closing or None)
             return
-        self.quitting = True
-        self.stop_signal.set()
+        self.control.stop_and_quit()
         self._progress().say("Saving a checkpoint, then quitting…", "bold yellow")
 
     def action_runs(self) -> None:
@@ -388,14 +368,13 @@ class Dashboard(Screen[None]):
         self.epochs = e.epochs
         self.devices = list(e.info.devices)
         if not e.resumed:  # a new run: nothing of the run shown before is its own
-            self.records.clear()
-            self.query_one(EpochTable).reset()
+            self.history.clear()
             self.query_one(SamplesPanel).reset()
-            self._draw_curves()
-        self._set_monitor(e.info.monitor)
+            self.history.draw_curves()
+        self.history.set_monitor(e.info.monitor)
         self._settings().show_run(e.info, e.first_epoch, e.epochs, e.resumed, e.note)
         self.training_state = self._settings().state.plain
-        if not self.pause_signal.is_set() and not self.stop_signal.is_set():
+        if not self.control.paused and not self.control.stopping:
             self._progress().say(f"Training from epoch {e.first_epoch} of {e.epochs}", "bold")
 
     @on(BatchDone)
@@ -410,7 +389,7 @@ class Dashboard(Screen[None]):
     def epoch_done(self, message: EpochDone) -> None:
         e = message.event
         self._progress().epoch_ended()
-        self._add_record(e.record, e.best)
+        self.history.add(e.record, e.best)
         self.query_one(SamplesPanel).show(e.record.epoch, e.samples, e.decoded)
         if e.snapshot is not None:
             self.engines.use_snapshot(e.snapshot, e.record.epoch)
@@ -421,23 +400,11 @@ class Dashboard(Screen[None]):
         self.ended = True
         self.closing = "\n".join(filter(None, [closing_line(e, resume_flags(None, {"model_dir": e.model_dir})),
                                                 e.answers]))
-        if e.reason == "complete":
-            text = e.note
-        else:
-            text = (f"{ENDINGS[e.reason]} after {e.epochs_done} epoch(s) · {e.best_text()} · saved in {e.model_dir} "
-                    "· c continues it, t starts a new run")
+        text = status_text.ended_line(e)
         self._progress().say(text, "bold green" if e.reason != "stopped" else "bold yellow")
-        self._settings().show_state(self._ended_state(e), "bold green" if e.reason != "stopped" else "bold yellow")
+        self._settings().show_state(status_text.ended_state(e, self.epochs),
+                                    "bold green" if e.reason != "stopped" else "bold yellow")
         self.notify(" ".join(filter(None, [text, e.answers])), title="Training")
-
-    def _ended_state(self, e: TrainingEnded) -> str:
-        """The header after a run: how it ended, its best epoch, and what t does now."""
-        if e.reason == "complete":
-            return f"Complete: {e.epochs_done} epoch(s) · {e.best_text()} · a larger --epochs continues it"
-        if e.reason == "stopped":
-            return (f"Stopped after {e.epochs_done} epoch(s) · {e.best_text()} · c resumes at epoch "
-                    f"{e.epochs_done + 1} of {self.epochs}")
-        return f"{ENDINGS[e.reason].split(' (')[0]}: {e.epochs_done} epoch(s) · {e.best_text()}"
 
     @on(TrainerExited)
     def trainer_exited(self) -> None:
@@ -450,7 +417,7 @@ class Dashboard(Screen[None]):
         if not self.ended:  # the trainer raised: the app's worker handler shows why
             progress.say("Training did not run to its end (see the notification); files already saved are "
                          "kept. Press c to continue from them, or t for a new run.", "bold red")
-        if self.quitting:
+        if self.control.quitting:
             self.app.exit(self.closing or None)
 
     # -- following a headless run ------------------------------------------------------------------
@@ -466,30 +433,21 @@ class Dashboard(Screen[None]):
 
     @on(FollowUpdate)
     def follow_update(self, message: FollowUpdate) -> None:
-        if message.epochs:
-            self.epochs = message.epochs
-        if message.config is not None and message.config != self.followed_config:
-            self.followed_config = message.config
-            self._set_monitor(message.config.monitor)
-            self._settings().show_config(message.config, f"Following a headless run in {self.follow_dir}")
-        if len(message.records) < len(self.records):  # the run was restarted with --fresh
-            self.records.clear()
-            self.query_one(EpochTable).reset()
-        known = {r.epoch for r in self.records}
-        best = best_record(list(message.records), message.config.monitor if message.config else "val_loss")
-        for record in message.records:
-            if record.epoch not in known:
-                self._add_record(record, record is best)
-        if message.samples_epoch and message.samples_epoch != self.samples_epoch:
-            self.samples_epoch = message.samples_epoch
-            self.query_one(SamplesPanel).show(message.samples_epoch, message.samples)
-        done = message.records[-1].epoch if message.records else 0
-        ckpt = message.checkpoint
-        batch = f", batch {ckpt.batch} of the next" if ckpt and ckpt.batch else ""
-        state = "trainer running" if message.running else "trainer not running"
-        problem = f" · {message.problem}" if message.problem else ""
-        self._progress().say(f"Following {self.follow_dir}: {done} of {self.epochs} epochs done{batch} · "
-                             f"{state}{problem}", "bold" if message.running else "")
+        files = message.files
+        if files.epochs:
+            self.epochs = files.epochs
+        if files.config is not None and files.config != self.followed_config:
+            self.followed_config = files.config
+            self.history.set_monitor(files.config.monitor)
+            self._settings().show_config(files.config, f"Following a headless run in {self.follow_dir}")
+        if len(files.records) < len(self.records):  # the run was restarted with --fresh
+            self.history.clear()
+        self.history.show(files.records, files.config.monitor if files.config else "val_loss")
+        if files.samples_epoch and files.samples_epoch != self.samples_epoch:
+            self.samples_epoch = files.samples_epoch
+            self.query_one(SamplesPanel).show(files.samples_epoch, list(files.samples))
+        self._progress().say(status_text.follow_line(self.follow_dir, files, self.epochs),
+                             "bold" if files.running else "")
 
     def _show_system(self) -> None:
         """The training process's CPU, memory and devices, under the progress bar."""
@@ -512,40 +470,21 @@ class Dashboard(Screen[None]):
         origin = str(self.flags.init_from) if self.flags.init_from else "the shipped en-fr model"
         if not records:
             settings.show_config(self.cfg)
-            self._progress().say(_first_steps(self.cfg, origin))
+            self._progress().say(status_text.first_steps(self.cfg, origin))
             return
         try:
-            saved: Config | None = rundir.resume_config(self.cfg.model_dir, self.cfg, self.flags.settings)[0]
+            saved: Config | None = resume_config(self.cfg.model_dir, self.cfg, self.flags.settings)[0]
             state = f"Saved run: {len(records)} epoch(s) in {self.cfg.model_dir} · c continues it with these settings"
         except BundleError as e:
             saved, state = None, str(e)
-        self._set_monitor((saved or self.cfg).monitor)
-        best = best_record(records, (saved or self.cfg).monitor)
-        for record in records:
-            self._add_record(record, record is best)
+        self.history.set_monitor((saved or self.cfg).monitor)
+        self.history.show(records, (saved or self.cfg).monitor)
         settings.show_config(saved or self.cfg, state)
         self._progress().say(f"Saved run with {len(records)} epoch(s) in {self.cfg.model_dir}: "
                              + self.starts.keys(self.cfg.model_dir, origin))
         samples_epoch, samples = bundle.read_samples(self.cfg.model_dir)
         if samples:  # the last epoch's translations, as the run left them
             self.query_one(SamplesPanel).show(samples_epoch, samples)
-
-    def _add_record(self, record: EpochRecord, best: bool) -> None:
-        self.records.append(record)
-        self.query_one(EpochTable).add_record(record, best)
-        self._draw_curves()
-
-    def _set_monitor(self, monitor: str) -> None:
-        """Star and show the epochs by `monitor` (a followed or resumed run may be judged by another)."""
-        if self.query_one(EpochTable).set_monitor(monitor):
-            best = best_record(self.records, monitor)
-            for record in self.records:
-                self.query_one(EpochTable).add_record(record, record is best)
-
-    def _draw_curves(self) -> None:
-        epochs = [r.epoch for r in self.records]
-        for plot in self.query(CurvePlot):
-            plot.set_data(epochs, {name: [getattr(r, name) for r in self.records] for name, _ in plot.series})
 
     def _progress(self) -> EpochProgress:
         return self.query_one(EpochProgress)

@@ -55,7 +55,10 @@ def fetch_corpus(target: MessagePump, folder: Path) -> None:
     from seqtui.data.fetch import fetch
 
     try:
-        got = fetch(folder, progress=lambda done, total: target.post_message(FetchProgress(done, total)))
+        def progress(done: int, total: int | None) -> None:
+            target.post_message(FetchProgress(done, total))
+
+        got = fetch(folder, progress=progress)
     except SeqtuiError as e:
         target.post_message(FetchDone(problem=str(e)))
         return
@@ -70,6 +73,5 @@ def watch_run(target: MessagePump, model_dir: Path) -> None:
         files = follow_files.read(model_dir)
         if files != seen:
             seen = files
-            target.post_message(FollowUpdate(list(files.records), files.config, files.epochs, files.checkpoint,
-                                             files.running, files.samples_epoch, list(files.samples), files.problem))
+            target.post_message(FollowUpdate(files))
         worker.cancelled_event.wait(FOLLOW_POLL)

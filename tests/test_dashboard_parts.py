@@ -1,0 +1,46 @@
+"""The dashboard's parts without a screen: which panel group z shows next, the training session's
+signals, and the status lines of a run that ended or is followed."""
+
+from pathlib import Path
+
+from textual.geometry import Size
+
+from seqtui.events import TrainingEnded
+from seqtui.records import EpochRecord
+from seqtui.store.saved import Checkpoint
+from seqtui.tui.training import layout, status_text
+from seqtui.tui.training.control import TrainingControl
+from seqtui.tui.training.follow import RunFiles
+
+
+def test_z_cycles_every_group_on_a_big_terminal_and_skips_all_on_a_compact_one():
+    """Catches a compact terminal offered "all" (which it cannot show) or a group z never reaches."""
+    big, small = layout.is_compact(Size(200, 60)), layout.is_compact(Size(80, 24))
+    assert (big, small) == (False, True)
+    seen, page = [], "all"
+    for _ in range(4):
+        page = layout.next_page(page, big)
+        seen.append(page)
+    assert seen == ["training", "samples", "repl", "all"]
+    assert layout.shown_page("all", small) == "training" and layout.next_page("repl", small) == "training"
+
+
+def test_a_new_session_gets_fresh_signals_and_pause_toggles():
+    """Catches a session started with the last one's stop still set (it would stop at its first batch)."""
+    control = TrainingControl()
+    control.stop_and_quit()
+    stop, pause = control.new_session()
+    assert not stop.is_set() and not pause.is_set() and control.quitting
+    assert control.toggle_pause() is True and pause.is_set()
+    assert control.toggle_pause() is False and not pause.is_set()
+
+
+def test_the_status_lines_say_how_a_run_ended_and_where_a_followed_one_is():
+    """Catches the stopped run's header losing the epoch c resumes at, or the follow line its checkpoint."""
+    ended = TrainingEnded("stopped", 3, 2, "val_loss", 1.5, "m")
+    assert "c resumes at epoch 4 of 10" in status_text.ended_state(ended, 10)
+    assert status_text.ended_line(ended).startswith("Stopped after 3 epoch(s)")
+    files = RunFiles((EpochRecord(1), EpochRecord(2)), None,
+                     Checkpoint(epoch=2, batch=5, path=Path("m/checkpoint/c.keras")), True)
+    assert status_text.follow_line(Path("m"), files, 10) == \
+        "Following m: 2 of 10 epochs done, batch 5 of the next · trainer running"
