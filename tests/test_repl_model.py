@@ -45,8 +45,10 @@ async def test_model_alone_lists_the_models_that_exist(tmp_path: Path) -> None:
         await type_line(pilot, ":help")
         await pilot.pause()
         notes = " ".join(str(item.render()) for item in pilot.app.screen.query_one(Transcript).children)
-    assert "en-fr, my-run, my-run-2" in notes
-    assert "fr-en" not in notes and "not-a-run" not in notes
+    from seqtui.store import catalog
+
+    assert ", ".join([*sorted(catalog.shipped()), "my-run", "my-run-2"]) in notes
+    assert ("fr-en" in notes) == ("fr-en" in catalog.shipped()) and "not-a-run" not in notes
 
 
 def test_a_named_model_answers_instead_of_training_snapshots(trained_bundle: Path) -> None:

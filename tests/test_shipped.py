@@ -169,6 +169,10 @@ EVERYDAY = {"en-fr": [("I'm hungry.", "faim"), ("i'm hungry", "faim"), ("Where i
             "fr-en": [("J'ai faim.", "hungry"), ("j'ai faim", "hungry"), ("Où est la gare ?", "station")]}
 
 
+def test_both_directions_are_shipped():
+    assert {"en-fr", "fr-en"} <= set(SHIPPED)
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_each_real_shipped_model_is_small_marked_and_tracked(name):
     folder = catalog.SHIPPED_ROOT / name
