@@ -81,7 +81,7 @@ def test_resume_keeps_the_patience_unless_a_flag_changes_it(stopped_run):
 
 def test_a_caller_without_flags_gets_the_settings_it_built(stopped_run):
     now = config.load(None, {"model_dir": stopped_run, **NOW, "epochs": 9})
-    cfg, note = resume_config(stopped_run, now)  # the Python API: `now` was built for this session
+    cfg, note = resume_config(stopped_run, now)  # the Python API: `now` was built for the resumed training
     assert (cfg.epochs, cfg.patience) == (9, 10) and "epochs 6 → 9" in note and "patience 4 → 10" in note
 
 

@@ -125,10 +125,10 @@ RESUME_FLAGS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "st
 def resume_config(model_dir: Path, now: Config, flags: dict[str, Any] | None = None) -> tuple[Config, str]:
     """The settings a resumed run trains with, and a note naming what the flags changed or could not.
 
-    The run keeps its own settings, its epoch target the one its last session set (seqtui.json); a
-    flag given for this session (`flags`: the command's flags, None values meaning not given) changes
-    one of RESUME_FLAGS to its value in `now`. Without `flags` (a caller that built `now` for this
-    session) every one of RESUME_FLAGS is taken from `now`. With no saved settings there is nothing to
+    The run keeps its own settings, its epoch target the one its last training set (seqtui.json); a
+    flag given to the resuming command (`flags`: the command's flags, None values meaning not given)
+    changes one of RESUME_FLAGS to its value in `now`. Without `flags` (a caller that built `now` for the
+    resumed training) every one of RESUME_FLAGS is taken from `now`. With no saved settings there is nothing to
     resume, and `now` is returned unchanged.
 
     Raises:

@@ -97,7 +97,7 @@ class Dashboard(Screen[None]):
     epochs = var(0)  # the run's epoch target, as its trainer or its files say
     page = var("all")  # the panel group asked for (on a compact terminal "all" shows the training one)
     training_state = var("")  # the header's state line while the run trains
-    closing = var("")  # how this session's last run ended, printed when the app closes
+    closing = var("")  # how the app's last run ended, printed when the app closes
 
     def __init__(self, cfg: Config, engines: EngineSource, settings: Settings,
                  follow: Path | None = None, system: Callable[[int | None], Sample] | None = None,
