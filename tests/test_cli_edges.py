@@ -334,3 +334,15 @@ def test_each_commands_summary_is_one_paragraph_that_help_wraps_itself() -> None
     broken = [name for name, cmd in commands(typer.main.get_command(app))
               if "\n" in (cmd.help or "").strip().split("\n\n")[0]]
     assert broken == []
+
+
+def test_a_corpus_too_small_to_validate_names_the_file_and_its_skipped_lines(tmp_path):
+    """One good pair and one line without a tab: the error says which file, counts the pair in the singular
+    and names the skipped line, so the user sees why so little was read."""
+    corpus = tmp_path / "bad.txt"
+    corpus.write_text("Go.\tVa !\nbroken line without tab\n", encoding="utf-8")
+    result = runner.invoke(app, ["train", "--train-dir", str(corpus), "--model-dir", str(tmp_path / "m"),
+                                 "--epochs", "1"])
+    assert result.exit_code == 1
+    line = " ".join(result.stderr.split())
+    assert f"{corpus}: only 1 pair, none left for validation" in line and "bad.txt:2 no tab" in line

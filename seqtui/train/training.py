@@ -82,7 +82,9 @@ def prepare(cfg: Config, vocabs: tuple[Vocab, Vocab] | None = None) -> Prepared:
     else:
         train_pairs, val_pairs = data.split(pairs, cfg.val_split)
     if not val_pairs:
-        raise SeqtuiError(f"only {len(pairs)} pairs: none left for validation (raise num_samples or val_split)")
+        skipped = corpus.skipped_summary()
+        raise SeqtuiError(f"{cfg.train_dir}: only {len(pairs)} pair{'' if len(pairs) == 1 else 's'}, none left for "
+                          f"validation (raise num_samples or val_split){f'; {skipped}' if skipped else ''}")
     if vocabs is None:
         sources = [s for s, _ in pairs]
         # Casual forms change letter case, so the source vocabulary holds both cases of its letters.
