@@ -96,10 +96,14 @@ class TrainingEnded:
     answers: str = ""
 
     def best_text(self) -> str:
-        """'best epoch 14 (val_chrf 44.1200)', or 'no epoch done'."""
+        """'best epoch 14 (val_chrf 44.12)', 'best epoch 3 (val_loss 0.4804)', or 'no epoch done'.
+
+        chrF with the two decimals the epochs table gives it, a loss with four.
+        """
         if self.best_epoch is None:
             return "no epoch done"
-        score = "-" if self.best_score is None else f"{self.best_score:.4f}"
+        digits = 2 if self.monitor.endswith("chrf") else 4
+        score = "-" if self.best_score is None else f"{self.best_score:.{digits}f}"
         return f"best epoch {self.best_epoch} ({self.monitor} {score})"
 
 

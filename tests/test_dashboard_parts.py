@@ -35,6 +35,14 @@ def test_a_new_session_gets_fresh_signals_and_pause_toggles():
     assert control.toggle_pause() is False and not pause.is_set()
 
 
+def test_the_best_epoch_gives_chrf_the_tables_two_decimals_and_a_loss_four():
+    """Catches the header and the closing line printing chrF as 5.3480 beside the table's 5.35, or a loss cut
+    to two decimals where runs differ in the third."""
+    assert TrainingEnded("stopped", 4, 4, "val_chrf", 5.348, "m").best_text() == "best epoch 4 (val_chrf 5.35)"
+    assert TrainingEnded("stopped", 4, 3, "val_loss", 0.48041, "m").best_text() == "best epoch 3 (val_loss 0.4804)"
+    assert TrainingEnded("stopped", 0, None, "val_chrf", None, "m").best_text() == "no epoch done"
+
+
 def test_the_status_lines_say_how_a_run_ended_and_where_a_followed_one_is():
     """Catches the stopped run's header losing the epoch c resumes at, or the follow line its checkpoint."""
     ended = TrainingEnded("stopped", 3, 2, "val_loss", 1.5, "m")

@@ -263,7 +263,7 @@ def test_the_end_names_the_monitor_and_its_best_score(chrf_bundle, tmp_path, tin
     best = [r for r in bundle.read_history(chrf_bundle) if r.best][-1]
     assert ended["best_epoch"] == best.epoch < ended["epochs_done"]
     assert ended["best_score"] == best.val_chrf
-    assert ended["best_text"] == f"best epoch {best.epoch} (val_chrf {best.val_chrf:.4f})"
+    assert ended["best_text"] == f"best epoch {best.epoch} (val_chrf {best.val_chrf:.2f})"
     result = runner.invoke(app, train_args(tiny_corpus, tmp_path / "cli", "--epochs", "1", "--monitor", "val_chrf"))
     assert "val_chrf" in result.output.splitlines()[2]  # a column of the epoch table
     assert "(val_chrf " in flat(result.output) and "(val_loss " not in flat(result.output)
