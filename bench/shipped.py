@@ -41,10 +41,20 @@ CREDIT = ("Trained by seqtui (bench/shipped.py make) on the Tatoeba Project's En
 LEARNING_RATE = 0.002
 RECIPE = ["--num-samples", "0", "--architecture", "attention", "--latent-dim", "256", "--embedding-dim", "64",
           "--encoder", "bilstm", "--batch-size", "128", "--optimizer", "adam", "--warmup-steps", "300",
-          "--lr-schedule", "decay", "--decay-rate", "0.85", "--weight-averaging", "ema", "--ema-decay", "0.998",
+          "--lr-schedule", "decay", "--decay-rate", "0.85", "--dropout", "0", "--weight-averaging", "ema",
+          "--ema-decay", "0.998",
           "--precision", "float32", "--monitor", "val_chrf", "--patience", "6", "--seed", "1337",
           "--augment", "casual", "--augment-rate", "0.3", "--no-samples"]
 TEST, VAL, LONG = (8000, 10000), (10000, 11000), (60000, 61000)
+
+
+def recipe(decay_rate: float | None = None, dropout: float | None = None) -> list[str]:
+    """RECIPE with its learning-rate decay and dropout replaced where given."""
+    flags = list(RECIPE)
+    for flag, value in (("--decay-rate", decay_rate), ("--dropout", dropout)):
+        if value is not None:
+            flags[flags.index(flag) + 1] = str(value)
+    return flags
 
 
 def split(work: Path) -> tuple[Path, Path, Path, Path]:
@@ -83,11 +93,13 @@ def make(a: argparse.Namespace) -> None:
                  + (["--init-from", a.init_from] if a.init_from and not again else [])
                  + (["--resume"] if again else []))
         done = subprocess.run([*SEQTUI, "train", "--train-dir", str(train), "--val-data", str(val),
-                               "--model-dir", str(run), "--epochs", str(a.epochs), *RECIPE, *start,
+                               "--model-dir", str(run), "--epochs", str(a.epochs), *recipe(a.decay_rate, a.dropout), *start,
                                *(["--reverse"] if a.reverse else [])], cwd=ROOT)
         if done.returncode:
             again = " ".join(["python bench/shipped.py make", *(["--reverse"] if a.reverse else []),
-                              f"--epochs {a.epochs}", f"--work {work}"])
+                              f"--epochs {a.epochs}",
+                              *([f"--decay-rate {a.decay_rate}"] if a.decay_rate is not None else []),
+                              *([f"--dropout {a.dropout}"] if a.dropout is not None else []), f"--work {work}"])
             sys.exit(f"training stopped (exit {done.returncode}); the run is kept: {again} resumes it")
         wall = time.perf_counter() - t0
     size = export_bundle(run, target, name, CREDIT)
@@ -160,6 +172,8 @@ def main() -> None:
     m = sub.add_parser("make")
     m.add_argument("--epochs", type=int, default=40)
     m.add_argument("--reverse", action="store_true", help="make fr-en instead of en-fr")
+    m.add_argument("--decay-rate", type=float, help="the learning rate's factor after every epoch (RECIPE: 0.85)")
+    m.add_argument("--dropout", type=float, help="dropout on the embeddings and the decoder's output (RECIPE: 0)")
     m.add_argument("--init-from", help="fine-tune this model (a shipped name or a run folder) instead")
     m.add_argument("--work", help="folder for the split files and the run (the same folder resumes a stopped make)")
     m.add_argument("--from-run", help="export and score this run instead of training one")
