@@ -245,3 +245,33 @@ async def test_q_in_the_dashboards_repl_asks_first_while_training_runs() -> None
         assert isinstance(app.screen, ConfirmQuit)
         await pilot.press("n")
         assert app.is_running and dashboard.running
+
+
+async def test_a_line_too_long_for_80_columns_wraps_under_its_own_indent() -> None:
+    """Catches a wrapped sentence, translation or note starting its continuation at the pane's left edge
+    (under the "› ") instead of two columns in, and a resize leaving entries wrapped to the old width."""
+    words = "Il a perdu ses clés de voiture encore une fois ce matin avant de partir au travail."
+    app = make_app(NO_MODEL, mode="repl", load_engine=lambda _: FakeEngine(reply=words))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await model_noted(pilot)
+        sentence = "He lost his car keys yet again this morning before he left for work at the office."
+        await type_line(pilot, sentence)
+        transcript = app.screen.query_one(Transcript)
+        await until(pilot, lambda: not transcript.streaming(1), timeout=10, what="the translation")
+
+        def entry_lines() -> list[str]:
+            region = transcript.query(Static).last().region
+            strips = app.screen._compositor.render_strips()[region.y:region.bottom]
+            return [strip.text[region.x:region.right].rstrip() for strip in strips]
+
+        await pilot.pause()
+        lines = [line for line in entry_lines() if line]
+        assert len(lines) >= 4, lines  # the sentence and the translation each took two lines at 80 columns
+        assert lines[0].startswith("› He lost") and all(line.startswith("  ") for line in lines[1:]), lines
+        assert " ".join(" ".join(line[2:].split()) for line in lines).startswith(sentence + " " + words)
+        await pilot.resize_terminal(60, 24)
+        await pilot.pause()
+        await pilot.pause()
+        narrow = [line for line in entry_lines() if line]
+        assert len(narrow) > len(lines) and all(len(line) <= 60 for line in narrow)
+        assert narrow[0].startswith("› ") and all(line.startswith("  ") for line in narrow[1:]), narrow

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.console import Console
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.widgets import Static
 
 from seqtui.data.vocab import Unknown, describe_unknown
@@ -18,10 +20,12 @@ from seqtui.decode.decoding import Hypothesis
 from seqtui.decode.heatmap import nbest_lines, shaded
 from seqtui.safe_text import escape_controls
 
+INDENT = "  "  # what stands before every line of an entry but its sentence's "› "
+
 
 def source_text(text: str, unknown: list[Unknown]) -> Text:
     """The sentence with the characters the model never saw highlighted."""
-    out = Text("› ", style="bold")
+    out = Text()
     flagged = {u.position for u in unknown}
     for i, ch in enumerate(text):
         out.append(escape_controls(ch), style="bold reverse red" if i in flagged else "bold")
@@ -30,7 +34,7 @@ def source_text(text: str, unknown: list[Unknown]) -> Text:
 
 @dataclass
 class _Entry:
-    widget: Static
+    widget: EntryView
     text: str
     unknown: list[Unknown] = field(default_factory=list)
     output: str = ""
@@ -42,22 +46,58 @@ class _Entry:
     streaming: bool = True
     lines: int = 0
 
-    def render(self) -> Text:
-        text = source_text(self.text, self.unknown)
+    def render(self, width: int = 0, console: Console | None = None) -> Text:
+        """The entry as text, wrapped to `width` (see `hanging`) when a console is given."""
+        return hanging(self.rows(), width, console)
+
+    def rows(self) -> list[tuple[Text, Text]]:
+        """The entry's lines as (prefix, body): the sentence after "› ", the rest indented two columns."""
+        rows: list[tuple[Text, Text]] = [(Text("› ", style="bold"), source_text(self.text, self.unknown))]
         if self.unknown:
-            text.append(f"\n  {describe_unknown(self.unknown)}", style="red")
-        text.append("\n  ")
-        if self.shade:
-            text.append(shaded(self.output, self.probs))
-        else:
-            text.append(escape_controls(self.output), style="green")
+            rows.append((Text(INDENT), Text(describe_unknown(self.unknown), style="red")))
+        output = shaded(self.output, self.probs) if self.shade else Text(escape_controls(self.output), style="green")
         if self.streaming:
-            text.append("▌", style="dim")
+            output.append("▌", style="dim")
+        rows.append((Text(INDENT), output))
         if self.note:
-            text.append(f"\n  {escape_controls(self.note)}", style=self.note_style)
+            rows.append((Text(INDENT), Text(escape_controls(self.note), style=self.note_style)))
         if len(self.nbest) > 1:
-            text.append("\n").append(nbest_lines(self.nbest, indent="  "))
-        return text
+            rows += [(Text(INDENT), line) for line in nbest_lines(self.nbest).split("\n")]
+        return rows
+
+
+class EntryView(Static):
+    """One entry on screen: drawn by `hanging` at the width it has now, so a wrapped line keeps its
+    indent whatever the pane's width (a scrollbar that appears, a resized terminal)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[Text, Text]] = []
+
+    def show(self, rows: list[tuple[Text, Text]]) -> None:
+        self.rows = rows
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        return hanging(self.rows, self.content_size.width, self.app.console)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(hanging(self.rows, width, self.app.console).plain.split("\n"))
+
+
+def hanging(rows: list[tuple[Text, Text]], width: int = 0, console: Console | None = None) -> Text:
+    """(prefix, body) rows as lines, each body wrapped to `width` behind its prefix, continuations
+    indented as far as the prefix (unwrapped without a width or a console)."""
+    out = Text()
+    for row, (prefix, body) in enumerate(rows):
+        room = width - prefix.cell_len
+        pieces = list(body.wrap(console, room, overflow="fold")) if console is not None and room > 0 else [body]
+        for k, piece in enumerate(pieces):
+            if row or k:
+                out.append("\n")
+            out.append_text(prefix if k == 0 else Text(" " * prefix.cell_len))
+            out.append_text(piece)
+    return out
 
 
 class Transcript(VerticalScroll):
@@ -86,7 +126,7 @@ class Transcript(VerticalScroll):
             if older.streaming:
                 older.streaming, older.note = False, "cut short"
                 self._show(older)
-        item = _Entry(Static(), text, shade=self.shade)
+        item = _Entry(EntryView(), text, shade=self.shade)
         self._entries[entry] = item
         self.mount(item.widget)
         self._show(item)
@@ -138,7 +178,7 @@ class Transcript(VerticalScroll):
     def rendered(self, entry: int) -> Text:
         """The entry as drawn (for tests and screenshots of one entry)."""
         item = self._entries.get(entry)
-        return item.render() if item else Text()
+        return item.render(self._width(), self.app.console) if item else Text()
 
     def output(self, entry: int) -> str:
         """The translation shown so far for `entry` ('' if there is no such entry)."""
@@ -156,10 +196,13 @@ class Transcript(VerticalScroll):
         self._entries.clear()
         self.remove_children()
 
+    def _width(self) -> int:
+        return max(1, self.scrollable_content_region.width)
+
     def _show(self, item: _Entry) -> None:
-        text = item.render()
-        item.widget.update(text)
-        lines = len(text.wrap(self.app.console, max(1, self.content_size.width)))
+        text = item.render(self._width(), self.app.console)
+        item.widget.show(item.rows())
+        lines = len(text.wrap(self.app.console, self._width()))
         if lines != item.lines:
             # Textual caches a widget's box model by a counter that a second update does not bump
             # while the first one's layout is pending; if a layout pass ran in between (another
