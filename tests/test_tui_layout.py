@@ -132,7 +132,7 @@ async def test_the_header_says_how_the_run_stands_at_80_columns() -> None:
         await pilot.press("s")
         await until(pilot, lambda: not dashboard.running, timeout=10, what="the stop")
         first = str(header.render()).splitlines()[0]
-        assert first.startswith("Stopped after 6 epoch(s) · best epoch 5 (val_loss 2.2700)")
+        assert first == "Stopped after epoch 6 of 6 · best epoch 5 (val_loss 2.2700) · c continues"
         assert header.region.height == 4  # state and three lines of settings, none wrapped
 
 

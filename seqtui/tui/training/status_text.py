@@ -36,8 +36,7 @@ def ended_state(e: TrainingEnded, epochs: int) -> str:
     if e.reason == "complete":
         return f"Complete: {e.epochs_done} epoch(s) · {e.best_text()} · a larger --epochs continues it"
     if e.reason == "stopped":
-        return (f"Stopped after {e.epochs_done} epoch(s) · {e.best_text()} · c resumes at epoch "
-                f"{e.epochs_done + 1} of {epochs}")
+        return f"Stopped after epoch {e.epochs_done} of {epochs} · {e.best_text()} · c continues"
     return f"{ENDINGS[e.reason].split(' (')[0]}: {e.epochs_done} epoch(s) · {e.best_text()}"
 
 
