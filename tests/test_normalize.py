@@ -22,7 +22,7 @@ from seqtui.tui.app import make_app
 from seqtui.tui.messages import TranslationEnded
 
 TYPED = ["I'm hungry.", "  I'm   hungry. ", "I\u2019m hungry.", "I'm\thungry.", "I\u2019m\u00a0hungry. ", "i'm hungry",
-         "I'M HUNGRY.", " i\u2019m hungry", "I'm Hungry"]
+         "I'M HUNGRY.", " i\u2019m hungry", "I'm Hungry", "I'm hungry ."]
 runner = CliRunner()
 GREEDY = ["--beam", "1"]
 
@@ -101,8 +101,8 @@ def test_a_lone_space_character_the_model_knows_stays() -> None:
     # French writes a narrow no-break space before "!": training keeps it, and so does a model that knows it.
     assert normalize("Va\u202f!") == "Va\u202f!"
     assert normalize("Va\u202f!", known=set("Va!\u202f ")) == "Va\u202f!"
-    assert normalize("Va\u202f!", known=set("Va! ")) == "Va !"
-    assert normalize("Va\u202f\u202f!", known=set("Va!\u202f ")) == "Va !"  # a run is one plain space
+    assert normalize("Va\u202fdonc", known=set("Vadonc ")) == "Va donc"
+    assert normalize("Va\u202f\u202fdonc", known=set("Vadonc\u202f ")) == "Va donc"  # a run is one plain space
 
 
 def test_typographic_marks_become_the_plain_marks_the_model_holds() -> None:
@@ -144,6 +144,23 @@ def test_a_cased_model_reads_casual_input_as_a_sentence(typed: str, read: str) -
 
 def test_a_question_mark_added_for_a_model_of_french_is_set_off_as_its_corpus_does() -> None:
     assert normalize("où est la gare", CASED | set("ù\u202f")) == "Où est la gare\u202f?"
+
+
+@pytest.mark.parametrize("typed, english, french", [
+    ("How are you ?", "How are you?", "How are you\u202f?"),
+    ("i am hungry .", "I am hungry.", "I am hungry."),  # French writes no space before "." either
+    ("What ?!", "What?!", "What\u202f?!"),
+    ("Wait ...", "Wait...", "Wait..."),
+    ("Hello  !  ", "Hello!", "Hello\u202f!"),
+    ("Stop . go", "Stop . go.", "Stop . go."),  # only the closing mark: a space inside stays
+])
+def test_a_space_before_the_closing_mark_is_written_as_the_models_corpus_writes_it(
+        typed: str, english: str, french: str) -> None:
+    """Catches "How are you ?" reaching an English-source model with the space its corpus never has, or a
+    French-source one without the narrow no-break space its corpus sets before "?" and "!"."""
+    assert normalize(typed, CASED) == english
+    assert normalize(typed, CASED | {"\u202f"}) == french
+    assert normalize(typed) == " ".join(typed.split())  # training: the corpus's own spacing kept
 
 
 def test_a_model_trained_without_capitals_reads_input_as_typed() -> None:

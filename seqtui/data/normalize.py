@@ -13,7 +13,9 @@ sentence: text typed without case (all lower case, ALL CAPS or Every Word Capita
 with "i" as a word capitalised; a first letter typed in lower case capitalised; and a final "." where the
 text ends in a letter or digit, or "?" where it begins as an English or French question does. Those are
 the casual forms that cost a cased model most (docs/models.md), and what each becomes is what the user
-meant. Text that mixes cases otherwise is kept as typed (names, "NASA").
+meant. Text that mixes cases otherwise is kept as typed (names, "NASA"). A space typed before the closing
+mark is written as the model's corpus writes it: none, or French's narrow no-break space before "?" and
+"!" where the vocabulary holds that space.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import unicodedata
 from collections.abc import Container
 
 from seqtui.data.vocab import Unknown
+
+FINAL_MARKS = ".?!\u2026"  # the marks that close a sentence
 
 # Typographic marks, and the plain marks that stand in for them when a vocabulary lacks the former.
 PLAIN_MARKS = {
@@ -46,12 +50,16 @@ def normalize(text: str, known: Container[str] | None = None) -> str:
     run = ""
     composed = unicodedata.normalize("NFC", text)
     cased = known is not None and _cased(known)
-    for ch in as_sentence(composed, known) if cased else composed:
+    source = as_sentence(composed, known) if cased else composed
+    body = source.rstrip()
+    final = len(body.rstrip(FINAL_MARKS))  # where the closing marks begin ("?", "!", "...")
+    for i, ch in enumerate(source):
         if ch.isspace():
             run += ch
             continue
         if run:
-            out.append(_space(run, known) if out else "")
+            out.append((_before_mark(run, ch, known) if i == final and known is not None else _space(run, known))
+                       if out else "")
             run = ""
         out.append(_mark(ch, known))
     if cased and out and out[-1][-1:].isalnum() and known is not None:
@@ -136,6 +144,13 @@ def _space(run: str, known: Container[str] | None) -> str:
     if len(run) == 1 and unicodedata.category(run) == "Zs" and (known is None or run in known):
         return run
     return " "
+
+
+def _before_mark(run: str, mark: str, known: Container[str]) -> str:
+    """The space typed before a sentence's closing mark, as the model's corpus writes it: French sets "?"
+    and "!" off with a narrow no-break space (a vocabulary that holds it learned that); English, and
+    French before ".", write none."""
+    return "\u202f" if mark in "?!" and "\u202f" in known else ""
 
 
 def _mark(ch: str, known: Container[str] | None) -> str:
