@@ -33,6 +33,8 @@ def _strip_end(text: str) -> str:
 VARIANTS: dict[str, Callable[[str], str]] = {
     "as in the corpus": lambda s: s,
     "lower case, final punctuation dropped": lambda s: _strip_end(s.lower()),
+    "lower case": str.lower,
+    "final punctuation dropped": _strip_end,
     "ALL CAPS": str.upper,
     "doubled spaces, a leading and a trailing space": lambda s: " " + s.replace(" ", "  ") + " ",
     "typographic apostrophe (\u2019)": lambda s: s.replace("'", "\u2019"),
