@@ -47,8 +47,11 @@ def test_the_status_lines_say_how_a_run_ended_and_where_a_followed_one_is():
     """Catches the stopped run's header losing where the run stands or what c does, or growing past the 76
     columns an 80-column header has for a usual run; or the follow line losing its checkpoint."""
     ended = TrainingEnded("stopped", 3, 2, "val_loss", 1.5, "m")
-    assert status_text.ended_state(ended, 10) == "Stopped after epoch 3 of 10 · best epoch 2 (val_loss 1.5000) · c continues"
+    assert status_text.ended_state(ended, 10) == \
+        "Stopped after epoch 3 of 10 · best epoch 2 (val_loss 1.5000) · c continues"
     assert len(status_text.ended_state(TrainingEnded("stopped", 14, 12, "val_chrf", 44.125, "m"), 100)) <= 76
+    assert status_text.ended_state(TrainingEnded("stopped", 0, None, "val_chrf", None, "m"), 10) == \
+        "Stopped in epoch 1 of 10 · no epoch done · c continues"
     assert status_text.ended_line(ended).startswith("Stopped after 3 epoch(s)")
     files = RunFiles((EpochRecord(1), EpochRecord(2)), None,
                      Checkpoint(epoch=2, batch=5, path=Path("m/checkpoint/c.keras")), True)

@@ -275,3 +275,7 @@ async def test_a_line_too_long_for_80_columns_wraps_under_its_own_indent() -> No
         narrow = [line for line in entry_lines() if line]
         assert len(narrow) > len(lines) and all(len(line) <= 60 for line in narrow)
         assert narrow[0].startswith("› ") and all(line.startswith("  ") for line in narrow[1:]), narrow
+        # nothing cut off below: the entry is as tall as its wrapped lines, and they hold every word
+        assert " ".join(" ".join(line[2:].split()) for line in narrow).startswith(sentence + " " + words)
+        entry = transcript.query(Static).last()
+        assert entry.size.height == str(entry.render()).count("\n") + 1

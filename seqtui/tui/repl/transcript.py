@@ -82,7 +82,7 @@ class EntryView(Static):
         return hanging(self.rows, self.content_size.width, self.app.console)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(hanging(self.rows, width, self.app.console).plain.split("\n"))
+        return hanging(self.rows, width, self.app.console).plain.count("\n") + 1
 
 
 def hanging(rows: list[tuple[Text, Text]], width: int = 0, console: Console | None = None) -> Text:
@@ -200,9 +200,9 @@ class Transcript(VerticalScroll):
         return max(1, self.scrollable_content_region.width)
 
     def _show(self, item: _Entry) -> None:
-        text = item.render(self._width(), self.app.console)
-        item.widget.show(item.rows())
-        lines = len(text.wrap(self.app.console, self._width()))
+        rows = item.rows()
+        item.widget.show(rows)
+        lines = hanging(rows, self._width(), self.app.console).plain.count("\n") + 1
         if lines != item.lines:
             # Textual caches a widget's box model by a counter that a second update does not bump
             # while the first one's layout is pending; if a layout pass ran in between (another

@@ -36,7 +36,8 @@ def ended_state(e: TrainingEnded, epochs: int) -> str:
     if e.reason == "complete":
         return f"Complete: {e.epochs_done} epoch(s) · {e.best_text()} · a larger --epochs continues it"
     if e.reason == "stopped":
-        return f"Stopped after epoch {e.epochs_done} of {epochs} · {e.best_text()} · c continues"
+        where = f"after epoch {e.epochs_done}" if e.epochs_done else "in epoch 1"
+        return f"Stopped {where} of {epochs} · {e.best_text()} · c continues"
     return f"{ENDINGS[e.reason].split(' (')[0]}: {e.epochs_done} epoch(s) · {e.best_text()}"
 
 
