@@ -1,16 +1,19 @@
 """The shipped models: make them, score them, and measure what a new user gets from them.
 
-    python bench/shipped.py make [--reverse] [--epochs 40] [--init-from MODEL] [--work DIR] [--from-run DIR]
+    python bench/shipped.py make [--reverse] [--epochs 40] [--decay-rate R] [--dropout D] [--init-from MODEL]
+                                 [--work DIR] [--from-run DIR]
         Train a shipped model exactly as committed: en-fr, or fr-en with `--reverse`. The data is every
         line of ../shared/data/fra-eng/fra.txt but 8,001-11,000 (the test pairs 8,001-10,000 and the
         validation pairs 10,001-11,000, whose greedy chrF picks the kept epoch) and 60,001-61,000 (a block
         of longer sentences, scored beside the test pairs). The recipe is configs/quality.toml's with the
         casual-input augmentation, in float32, which trained faster than bfloat16 on this CPU (`bench/train.py
-        speed`) (RECIPE below); early stopping ends the run, at most `--epochs`.
+        speed`) (RECIPE below; `--decay-rate` and `--dropout` replace its values); early stopping ends the
+        run, at most `--epochs`. The shipped en-fr is `make --epochs 60 --decay-rate 0.9 --dropout 0.1`
+        (stopped after 25 epochs), the shipped fr-en `make --reverse --epochs 30`.
         `--init-from MODEL` fine-tunes an existing model (a shipped name or a run folder) with the same
         recipe at a quarter of the learning rate instead of starting from scratch. The result is exported
         weights-only in float16 to seqtui/shipped/<name> and scored (greedy and beam 4) on the test pairs
-        and the long block, clean and as people type them (bench/typed.py). The run is left in `--work`,
+        and the long block (`bench/typed.py` scores them as people type them). The run is left in `--work`,
         so a stopped make resumes with `--work` set to the same folder. `--from-run DIR` exports and
         scores a run already trained so.
     python bench/shipped.py measure [--epochs 50]
@@ -93,7 +96,8 @@ def make(a: argparse.Namespace) -> None:
                  + (["--init-from", a.init_from] if a.init_from and not again else [])
                  + (["--resume"] if again else []))
         done = subprocess.run([*SEQTUI, "train", "--train-dir", str(train), "--val-data", str(val),
-                               "--model-dir", str(run), "--epochs", str(a.epochs), *recipe(a.decay_rate, a.dropout), *start,
+                               "--model-dir", str(run), "--epochs", str(a.epochs),
+                               *recipe(a.decay_rate, a.dropout), *start,
                                *(["--reverse"] if a.reverse else [])], cwd=ROOT)
         if done.returncode:
             again = " ".join(["python bench/shipped.py make", *(["--reverse"] if a.reverse else []),
