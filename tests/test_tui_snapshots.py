@@ -26,6 +26,7 @@ from seqtui.tui.app import SeqtuiApp, make_app
 from seqtui.tui.repl.transcript import Transcript
 from seqtui.tui.runs.runs_table import RunsTable
 from seqtui.tui.training.dashboard import Dashboard
+from seqtui.tui.training.epoch_table import EpochTable
 from seqtui.tui.training.jobs import Trainer
 from tests.runs_fixtures import make_three_runs
 
@@ -99,6 +100,10 @@ async def trained(pilot: Pilot) -> None:
     assert isinstance(screen, Dashboard)
     await pilot.press("t")
     await until(pilot, lambda: screen.ended and not screen.running, timeout=10, what="the scripted run")
+    # the table follows its newest row by a scroll that a loaded machine may not have drawn yet
+    table = screen.query_one(EpochTable)
+    await pilot.wait_for_scheduled_animations()
+    await until(pilot, lambda: table.scroll_y >= table.max_scroll_y, timeout=10, what="the table at its last row")
 
 
 class TestDashboard:
