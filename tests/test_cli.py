@@ -129,8 +129,10 @@ def test_config_command_prints_settings(tmp_path):
 
 
 def test_readme_commands_exist():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    code = "\n".join(re.findall(r"```sh\n(.*?)```", readme, re.S))
+    """The commands of the README's and docs/'s examples."""
+    root = Path(__file__).resolve().parents[1]
+    docs = "".join(p.read_text(encoding="utf-8") for p in [root / "README.md", *sorted(root.glob("docs/*.md"))])
+    code = "\n".join(re.findall(r"```sh\n(.*?)```", docs, re.S))
     commands = set(re.findall(r"(?:^|&&|\|)\s*seqtui (\w+)", code, re.M))  # seqtui at a command's start
     assert {"dashboard", "train", "translate", "repl", "predict", "evaluate", "data"} <= commands
     for cmd in commands:

@@ -287,15 +287,15 @@ def test_no_command_prints_tensorflows_logs(tmp_path, tiny_corpus, command):
     assert not [c for c in TF_CHATTER if c in done.stderr], done.stderr
 
 
-# -- the README's commands ---------------------------------------------------------------------------
+# -- the commands of the README and docs/ -------------------------------------------------------------
 
 
 def _readme_command_lines() -> list[list[str]]:
     import shlex
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    docs = "".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted(ROOT.glob("docs/*.md"))])
     lines = []
-    for block in re.findall(r"```sh\n(.*?)```", readme, re.S):
+    for block in re.findall(r"```sh\n(.*?)```", docs, re.S):
         for line in block.replace("\\\n", " ").splitlines():
             for part in re.split(r"&&|\|", line.split("  #")[0]):
                 words = shlex.split(part.strip())
@@ -305,7 +305,8 @@ def _readme_command_lines() -> list[list[str]]:
 
 
 def test_every_flag_the_readme_names_exists_on_its_command():
-    """Caught: README flags drifting from the code (a renamed or removed flag left in an example)."""
+    """Caught: flags in the README's or docs/'s examples drifting from the code (a renamed or removed flag left
+    in an example)."""
     lines = _readme_command_lines()
     assert len(lines) > 10
     for words in lines:
