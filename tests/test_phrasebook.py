@@ -1,5 +1,8 @@
 """The phrasebook: its files, its held-out split by meaning, its pairs, and scoring with several references."""
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -94,6 +97,15 @@ def test_the_held_out_split_is_about_a_tenth_and_depends_on_the_id_alone(entries
     assert all(again[e.id] == e.held_out for e in chosen)
     assert pb.is_held_out("greet-012") == pb.is_held_out("greet-012")
     assert {pb.is_held_out(f"x-{i}") for i in range(100)} == {True, False}
+
+
+def test_the_held_out_split_is_the_same_in_every_process():
+    """A model trained in one process and scored in another must agree on what was held out."""
+    code = ("from seqtui.data import phrasebook as pb; "
+            "print(''.join('1' if pb.is_held_out(f'x-{i}') else '0' for i in range(300)))")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert runs == {"".join("1" if pb.is_held_out(f"x-{i}") else "0" for i in range(300)) + "\n"}
 
 
 @pytest.mark.parametrize("direction", ["en-fr", "fr-en"])
