@@ -156,3 +156,16 @@ def test_scoring_refuses_a_sentence_without_reference():
         multi_reference_scores(["Bonjour."], [[]])
     with pytest.raises(ValueError):
         multi_reference_scores(["Bonjour.", "Salut."], [["Bonjour."]])
+
+
+def test_a_sentence_with_fewer_references_is_scored_as_if_alone():
+    """Padding a short reference list must not add a reference: an empty one would be the closest length
+    to a short hypothesis and lift its BLEU (no brevity penalty)."""
+    import sacrebleu
+
+    hyps = ["Le petit chat dort.", "Bonne nuit et à demain matin."]
+    long = "Le petit chat dort sur le grand canapé du salon depuis ce matin."
+    alone = sacrebleu.corpus_bleu(hyps, [[long, hyps[1]]]).score
+    _, bleu = multi_reference_scores(hyps, [[long], [hyps[1], hyps[1]]])
+    assert bleu == pytest.approx(alone)
+    assert alone < 50  # the short hypothesis pays its brevity penalty
