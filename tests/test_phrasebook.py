@@ -117,6 +117,8 @@ def test_nothing_held_out_is_trained_on(entries, direction):
     assert test and train
     assert held & seen == set()
     assert {s for pair in test for s in pair} <= held
+    # Nor with other closing marks or case: "See you on Monday." held out, "See you on Monday!" trained.
+    assert {pb.loose(s) for s in held} & {pb.loose(s) for s in seen} == set()
 
 
 def test_a_rendering_shared_with_a_held_out_meaning_is_not_trained_on(tmp_path):
@@ -129,6 +131,14 @@ def test_a_rendering_shared_with_a_held_out_meaning_is_not_trained_on(tmp_path):
     assert pb.pairs("fr-en", "train", entries) == [("Bon matin.", "Good morning.")]
     assert pb.pairs("en-fr", "test", entries) == [("Hello.", "Bonjour."), ("Hello.", "Salut.")]
     assert pb.references("fr-en", "test", entries) == {"Bonjour.": ["Hello.", "Good morning."], "Salut.": ["Hello."]}
+
+
+def test_a_sentence_held_out_with_other_closing_marks_is_not_trained_on(tmp_path):
+    held = next(f"a-{i}" for i in range(100) if pb.is_held_out(f"a-{i}"))
+    kept = [f"b-{i}" for i in range(100) if not pb.is_held_out(f"b-{i}")]
+    write(tmp_path, "t.tsv", [f"{held}\tSee you on Monday.\tÀ lundi.", f"{kept[0]}\tSee you on Monday!\tÀ lundi !",
+                              f"{kept[1]}\tSee you!\tÀ plus !"])
+    assert pb.pairs("en-fr", "train", pb.read_phrasebook(tmp_path)) == [("See you!", "À plus !")]
 
 
 def test_pairs_in_each_direction_give_every_rendering(entries):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from seqtui.data.corpus import Pair, read_lines
-from seqtui.data.normalize import normalize
+from seqtui.data.normalize import FINAL_MARKS, normalize
 from seqtui.errors import CorpusError
 
 Direction = Literal["en-fr", "fr-en"]
@@ -147,8 +147,8 @@ def pairs(direction: Direction, part: Part = "train", entries: list[Entry] | Non
 
     en-fr gives each French rendering as a target of its English source; fr-en each rendering as a
     source of the English. The training part leaves out every pair that holds a sentence of a held-out
-    meaning, even when another meaning shares it ("Bonjour !" renders both "Hello!" and "Good morning."),
-    so that nothing held out is ever seen in training.
+    meaning, even when another meaning shares it ("Bonjour !" renders both "Hello!" and "Good morning!"),
+    or has it with other closing marks ("Hello." and "Hello!"): nothing held out is ever seen in training.
 
     Args:
         direction: "en-fr" or "fr-en".
@@ -162,14 +162,20 @@ def pairs(direction: Direction, part: Part = "train", entries: list[Entry] | Non
         if not _in_part(entry, part):
             continue
         for fr in entry.french:
-            if entry.english in held or fr in held:
+            if loose(entry.english) in held or loose(fr) in held:
                 continue
             out[(entry.english, fr) if direction == "en-fr" else (fr, entry.english)] = None
     return list(out)
 
 
+def loose(sentence: str) -> str:
+    """A sentence with its case and closing marks ignored: "Hello." and "Hello!" are one sentence to
+    the split, so one held out keeps the other out of training too."""
+    return sentence.rstrip(FINAL_MARKS + " ").casefold()
+
+
 def _held_out_sentences(entries: list[Entry]) -> set[str]:
-    return {s for e in entries if e.held_out for s in (e.english, *e.french)}
+    return {loose(s) for e in entries if e.held_out for s in (e.english, *e.french)}
 
 
 def references(direction: Direction, part: Part = "test",
