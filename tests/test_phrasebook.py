@@ -141,6 +141,18 @@ def test_a_sentence_held_out_with_other_closing_marks_is_not_trained_on(tmp_path
     assert pb.pairs("en-fr", "train", pb.read_phrasebook(tmp_path)) == [("See you!", "À plus !")]
 
 
+def test_another_corpus_loses_the_pairs_that_hold_a_held_out_sentence(tmp_path):
+    held = next(f"a-{i}" for i in range(100) if pb.is_held_out(f"a-{i}"))
+    kept = next(f"b-{i}" for i in range(100) if not pb.is_held_out(f"b-{i}"))
+    entries = pb.read_phrasebook(write(tmp_path, "t.tsv", [f"{held}\tI'm full.\tJe n'ai plus faim.",
+                                                          f"{kept}\tI'm hungry.\tJ'ai faim."]))
+    corpus = [("I'm full!", "J'ai trop mangé !"), ("I'm hungry.", "J'ai faim."), ("Stop.", "Je n'ai plus faim."),
+              ("Go.", "Va !")]
+    assert pb.without_held_out(corpus, entries) == [("I'm hungry.", "J'ai faim."), ("Go.", "Va !")]
+    reverse = [(t, s) for s, t in corpus]
+    assert pb.without_held_out(reverse, entries) == [("J'ai faim.", "I'm hungry."), ("Va !", "Go.")]
+
+
 def test_pairs_in_each_direction_give_every_rendering(entries):
     every_en_fr = pb.pairs("en-fr", "all", entries)
     assert len(every_en_fr) == len({(e.english, fr) for e in entries for fr in e.french})

@@ -168,6 +168,19 @@ def pairs(direction: Direction, part: Part = "train", entries: list[Entry] | Non
     return list(out)
 
 
+def without_held_out(corpus_pairs: list[Pair], entries: list[Entry] | None = None) -> list[Pair]:
+    """`corpus_pairs` (another corpus, such as Tatoeba's) without any pair that holds a held-out
+    phrasebook sentence on either side, closing marks and case aside: common short sentences ("I'm
+    full.") are in both, and a model trained on them would be scored on sentences it has seen.
+
+    Args:
+        corpus_pairs: (source, target) pairs, in either direction.
+        entries: the phrasebook entries (default: `read_phrasebook()`).
+    """
+    held = _held_out_sentences(read_phrasebook() if entries is None else entries)
+    return [p for p in corpus_pairs if loose(p[0]) not in held and loose(p[1]) not in held]
+
+
 def loose(sentence: str) -> str:
     """A sentence with its case and closing marks ignored: "Hello." and "Hello!" are one sentence to
     the split, so one held out keeps the other out of training too."""
