@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,37 @@ def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float
     loss, accuracy = masked_scores(model, BucketedBatches(Encoded.from_pairs(pairs, b.source, b.target), 64, 0,
                                                           shuffle=False, round_to=rounding(model)))
     return round(loss, 6), None if accuracy is None else round(accuracy, 6)  # None: trained with `metrics = []`
+
+
+def reference_streams(refs: Sequence[Sequence[str]]) -> list[list[str | None]]:
+    """Per-hypothesis references turned into the reference streams sacrebleu takes: stream k holds
+    each hypothesis' k-th reference, or None where it has fewer. sacrebleu drops a None reference
+    (an empty string it would keep, as a reference nothing matches) and zips the streams, so every
+    stream is as long as the hypotheses.
+
+    Raises:
+        ValueError: a hypothesis without any reference.
+    """
+    if any(not r for r in refs):
+        raise ValueError("every hypothesis needs at least one reference")
+    width = max((len(r) for r in refs), default=0)
+    return [[r[k] if k < len(r) else None for r in refs] for k in range(width)]
+
+
+def multi_reference_scores(hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> tuple[float, float]:
+    """Corpus chrF and BLEU of `hyps` where hypothesis i may match any of `refs[i]` (the phrasebook's
+    renderings: tu or vous, masculine or feminine): chrF takes the best-matching reference of each
+    sentence, BLEU counts n-grams against all of them and the closest reference length.
+
+    Args:
+        hyps: the translations.
+        refs: for each translation, its references (one or more, as many as it has).
+    """
+    import sacrebleu
+
+    if len(hyps) != len(refs):
+        raise ValueError(f"{len(hyps)} hypotheses but references for {len(refs)}")
+    if not hyps:
+        return 0.0, 0.0
+    streams: Any = reference_streams(refs)  # sacrebleu's hints say str, its code accepts None
+    return sacrebleu.corpus_chrf(list(hyps), streams).score, sacrebleu.corpus_bleu(list(hyps), streams).score
