@@ -179,7 +179,7 @@ def test_second_trainer_on_the_same_folder_fails_at_once(tmp_path, tiny_corpus):
         second = runner.invoke(app, ["train", "--train-dir", str(tiny_corpus), "--model-dir", str(m), "--resume"])
         assert second.exit_code == 1
         assert f"already being trained by process {first.pid}" in second.stderr
-        assert time.time() - t0 < 5
+        assert time.time() - t0 < 30  # refused, not kept waiting for the lock (generous: a loaded machine)
     finally:
         first.kill()
         first.wait()
