@@ -142,7 +142,7 @@ def _train_cmd(corpus: Path, model_dir: Path, *extra: str) -> list[str]:
     return args
 
 
-def _wait_for(path: Path, timeout: float = 60) -> None:
+def _wait_for(path: Path, timeout: float = 300) -> None:  # a fresh TensorFlow process beside other work
     end = time.time() + timeout
     while not path.exists():
         assert time.time() < end, f"{path} never appeared"

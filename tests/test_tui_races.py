@@ -23,10 +23,12 @@ async def test_a_model_note_or_translation_that_lands_while_the_app_quits_is_dro
         transcript = pane.query_one(Transcript)
         await until(pilot, lambda: any("Ready:" in str(line.render()) for line in transcript.children),
                     what="the model note")
+        transcript.begin(1, "Go.")  # a translation under way when q is pressed
         app.exit()
+        transcript.add_char(1, "V", 0.5)  # its characters go on arriving
         pane.model_ready(ModelReady("a late model"))  # as the message is handled now, after the quit
         pane.model_ready(ModelReady("", "no model yet"))
-        transcript.begin(1, "Go.")
-        transcript.add_char(1, "V")
         transcript.end(1, "")
+        transcript.begin(2, "Hi.")
+        transcript.add_char(2, "S")
     assert app.return_value is None
