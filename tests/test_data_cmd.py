@@ -170,7 +170,7 @@ def test_fetch_silent_server_times_out(tmp_path: Path) -> None:
         start = time.monotonic()
         with pytest.raises(FetchError, match="by hand"):
             fetch.fetch(tmp_path, url=url, timeout=1)
-        assert time.monotonic() - start < 5
+        assert time.monotonic() - start < fetch.TIMEOUT_S - 1  # the 1 s asked for, not the default (slack for load)
     assert leftovers(tmp_path) == []
 
 

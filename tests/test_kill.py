@@ -51,7 +51,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path, tiny_corpus):
     for _ in range(KILLS):
         before = pointer.stat().st_mtime_ns if pointer.exists() else 0
         proc = start(tiny_corpus, model_dir, epochs=1000)
-        deadline = time.time() + 60
+        deadline = time.time() + 300  # TensorFlow's import and first steps, on a loaded machine
         while (pointer.stat().st_mtime_ns if pointer.exists() else 0) == before:  # training is writing
             assert proc.poll() is None, proc.stderr.read()
             assert time.time() < deadline

@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -69,18 +68,23 @@ def test_a_reused_pid_in_the_lock_file_does_not_keep_the_folder_busy(tmp_path):
 
 
 def test_many_contenders_at_once_get_exactly_one_owner(tmp_path):
-    wins, barrier = [], threading.Barrier(8)
+    wins, contenders = [], 8
+    # Whoever gets in holds the lock until every contender has tried: each waits at `tried`, the holder
+    # inside the lock and the others after their refusal, so no try can come after the holder let go,
+    # however slowly the threads are scheduled. Two holders at once both count as wins.
+    tried = threading.Barrier(contenders, timeout=120)
+    start = threading.Barrier(contenders, timeout=120)
 
     def contend():
-        barrier.wait()
+        start.wait()
         try:
             with lock.hold(tmp_path):
                 wins.append(threading.get_ident())
-                time.sleep(0.3)  # everyone else tries while this one holds it
+                tried.wait()
         except RunLocked:
-            pass
+            tried.wait()
 
-    threads = [threading.Thread(target=contend) for _ in range(8)]
+    threads = [threading.Thread(target=contend) for _ in range(contenders)]
     for t in threads:
         t.start()
     for t in threads:

@@ -6,13 +6,14 @@ Each case runs in a fresh interpreter, since this test process has long imported
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from seqtui.store import catalog
+from seqtui.store import bundle, catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("tensorflow", "keras", "jax")
@@ -75,3 +76,27 @@ def test_each_shipped_model_translates_offline_without_tensorflow(name):
     done = run(OFFLINE, [name])
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize("wins", [False, True], ids=["passed-over", "answers"])
+def test_translate_weighs_the_configs_run_against_the_shipped_model_without_tensorflow(trained_bundle, tmp_path,
+                                                                                      wins):
+    """No --model-dir: the run in the config's model_dir is weighed against the shipped model (its recorded
+    comparison read), then whichever answers decodes: still no TensorFlow, whether it is passed over or not."""
+    from seqtui.records import last_marked
+    from seqtui.store.rundir import RunDir
+    from seqtui.store.saved import Comparison
+
+    mine = tmp_path / "models" / "my-run"
+    shutil.copytree(trained_bundle, mine)
+    best = last_marked(bundle.read_history(mine))
+    RunDir(mine).record_comparison(Comparison("en-fr", best.epoch, 8, 50.0 + (1 if wins else -1), 50.0))
+    (tmp_path / "sequencer.toml").write_text(f'[paths]\nmodel_dir = "{mine}"\n', encoding="utf-8")
+    done = run(CLI, ["translate", "--config", str(tmp_path / "sequencer.toml"), "Go."])
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stderr.split())
+    if wins:
+        assert f"model: your model in {mine}" in said
+    else:
+        assert "model: the shipped en-fr model" in said and f"your run in {mine} is passed over" in said
+    assert json.loads(done.stderr.splitlines()[-1]) == []

@@ -142,7 +142,7 @@ def _train_cmd(corpus: Path, model_dir: Path, *extra: str) -> list[str]:
     return args
 
 
-def _wait_for(path: Path, timeout: float = 60) -> None:
+def _wait_for(path: Path, timeout: float = 300) -> None:  # a fresh TensorFlow process beside other work
     end = time.time() + timeout
     while not path.exists():
         assert time.time() < end, f"{path} never appeared"
@@ -179,7 +179,7 @@ def test_second_trainer_on_the_same_folder_fails_at_once(tmp_path, tiny_corpus):
         second = runner.invoke(app, ["train", "--train-dir", str(tiny_corpus), "--model-dir", str(m), "--resume"])
         assert second.exit_code == 1
         assert f"already being trained by process {first.pid}" in second.stderr
-        assert time.time() - t0 < 5
+        assert time.time() - t0 < 30  # refused, not kept waiting for the lock (generous: a loaded machine)
     finally:
         first.kill()
         first.wait()

@@ -78,7 +78,7 @@ async def test_follow_a_real_run_training_in_the_background(tiny_corpus: Path, t
         try:
             await until(pilot, lambda: "trainer running" in progress.headline.plain, timeout=30,
                         what="the trainer's lock")
-            await until(pilot, lambda: table.row_count == 3, timeout=90, what="three epochs")
+            await until(pilot, lambda: table.row_count == 3, timeout=300, what="three epochs")
         finally:
             stop.set()
             trainer.join()

@@ -156,7 +156,7 @@ async def test_progress_counts_the_validation_and_keeps_one_line_at_80_columns()
         progress.validation_seconds = 0.0
         progress._validation_began = progress._validation_began - 6.0  # as if chrF took six seconds
         progress.epoch_ended()
-        await pilot.pause(0.15)  # the bar is redrawn at most ten times a second
+        progress._drawn_at -= 1.0  # as if drawn a second ago: the bar is redrawn at most ten times a second
         progress.show_batch(BatchEnded(2, 6, 12, 1.2, 0.4, 12.0, 2400.0), epochs=3)
         await pilot.pause()
         line = str(progress.render()).splitlines()[1]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
+import threading
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 from tui_fakes import tiny_config
@@ -19,9 +19,11 @@ from seqtui.tui.curve_plot import CurvePlot
 from seqtui.tui.messages import BatchDone, EpochDone, TrainingStopped, ValidationStep
 from seqtui.tui.repl.transcript import Transcript
 from seqtui.tui.training.confirm_quit import ConfirmQuit
+from seqtui.tui.training.control import TrainingControl
 from seqtui.tui.training.dashboard import Dashboard
 from seqtui.tui.training.epoch_progress import EpochProgress
 from seqtui.tui.training.epoch_table import EpochTable
+from seqtui.tui.training.relay import StopSignal
 from seqtui.tui.training.run_settings import RunSettings
 from seqtui.tui.training.samples_panel import SamplesPanel
 from tests.conftest import assert_translates_as_trained
@@ -38,15 +40,34 @@ def count(messages: list, kind: type) -> int:
     return sum(isinstance(m, kind) for m in messages)
 
 
-async def quiet_for(pilot: Pilot, value: Callable[[], int], seconds: float, timeout: float = 30.0) -> None:
-    """Wait until `value()` has not changed for `seconds` (a trainer that never pauses times out)."""
-    start = changed = time.monotonic()
-    last = value()
-    while time.monotonic() - changed < seconds:
-        assert time.monotonic() - start < timeout, "the value kept changing"
-        await pilot.pause(0.05)
-        if value() != last:
-            last, changed = value(), time.monotonic()
+class WatchedPause(threading.Event):
+    """The real pause signal, counting the trainer's looks at it while it is set: each look is the trainer
+    holding between batches (it looks again every 50 ms), so a test waits on the trainer, not on a clock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held = 0
+
+    def is_set(self) -> bool:
+        on = super().is_set()
+        if on and threading.current_thread() is not threading.main_thread():  # the trainer's, not the UI's
+            self.held += 1
+        return on
+
+
+def watched_pauses(monkeypatch: pytest.MonkeyPatch) -> list[WatchedPause]:
+    """Give each training session the dashboard starts a WatchedPause; the list of them, newest last."""
+    made: list[WatchedPause] = []
+    new_session = TrainingControl.new_session
+
+    def watched(control: TrainingControl) -> tuple[StopSignal, threading.Event]:
+        stop, _ = new_session(control)
+        control.pause_signal = WatchedPause()
+        made.append(control.pause_signal)
+        return stop, control.pause_signal
+
+    monkeypatch.setattr(TrainingControl, "new_session", watched)
+    return made
 
 
 async def first_epoch_done(pilot: Pilot, messages: list) -> Dashboard:
@@ -95,9 +116,11 @@ async def test_t_trains_and_the_table_curves_and_samples_update(tiny_corpus: Pat
     assert_translates_as_trained(cfg.model_dir, best_epoch(messages))
 
 
-async def test_p_pauses_then_s_stops_and_saves_a_loadable_model(tiny_corpus: Path, tmp_path: Path) -> None:
+async def test_p_pauses_then_s_stops_and_saves_a_loadable_model(tiny_corpus: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """p holds training between batches; s stops after the batch and leaves a model `translate` can load."""
     cfg = tiny_config(train_dir=tiny_corpus, model_dir=tmp_path / "models", epochs=200)
+    pauses = watched_pauses(monkeypatch)
     messages: list = []
     app = make_app(cfg)
     async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
@@ -106,9 +129,12 @@ async def test_p_pauses_then_s_stops_and_saves_a_loadable_model(tiny_corpus: Pat
         progress = dashboard.query_one(EpochProgress)
         assert progress.paused and "Paused" in progress.headline.plain
         # The step under way when p was pressed (maybe an epoch end: saves, validation) finishes first.
-        await quiet_for(pilot, lambda: count(messages, BatchDone), seconds=1.0)
-        held = count(messages, BatchDone)
-        await pilot.pause(1.5)
+        pause = pauses[-1]
+        await until(pilot, lambda: pause.held >= 1, what="the trainer to hold")
+        await pilot.pause()  # the batches reported before it held are handled
+        held, looks = count(messages, BatchDone), pause.held
+        await until(pilot, lambda: pause.held >= looks + 20, what="the trainer to keep holding")
+        await pilot.pause()
         assert count(messages, BatchDone) == held, "batches went on while paused"
         assert dashboard.running
         await pilot.press("p")
@@ -134,7 +160,7 @@ async def test_q_while_training_asks_and_y_saves_then_quits(tiny_corpus: Path, t
         await pilot.press("n")
         assert app.screen is dashboard and dashboard.running
         await pilot.press("ctrl+q", "y")
-        for _ in range(600):  # the app exits by itself once the checkpoint is written
+        for _ in range(6000):  # the app exits by itself once the checkpoint is written (a loaded machine: minutes)
             if not app.is_running:
                 break
             await asyncio.sleep(0.05)

@@ -122,6 +122,8 @@ class Transcript(VerticalScroll):
         An entry still streaming is cut short: its worker is being replaced, and one replaced before
         it ever ran would never say so.
         """
+        if not self.is_attached:
+            return  # the app is quitting (see `note`)
         for older in self._entries.values():
             if older.streaming:
                 older.streaming, older.note = False, "cut short"
@@ -189,6 +191,10 @@ class Transcript(VerticalScroll):
         """A line that is not a translation: command feedback, help, why nothing can be translated.
 
         A `Text` (a heatmap) is shown as built: its makers escape the data in it."""
+        if not self.is_attached:
+            # A worker's answer (the model ready, a translation begun) can be handled after the app was
+            # told to quit; the transcript leaves with it, and Textual refuses a mount then.
+            return
         self.mount(Static(message if isinstance(message, Text) else
                           Text(escape_controls(message, keep="\n"), style=style)))
 
