@@ -42,8 +42,8 @@ def test_an_unknown_language_is_one_error() -> None:
 
 @pytest.mark.parametrize("reverse", [False, True])
 def test_the_column_order_of_a_file_either_way(tmp_path, reverse: bool) -> None:
-    pairs = [(t, s) if reverse else (s, t) for s, t in TINY_PAIRS + [(e, f) for (_, e), (_, f) in zip(OURS[:5], OURS[5:],
-                                                                                                     strict=True)]]
+    ours = [(e, f) for (_, e), (_, f) in zip(OURS[:5], OURS[5:], strict=True)]
+    pairs = [(t, s) if reverse else (s, t) for s, t in TINY_PAIRS + ours]
     order = file_column_order(write_corpus(tmp_path / "c.tsv", pairs))
     assert order.languages == (("fr", "en") if reverse else ("en", "fr"))
     assert order.share >= 0.8 and order.votes >= 10
