@@ -1,4 +1,4 @@
-"""Casual forms of the training sources: the sentences as people type them.
+"""The training split as people type it: casual forms of the sources, and several pairs joined as one.
 
 A corpus such as Tatoeba holds well-formed sentences only, so a model trained on it alone reads
 `i'm hungry` or `I'M HUNGRY` as text it never met. With `augment = "casual"`, each epoch shows the
@@ -7,7 +7,8 @@ changed (lower case, ALL CAPS, the capital of the first word lost, Title Case), 
 dropped, changed, doubled or set off by a space, apostrophes left out. The target side is never
 touched. Which pairs change, and how, depends only on (seed, epoch), so a resumed run sees what an
 uninterrupted one would. Stray spaces and typographic marks need no such lesson: `normalize` removes
-them before a model reads any input.
+them before a model reads any input. `concat_rate` joins pairs (below); `AugmentedEpochs` makes each
+epoch's split from both.
 """
 
 from __future__ import annotations
@@ -97,19 +98,6 @@ def case_forms(texts: list[str]) -> set[str]:
     for text in texts:
         chars.update(text)
     return {c for ch in chars for c in ch.lower() + ch.upper()}
-
-
-class CasualEpochs:
-    """A training split whose sources change form each epoch: `encoded(epoch)` is that epoch's split."""
-
-    def __init__(self, pairs: list[Pair], clean: Encoded, source: Vocab, rate: float, seed: int) -> None:
-        self.pairs, self.clean, self.source, self.rate, self.seed = pairs, clean, source, rate, seed
-
-    def encoded(self, epoch: int) -> Encoded:
-        sources = list(self.clean.sources)
-        for i, form in casual_sources(self.pairs, self.rate, self.seed, epoch, self.source).items():
-            sources[i] = self.source.encode(form)
-        return Encoded(sources, self.clean.targets)
 
 
 # Concatenation: several pairs as one, as people type two sentences at once. A model that met only single
@@ -232,7 +220,10 @@ class AugmentedEpochs:
         return pairs
 
     def encoded(self, epoch: int) -> Encoded:
-        sources, targets = list(self.clean.sources), list(self.clean.targets)
+        """The epoch's split as ids: the clean ids wherever a pair is unchanged (its targets the clean list
+        itself when only sources change)."""
+        sources = list(self.clean.sources)
+        targets = list(self.clean.targets) if self.concat_rate else self.clean.targets
         source, target = self.vocabs
         for i, (pair, now) in enumerate(zip(self.pairs, self.pairs_of(epoch), strict=True)):
             if now[0] != pair[0]:
