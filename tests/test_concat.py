@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from conftest import TINY_PAIRS, write_corpus
@@ -53,8 +55,8 @@ def test_a_clause_keeps_names_and_i_capitalised() -> None:
 def test_no_clause_without_the_languages_nor_a_join_the_vocabulary_cannot_write() -> None:
     unknown = Joining.of(PAIRS, None, VOCABS)
     assert not any(", and " in s for s, _ in joined_pairs(PAIRS, 1.0, 2, 0, unknown).values())
-    no_comma = tuple(Vocab(ch for ch in v.chars if ch != ",") for v in VOCABS)  # type: ignore[attr-defined]
-    joined = joined_pairs(PAIRS, 1.0, 2, 0, Joining.of(PAIRS, ("en", "fr"), no_comma))  # type: ignore[arg-type]
+    no_comma = (Vocab(ch for ch in VOCABS[0].chars if ch != ","), Vocab(ch for ch in VOCABS[1].chars if ch != ","))
+    joined = joined_pairs(PAIRS, 1.0, 2, 0, Joining.of(PAIRS, ("en", "fr"), no_comma))
     assert joined and not any("," in s or "," in t for s, t in joined.values())
 
 
@@ -88,7 +90,7 @@ def test_validation_is_never_joined_and_batches_group_the_longer_pairs(tmp_path)
     prep = training.prepare(cfg)
     place = strategy_scope("none")
     model = model_lib.build(cfg, len(prep.source), len(prep.target))
-    run = training._Run(cfg, RunDir(cfg.model_dir), lambda event: None, *(None, None))  # type: ignore[arg-type]
+    run = training._Run(cfg, RunDir(cfg.model_dir), lambda event: None, threading.Event(), threading.Event())
     feed, val_feed = run._feeds(prep, place, 0, model)
     assert val_feed.data is prep.val and val_feed.variants is None
     assert [prep.source.decode(s) for s in val_feed.data.sources] == [s for s, _ in prep.val_pairs]
