@@ -97,6 +97,11 @@ class Config:
                         "none", choices=AUGMENTS)
     augment_rate: float = _key("training", "augment = casual: the share of training sources shown in a casual form "
                                "each epoch.", 0.3, min=0.0, max=1.0)
+    concat_rate: float = _key("training", "The share of training pairs each epoch shows joined with one or two "
+                              "random others (a space between, on both sides), as people type several sentences at "
+                              "once; some joins of two short statements become one sentence, 'X, and Y' / 'X, et Y'. "
+                              "Seeded by (seed, epoch), combinable with augment = casual; validation pairs are never "
+                              "joined (0: off).", 0.0, min=0.0, max=1.0)
     lr_schedule: str = _key("training", "constant; decay: the learning rate times decay_rate after every epoch; "
                             "plateau: times plateau_factor once the monitor has not improved for plateau_patience "
                             "epochs.", "constant", choices=LR_SCHEDULES)

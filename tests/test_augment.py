@@ -10,7 +10,7 @@ import pytest
 from conftest import TINY_PAIRS, write_corpus
 from tui_fakes import tiny_config
 
-from seqtui.data.augment import FINAL_MARKS, CasualEpochs, casual, casual_sources
+from seqtui.data.augment import FINAL_MARKS, AugmentedEpochs, casual, casual_sources
 from seqtui.data.batching import Encoded
 from seqtui.data.vocab import Vocab
 from seqtui.train import training
@@ -60,7 +60,7 @@ def test_a_form_the_vocabulary_cannot_write_is_skipped() -> None:
 def test_each_epoch_changes_sources_only() -> None:
     source, target = KNOWN, Vocab.build(t for _, t in PAIRS)
     clean = Encoded.from_pairs(PAIRS, source, target)
-    epochs = CasualEpochs(PAIRS, clean, source, 0.3, seed=3)
+    epochs = AugmentedEpochs(PAIRS, clean, (source, target), 0.3, 0.0, seed=3)
     one = epochs.encoded(1)
     assert one.targets is clean.targets  # the French side stays as the corpus has it
     changed = [i for i, (a, b) in enumerate(zip(one.sources, clean.sources, strict=True)) if not np.array_equal(a, b)]
@@ -81,7 +81,7 @@ def test_the_feed_trains_each_epoch_on_that_epochs_forms() -> None:
 
     source, target = KNOWN, Vocab.build(t for _, t in PAIRS)
     clean = Encoded.from_pairs(PAIRS, source, target)
-    epochs = CasualEpochs(PAIRS, clean, source, 0.5, seed=3)
+    epochs = AugmentedEpochs(PAIRS, clean, (source, target), 0.5, 0.0, seed=3)
     feed = BucketedBatches(clean, 16, seed=3, epoch=0, variants=epochs.encoded)
     resumed = BucketedBatches(clean, 16, seed=3, epoch=1, variants=epochs.encoded)
     feed.on_epoch_end()

@@ -20,7 +20,7 @@ from typing import Any
 
 from seqtui.config import Config
 from seqtui.data import corpus as data
-from seqtui.data.augment import CasualEpochs, case_forms
+from seqtui.data.augment import AugmentedEpochs, case_forms
 from seqtui.data.batching import Encoded
 from seqtui.data.vocab import Vocab
 from seqtui.decode.decoding import Engine
@@ -287,8 +287,7 @@ class _Run:
         size, split = self.cfg.batch_size * place.replicas, {"replicas": place.replicas,
                                                              "shard": (place.process, place.processes),
                                                              "round_to": rounding(model)}
-        variants = (CasualEpochs(prep.train_pairs, prep.train, prep.source, self.cfg.augment_rate, self.cfg.seed)
-                    if self.cfg.augment == "casual" else None)
+        variants = train_variants(self.cfg, prep)
         return (BucketedBatches(prep.train, size, self.cfg.seed, first_epoch, steps=self.cfg.steps_per_epoch,
                                 for_fit=place.replicas > 1, variants=variants.encoded if variants else None,
                                 **split),  # see _run_fit
@@ -321,6 +320,21 @@ class _Run:
                        self.cfg.batch_size, self.cfg.batch_size * place.replicas, int(model.count_params()),
                        self.cfg.optimizer, name(), list(place.devices), place.replicas, place.engine, place.process,
                        place.processes, prep.skipped, round(prep.seconds, 3), str(self.dir), self.cfg.monitor)
+
+
+def train_variants(cfg: Config, prep: Prepared) -> AugmentedEpochs | None:
+    """How the training split changes each epoch (casual sources, joined pairs), or None when it does not.
+    The validation split never does."""
+    casual = cfg.augment_rate if cfg.augment == "casual" else 0.0
+    if not casual and not cfg.concat_rate:
+        return None
+    languages = None
+    if cfg.concat_rate:  # clause joins need each side's conjunction
+        from seqtui.data.language import column_order
+
+        languages = column_order(prep.train_pairs).languages
+    return AugmentedEpochs(prep.train_pairs, prep.train, (prep.source, prep.target), casual, cfg.concat_rate,
+                           cfg.seed, languages)
 
 
 ARCHITECTURE_KEYS = ("architecture", "latent_dim", "embedding_dim", "dropout", "precision", "encoder", "layers",
