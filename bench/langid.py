@@ -6,10 +6,10 @@ Each side of lines 8,001-10,000 of ../shared/data/fra-eng/fra.txt (no shipped mo
 text, labelled with its side's language; every identifier chooses between English and French only, the
 languages the shipped models cover. Accuracy is given by the text's length in characters; speed is the
 median per text over the whole block after a warm-up; import time and memory (the resident growth once the
-identifier is built and has answered once: the growth of the peak resident size, numpy and seqtui already
-imported) are measured in a fresh interpreter for each. The test block holds
-few texts under 15 characters, so a second block, lines 1-3,000 (the shortest pairs, which the shipped models
-trained on but no identifier did), measures the short ones; each block gets its table.
+identifier is built and has answered once: the growth of the peak resident size over numpy's, and over
+seqtui's for seqtui's own module) are measured in a fresh interpreter for each, before any is built here.
+The test block holds few texts under 15 characters, so a second block, lines 1-3,000 (the shortest pairs,
+which the shipped models trained on but no identifier did), measures the short ones; each block gets its table.
 """
 
 from __future__ import annotations
@@ -107,9 +107,10 @@ def probe(key: str) -> None:
     file's, make the current resident size vary from run to run)."""
     import resource
 
-    import numpy  # noqa: F401  (in every seqtui process already, as `import seqtui` is: not the identifier's cost)
+    import numpy  # noqa: F401  (in every seqtui process already: not the identifier's cost)
 
-    import seqtui  # noqa: F401
+    if key == "ours":
+        import seqtui  # noqa: F401  (paid by any caller of seqtui.data.language)
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
@@ -155,15 +156,19 @@ def main() -> None:
         return
     if not FRA.is_file():
         sys.exit(f"needs {FRA} (the ../shared folder beside the repo)")
+    # Every probe before any identifier is built here: a child's peak resident size starts from its parent's.
     identifiers, costs = {}, {}
-    for name, (key, make) in CANDIDATES.items():
+    for name, (key, _) in CANDIDATES.items():
+        try:
+            costs[name] = fresh(key)
+        except subprocess.CalledProcessError as e:
+            costs[name] = e.stderr.strip().splitlines()[-1] if e.stderr.strip() else "failed"
+    for name, (_, make) in CANDIDATES.items():
         try:
             identifiers[name] = make()
         except ImportError as e:
             identifiers[name] = None
             costs[name] = str(e.name)
-        else:
-            costs[name] = fresh(key)
     print(machine())
     for lines in args.lines:
         print()

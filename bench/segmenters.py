@@ -6,7 +6,7 @@ The texts and their gold splits are `tests/data/sentences.tsv`, written for seqt
 Mme, etc., p. ex.), numbers (3.5, 3,50), times (10 h 30, 10 a.m.), ellipses, quotes, ?! and French spacing
 before ? and !, lower-case starts and texts without a final mark. A text counts as right only when every
 sentence boundary is where the gold puts it. Speed is the median over `--repeats` passes, per text, after
-one warm-up pass; import time is measured in a fresh interpreter. `--errors NAME` prints NAME's wrong splits.
+one warm-up pass; import time is `-X importtime`'s, in a fresh interpreter. `--errors NAME` prints NAME's wrong splits.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _ours() -> Splitter:
     return lambda text, lang: [s.text for s in split(text, lang)]
 
 
-# name -> (the import statement timed in a fresh interpreter, a factory of the splitter); seqtui's own module is
+# name -> (the import statement timed in fresh interpreters, a factory of the splitter); seqtui's own module is
 # timed with what its first split imports, less `import seqtui`, which any caller has paid already.
 CANDIDATES: dict[str, tuple[str, Callable[[], Splitter]]] = {
     "sentencex 1.0.32": ("import sentencex", _sentencex),
@@ -86,17 +86,19 @@ CANDIDATES: dict[str, tuple[str, Callable[[], Splitter]]] = {
 
 
 def import_ms(statement: str) -> float:
-    """Median wall time of `statement` in a fresh interpreter, less the interpreter's own start (and less
-    `import seqtui` for a statement that begins with it), in ms."""
-    def run(code: str) -> float:
-        times = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times)
-    base = "import seqtui" if statement.startswith("import seqtui;") else "pass"
-    return max(0.0, run(statement) - run(base)) * 1000
+    """What `statement`'s imports cost in a fresh interpreter, in ms: the cumulative times `-X importtime`
+    gives the modules it names, the least of 5 runs (a loaded machine only adds time). A statement that
+    begins with `import seqtui;` has that import paid first, as any caller has."""
+    names = statement.removeprefix("import seqtui;").replace("import", "").replace(";", ",").split(",")
+    wanted = {n.strip() for n in names if n.strip()}
+    runs = []
+    for _ in range(5):
+        err = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], capture_output=True, text=True,
+                             check=True, cwd=ROOT).stderr
+        micros = [int(cols[1]) for line in err.splitlines() if line.startswith("import time:")
+                  for cols in [line.removeprefix("import time:").split("|")] if cols[2].strip() in wanted]
+        runs.append(sum(micros) / 1000)
+    return min(runs)
 
 
 def score(split: Splitter, gold: list[tuple[str, str, list[str]]]) -> tuple[dict[str, float], list[str]]:

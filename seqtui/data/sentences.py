@@ -28,8 +28,8 @@ ABBREVIATIONS: dict[str, frozenset[str]] = {
 # Words ending in "." that a number follows ("No. 12", "chap. 3"); before a word they may end a sentence
 # ("Yes. No. Maybe.").
 BEFORE_NUMBERS = frozenset({"No.", "no.", "Nos.", "pp.", "chap.", "vol.", "fig.", "art.", "n."})
-_INITIAL = re.compile(r"(?:^|[\s(])[A-ZÀ-Ý]\.$")  # "J." of "J. K. Rowling": a name goes on
 _CAPITAL = "A-ZÀ-ÖØ-Þ"
+_INITIAL = re.compile(rf"(?:^|[\s(])[{_CAPITAL}]\.$")  # "J." of "J. K. Rowling": a name goes on
 # Where a sentence ends although sentencex goes on: after a run of ?/! (a French one set off by a space)
 # before any letter; after an ellipsis or `etc.` before a capital.
 _CUTS = [re.compile(r"[?!]+\s+(?=[^\W\d_])"), re.compile(rf"(?:\.\.\.|…)\s+(?=[{_CAPITAL}])"),
