@@ -87,9 +87,10 @@ class Engine:
         return norm.normalize(text, self.source)
 
     def source_of(self, text: str) -> str:
-        """What this model encodes of `text`: its readable part, normalised (every entry point decodes this;
-        normalising may lengthen it, … becoming ..., so it is cut again)."""
-        return self.normalize(self.readable(text).text)[: self.source_limit]
+        """What this model encodes of `text`: its readable part, normalised (every entry point decodes this).
+        Normalising lengthens a text only by … becoming ... and a final mark added, so this stays within
+        three times `source_limit` and two characters."""
+        return self.normalize(self.readable(text).text)
 
     def unknown(self, text: str) -> list[Unknown]:
         """The characters of `text`'s readable part, as typed, that this model cannot read even once
