@@ -19,6 +19,7 @@ from typing import Any
 from seqtui import config
 from seqtui.data import corpus as data
 from seqtui.data.vocab import Unknown
+from seqtui.decode import limits
 from seqtui.decode.decoding import Engine, Result, Settings, Stream, Translation
 from seqtui.events import Listener, TrainingEnded, ignore
 from seqtui.store import bundle
@@ -46,7 +47,7 @@ class Translator:
         b = bundle.load(Path(model_dir))
         translator = cls(b.engine(), b.path, settings)
         translator.warning = b.warning
-        translator.longest_sentence = b.longest_sentence
+        translator.longest_sentence = translator.engine.longest_source = b.longest_sentence
         translator.model = model or catalog.choose(b.path, str(b.path)).describe()
         return translator
 
@@ -82,13 +83,27 @@ class Translator:
         longest sentence): such an input decodes into a poor translation, cut at the length limit."""
         return bool(self.longest_sentence) and len(text) > LONG_INPUT * self.longest_sentence
 
+    def cut(self, text: str) -> bool:
+        """Whether `text` is longer than the model reads of a sentence (`Engine.source_limit`): the
+        rest is cut before anything is done with it."""
+        return len(text) > self.engine.source_limit
+
     def length_warning(self, text: str) -> str:
-        """What to tell a user about an input that is `too_long`, or ''."""
+        """What to tell a user about an input that is `too_long`, or cut, or ''."""
+        if self.cut(text):
+            return f"{limits.cut_note(len(text), self.engine.source_limit)} ({self.reads()})"
         if not self.too_long(text):
             return ""
         return (f"the input is {len(text):,} characters, over {LONG_INPUT}× the longest sentence this model was "
                 f"trained on ({self.longest_sentence}); expect a poor translation, and one that stops at "
                 f"{self.settings.max_len or self.engine.max_len} characters")
+
+    def reads(self) -> str:
+        """How much of a sentence this model reads, and why, in words."""
+        longest = f", {self.longest_sentence}," if self.longest_sentence else ""
+        return (f"this model reads at most {self.engine.source_limit:,} characters of a sentence: "
+                f"{limits.SOURCE_FACTOR}× the longest it was trained on{longest} and never under "
+                f"{limits.MIN_SOURCE_CHARS}")
 
     def unknown(self, text: str) -> list[Unknown]:
         """Characters of `text` the model cannot read even once normalised, with their positions."""
@@ -104,9 +119,11 @@ class Translator:
 
     def predict_sources(self, sources: list[data.Source], out_dir: str | Path, stem: str,
                         nbest: int | None = None) -> Path:
-        """Translate `sources` into a new `<stem>_<timestamp>.tsv` in `out_dir` (see `predict_file`)."""
+        """Translate `sources` into a new `<stem>_<timestamp>.tsv` in `out_dir` (see `predict_file`); each
+        source is taken up to its first `limits.MAX_INPUT_CHARS` characters."""
         from seqtui.report.predictions import nbest_columns, write_predictions
 
+        sources = [data.Source(limits.cut_input(s.text).text, s.reference) for s in sources]
         if nbest is None:
             hyps, extra = self.translate_many([s.text for s in sources]), None
         else:
@@ -125,7 +142,13 @@ class Predictions:
 
 def load(model_dir: str | Path = "models", **settings: Any) -> Translator:
     """Open a trained model: a folder, or a shipped model's name ("en-fr"); `settings` are beam,
-    temperature, seed, max_len, nbest, length_penalty and prefix."""
+    temperature, seed, max_len, nbest, length_penalty and prefix, each in its range
+    (`seqtui.decode.settings.BOUNDS`).
+
+    Raises:
+        SettingError: a setting out of its range (also a ValueError), before the model is read.
+        BundleError: no model there, or a damaged one.
+    """
     from seqtui.store import catalog
 
     path = Path(model_dir)

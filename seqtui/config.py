@@ -38,6 +38,12 @@ AUGMENTS = ("none", "casual")
 MAX_OUTPUT_LEN = 5000  # characters decoded at most; corpus sides are capped at 1000 (seqtui.data.corpus)
 MAX_WIDTH = 16384  # latent_dim and embedding_dim
 MAX_BEAM = 256
+# The decoding keys' ranges; `seqtui.decode.settings` checks every decode against them. Inside them no
+# number overflows: length ** length_penalty stays under 1e37 even at MAX_OUTPUT_LEN (a penalty of 84
+# overflows there). Past them a value is a typo, not a choice: sampling at 10 already writes characters
+# close to uniformly at random, and a penalty past 2 already pushes beam search to its longest outputs.
+MAX_TEMPERATURE = 10.0
+MAX_LENGTH_PENALTY = 10.0
 MAX_EPOCHS = 100_000
 MAX_COUNT = 10**9  # pairs, steps, batches
 
@@ -156,10 +162,11 @@ class Config:
     max_output_len: int = _key("decoding", "Longest translation in characters (0: twice the longest "
                                "training target).", 0, min=0, max=MAX_OUTPUT_LEN)
     beam: int = _key("decoding", "Beam width (1: greedy).", 1, min=1, max=MAX_BEAM)
-    temperature: float = _key("decoding", "Sampling temperature (0: no sampling).", 0.0, min=0.0)
+    temperature: float = _key("decoding", "Sampling temperature (0: no sampling).", 0.0, min=0.0,
+                               max=MAX_TEMPERATURE)
     length_penalty: float = _key("decoding", "Beam search ranks by score / length ** length_penalty (score: the "
                                  "total log-probability; 1: mean per character, 0: the raw total, which favours "
-                                 "short outputs).", 1.0, min=0.0)
+                                 "short outputs).", 1.0, min=0.0, max=MAX_LENGTH_PENALTY)
 
     def replace(self, **changes: Any) -> Config:
         """A copy with `changes` applied and checked."""

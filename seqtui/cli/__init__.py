@@ -38,6 +38,7 @@ from seqtui.cli.common import (
     ProcessIdOpt,
     SeedOpt,
     TempOpt,
+    bounded,
     choose_model,
     err,
     handled,
@@ -215,7 +216,7 @@ def predict(
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
     nbest: Annotated[int | None, typer.Option(
-        "--nbest", min=1, max=config.MAX_BEAM, show_default=False,
+        "--nbest", callback=bounded("nbest"), show_default=False,
         help="Also write the N best hypotheses: extra columns translation_2 … "
         "translation_N, then score_1 … score_N (the normalised log-probability the beam ranks by), after the "
         "reference column if there is one. Widens the beam to at least N.")] = None,
@@ -227,6 +228,10 @@ column say which model answered)."""
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
     for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
+        cut = sum(tr.cut(s.text) for s in sources)
+        if cut:  # said before the work starts, which the cut keeps short
+            err.print(f"[yellow]warning:[/] {for_markup(name)}: {_count(cut, 'sentence')} cut to the first "
+                      f"{tr.engine.source_limit:,} characters ({tr.reads()})", soft_wrap=True)
         target = tr.predict_sources(sources, out_dir, stem, nbest)
         long = sum(tr.too_long(s.text) for s in sources)
         if long:

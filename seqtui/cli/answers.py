@@ -17,6 +17,7 @@ from rich.console import Console
 from seqtui.cli.common import err
 from seqtui.data.corpus import decode_utf8
 from seqtui.data.vocab import describe_unknown
+from seqtui.decode.limits import cut_input
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup, json_line
 
@@ -53,11 +54,14 @@ class Answerer:
         self.out = Console(highlight=False)
 
     def __call__(self, sentence: str) -> None:
+        """Translate one input, taken up to its first `limits.MAX_INPUT_CHARS` characters; stderr says when
+        it is cut or far too long, before anything is decoded."""
         from seqtui.decode.decoding import to_json
 
         warning = self.tr.length_warning(sentence)
         if warning:
             err.print(f"[yellow]warning:[/] {for_markup(warning)}", soft_wrap=True)
+        sentence = cut_input(sentence).text
         if self.as_json:
             print(json_line(to_json(self.tr.decode(sentence), nbest=self.nbest, align=self.align)), flush=True)
             return

@@ -18,7 +18,7 @@ from typer._click.exceptions import UsageError
 from typer._click.globals import get_current_context
 
 from seqtui import config
-from seqtui.decode.settings import Asked, Settings, settings_for
+from seqtui.decode.settings import Asked, SettingError, Settings, check_value, settings_for
 from seqtui.errors import ConfigError, SeqtuiError
 from seqtui.safe_text import for_markup
 from seqtui.store.catalog import ModelChoice, Request
@@ -28,6 +28,21 @@ if TYPE_CHECKING:
 
 err = Console(stderr=True, highlight=False)
 
+
+def bounded(name: str) -> Callable[[Any], Any]:
+    """A decode flag's check, run by the parser, against the range `seqtui.decode.settings` gives the
+    setting `name`: a value out of it is a usage error (exit 2) naming the flag."""
+    def check(value: Any) -> Any:
+        if value is None:
+            return value
+        try:
+            return check_value(name, value)
+        except SettingError as e:
+            raise typer.BadParameter(e.reason) from None
+
+    return check
+
+
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", exists=True, dir_okay=False,
                                                  help="Config file (default: ./sequencer.toml).")]
 ModelOpt = Annotated[str | None, typer.Option(
@@ -36,21 +51,25 @@ ModelOpt = Annotated[str | None, typer.Option(
     "else en-fr.")]
 ModelDirOpt = Annotated[Path | None, typer.Option("--model-dir", metavar="DIR", show_default=False,
                                                    help="Model folder (default: the config's model_dir).")]
-BeamOpt = Annotated[int | None, typer.Option("--beam", min=1, max=config.MAX_BEAM, metavar="K", show_default=False,
-                                             help="Beam width (1: greedy).")]
-TempOpt = Annotated[float | None, typer.Option("--temperature", min=0.0, help="Sample at this temperature.",
-                                               show_default=False)]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for sampling.")]
-MaxLenOpt = Annotated[int | None, typer.Option("--max-len", min=1, max=config.MAX_OUTPUT_LEN, show_default=False,
-                                               help="Longest translation in characters.")]
+BeamOpt = Annotated[int | None, typer.Option("--beam", callback=bounded("beam"), metavar="K", show_default=False,
+                                             help=f"Beam width (1: greedy; at most {config.MAX_BEAM}).")]
+TempOpt = Annotated[float | None, typer.Option(
+    "--temperature", callback=bounded("temperature"), show_default=False,
+    help=f"Sample at this temperature (0: no sampling; at most {config.MAX_TEMPERATURE:g}).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", callback=bounded("seed"), help="Seed for sampling.")]
+MaxLenOpt = Annotated[int | None, typer.Option(
+    "--max-len", callback=bounded("max_len"), show_default=False,
+    help=f"Longest translation in characters (0: the config's max_output_len; at most {config.MAX_OUTPUT_LEN}).")]
 LengthPenaltyOpt = Annotated[float | None, typer.Option(
-    "--length-penalty", min=0.0, show_default=False, help="Beam search ranks by log-probability / length ** A "
-    "(1, the default: mean per character; 0: the raw total, which favours short outputs).")]
+    "--length-penalty", callback=bounded("length_penalty"), show_default=False,
+    help="Beam search ranks by log-probability / length ** A (1, the default: mean per character; 0: the raw "
+    f"total, which favours short outputs; at most {config.MAX_LENGTH_PENALTY:g}).")]
 NBestOpt = Annotated[int | None, typer.Option(
-    "--nbest", min=1, max=config.MAX_BEAM, show_default=False,
+    "--nbest", callback=bounded("nbest"), show_default=False,
     help="Also show the N best hypotheses with their scores (widens the beam to at least N).")]
 PrefixOpt = Annotated[str | None, typer.Option(
-    "--prefix", show_default=False, help="Force the translation to start with this text; the model continues it.")]
+    "--prefix", callback=bounded("prefix"), show_default=False,
+    help="Force the translation to start with this text; the model continues it.")]
 JsonOpt = Annotated[bool, typer.Option(
     "--json", help="One JSON object per sentence: text, score (total natural-log probability, end symbol "
     "included), probs (each character's probability, then the end symbol's), ended, unknown; nbest and "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ CORPUS_SUFFIXES = (".txt", ".tsv")
 SAMPLE_NAME = "en-fr.tsv"  # the 947 pairs shipped in training_files/, enough to try seqtui, not to learn French
 NEWLINE = b"\n"
 MAX_SIDE_CHARS = 1000  # a longer "sentence" is junk for a character model, and would blow up a batch
+# A side longer than this as written is skipped before it is normalised, so a junk line costs no more
+# than a long sentence. Normalising shortens a side only by runs of whitespace and decomposed accents: a
+# real sentence within MAX_SIDE_CHARS once normalised is never twice as long as written.
+MAX_RAW_SIDE_CHARS = 2 * MAX_SIDE_CHARS
 
 Pair = tuple[str, str]
 
@@ -90,6 +95,24 @@ def read_lines(path: Path) -> list[str]:
     return split_lines(decode_utf8(raw, str(path)))
 
 
+def numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(number from 1, line) for each line of a UTF-8 text file, decoded as `read_lines` decodes them but
+    one at a time, so a reader that stops early reads no further.
+
+    Raises:
+        CorpusError: as `read_lines` does.
+    """
+    try:
+        with Path(path).open("rb") as f:
+            offset = 0
+            for number, raw in enumerate(f, start=1):
+                line = decode_utf8(raw, str(path), number, offset)
+                offset += len(raw)
+                yield number, line.removesuffix("\n").removesuffix("\r")
+    except OSError as e:
+        raise CorpusError(f"{path}: cannot read ({e.strerror or e})") from None
+
+
 def decode_utf8(raw: bytes, where: str, line: int | None = 1, offset: int = 0) -> str:
     """`raw` as text, strictly UTF-8 (a BOM at the very start dropped): every input seqtui reads, a file,
     stdin or an argument, fails the same way on bytes that are not UTF-8, instead of translating them.
@@ -127,6 +150,8 @@ def parse_pair(line: str) -> Pair | str:
     cols = line.split("\t")
     if len(cols) < 2:
         return "no tab"
+    if len(cols[0]) > MAX_RAW_SIDE_CHARS or len(cols[1]) > MAX_RAW_SIDE_CHARS:
+        return f"longer than {MAX_SIDE_CHARS} characters"
     source, target = normalize(cols[0]), normalize(cols[1])
     if not source or not target:
         return "empty side"
@@ -140,7 +165,7 @@ def read_corpus(path: Path, limit: int = 0, setting: str = "") -> Corpus:
 
     Args:
         path: a corpus file or folder.
-        limit: stop after this many pairs (0: read everything).
+        limit: stop after this many pairs (0: read everything); no file is read further than that.
         setting: where `path` came from, for the error when it does not exist (see `corpus_files`).
 
     Raises:
@@ -150,7 +175,7 @@ def read_corpus(path: Path, limit: int = 0, setting: str = "") -> Corpus:
     for file in corpus_files(path, setting):
         corpus.files.append(file)
         before = len(corpus.pairs)
-        for number, line in enumerate(read_lines(file), start=1):
+        for number, line in numbered_lines(file):
             if not line.strip():
                 continue
             parsed = parse_pair(line)

@@ -1,7 +1,8 @@
 """The decoding engine: greedy streaming, batched greedy, beam search with n-best, sampling, in numpy.
 
 `Engine` is the facade every caller uses (the API, the CLI, the REPL, the trainer's samples): it
-normalises the input, checks a forced prefix, and runs a search from `seqtui.decode.search` on the
+cuts the input to what the model can use (`seqtui.decode.limits`), normalises it, checks the settings and
+a forced prefix, and runs a search from `seqtui.decode.search` on the
 network step of `seqtui.decode.network`. Calling `model.predict` once per character instead costs
 about a hundred times more a step (README, Benchmarks).
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from seqtui.data import normalize as norm
 from seqtui.data.vocab import Unknown, Vocab
-from seqtui.decode import search
+from seqtui.decode import limits, search
 from seqtui.decode.hypotheses import Hypothesis, Piece, Result, Stream, normalize, split_prefix, to_json
 from seqtui.decode.network import Network
 from seqtui.decode.search import UNWRITABLE
@@ -50,11 +51,15 @@ class Translation:
 class Engine:
     """Translates with a trained model's weights; never touches Keras."""
 
-    def __init__(self, weights: Weights, source: Vocab, target: Vocab, max_len: int = 200) -> None:
+    def __init__(self, weights: Weights, source: Vocab, target: Vocab, max_len: int = 200,
+                 longest_source: int = 0) -> None:
         self.net = Network(weights)
         self.source = source
         self.target = target
         self.max_len = max_len
+        # The longest source sentence the model was trained on (0: unknown, and half of max_len, by default
+        # twice the longest target, stands in): what `source_limit` is a multiple of.
+        self.longest_source = longest_source
 
     @property
     def w(self) -> Weights:
@@ -68,36 +73,56 @@ class Engine:
     def attention(self) -> bool:
         return self.net.attention
 
+    @property
+    def source_limit(self) -> int:
+        """The most characters of a sentence this model reads (`seqtui.decode.limits.source_limit`)."""
+        return limits.source_limit(self.longest_source or self.max_len // 2)
+
+    def readable(self, text: str) -> limits.Cut:
+        """The part of `text`, as given, that this model reads: its first `source_limit` characters."""
+        return limits.cut(text, self.source_limit)
+
     def normalize(self, text: str) -> str:
-        """`text` as this model reads it (see `seqtui.data.normalize`): every entry point decodes this."""
+        """`text` as this model reads it (see `seqtui.data.normalize`)."""
         return norm.normalize(text, self.source)
 
+    def source_of(self, text: str) -> str:
+        """What this model encodes of `text`: its readable part, normalised (every entry point decodes this).
+        Normalising lengthens a text only by … becoming ... and a final mark added, so this stays within
+        three times `source_limit` and two characters."""
+        return self.normalize(self.readable(text).text)
+
     def unknown(self, text: str) -> list[Unknown]:
-        """The characters of `text`, as typed, that this model cannot read even once normalised."""
-        return norm.unknown(text, self.source)
+        """The characters of `text`'s readable part, as typed, that this model cannot read even once
+        normalised."""
+        return norm.unknown(self.readable(text).text, self.source)
 
     def stream(self, text: str, settings: Settings | None = None) -> Stream:
         """Decode `text`: iterate the Stream for its pieces, then read its `result`.
 
         Greedy and sampling yield each piece as it is decided; beam search yields the best
         hypothesis's pieces once the search ends. Empty input decodes nothing (no hypothesis text,
-        no pieces). A prefix the model cannot write, or a prefix for an empty sentence, raises
-        PrefixError before anything is decoded.
+        no pieces). Only the first `source_limit` characters of `text` are read (the result says when
+        there were more). Settings out of range raise SettingError, and a prefix the model cannot
+        write, or a prefix for an empty sentence, PrefixError, before anything is decoded.
         """
         s = settings or Settings()
+        s.check()  # a field may have been set out of range since the settings were made
         forced = self.prefix_ids(s.prefix)
-        unknown, text = self.unknown(text), self.normalize(text)
-        if forced and not text:
+        read = self.readable(text)
+        unknown, source = norm.unknown(read.text, self.source), self.source_of(read.text)
+        if forced and not source:
             raise PrefixError(f"the prefix {s.prefix!r} has no sentence to continue a translation of")
-        return Stream(self._search(text, s, forced, unknown))
+        return Stream(self._search(source, s, forced, unknown, read))
 
-    def _search(self, text: str, s: Settings, forced: list[int],
-                unknown: list[Unknown]) -> Generator[Piece, None, Result]:
-        if not text:
-            return Result([Hypothesis("", (), False, None, s.length_penalty)], unknown, text)
-        run = search.beam if s.width > 1 else search.sequential
-        found = yield from run(self.net, self.target, self.source.encode(text), s, forced, s.max_len or self.max_len)
-        return Result(found, unknown, text)
+    def _search(self, text: str, s: Settings, forced: list[int], unknown: list[Unknown],
+                read: limits.Cut) -> Generator[Piece, None, Result]:
+        found = [Hypothesis("", (), False, None, s.length_penalty)]
+        if text:
+            run = search.beam if s.width > 1 else search.sequential
+            found = yield from run(self.net, self.target, self.source.encode(text), s, forced,
+                                   s.max_len or self.max_len)
+        return Result(found, unknown, text, read.given, len(read.text))
 
     def decode(self, text: str, settings: Settings | None = None) -> Result:
         """The whole decode of `text` (see `stream`)."""
@@ -125,7 +150,7 @@ class Engine:
 
         `progress(done, total)` is called after each batch of sentences.
         """
-        texts = [self.normalize(t) for t in texts]
+        texts = [self.source_of(t) for t in texts]
         out = [""] * len(texts)
         order = sorted((i for i, t in enumerate(texts) if t), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):

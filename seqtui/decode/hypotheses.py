@@ -75,15 +75,23 @@ class Hypothesis:
 @dataclass(frozen=True)
 class Result:
     """What a decode found: its hypotheses, best first, the source's unknown characters (places as typed),
-    and the source as the model read it (normalised; the text its attention weights run over)."""
+    the source as the model read it (normalised; the text its attention weights run over), and how many
+    characters of the input as given it read (see `seqtui.decode.limits`)."""
 
     nbest: list[Hypothesis]
     unknown: list[Unknown]
     source: str = ""
+    given: int = 0  # characters in the input as given
+    read: int = 0  # of them, the ones read: fewer when the input was longer than the model can use
 
     @property
     def best(self) -> Hypothesis:
         return self.nbest[0]
+
+    @property
+    def cut(self) -> bool:
+        """Whether the input was cut to what the model can use."""
+        return self.read < self.given
 
 
 class Stream:

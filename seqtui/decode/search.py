@@ -104,7 +104,11 @@ def pick(probs: np.ndarray, temperature: float, rng: np.random.Generator) -> int
         return int(masked.argmax())
     logits = np.log(np.maximum(probs.astype(np.float64), TINY))
     logits[UNWRITABLE] = -np.inf
-    return int(rng.choice(len(logits), p=softmax(logits / temperature)))
+    # The best id's logit made 0 before dividing: however small the temperature, the others only go
+    # towards -inf (probability 0) and the best keeps 1, where dividing first made every logit -inf (nan).
+    with np.errstate(over="ignore"):
+        scaled = (logits - logits.max()) / temperature
+    return int(rng.choice(len(logits), p=softmax(scaled)))
 
 
 def greedy_rows(net: Network, target: Vocab, id_rows: list[np.ndarray], limit: int) -> list[str]:

@@ -19,8 +19,12 @@ EngineLoader = Callable[[Path], Any]
 
 
 def load_saved(model_dir: Path) -> Any:
-    """The decoding engine of the bundle in `model_dir` (raises BundleError when there is none)."""
-    return bundle.load(model_dir).engine()
+    """The decoding engine of the bundle in `model_dir` (raises BundleError when there is none), reading
+    as much of a sentence as the model can use (`Engine.source_limit`)."""
+    saved = bundle.load(model_dir)
+    engine = saved.engine()
+    engine.longest_source = saved.longest_sentence
+    return engine
 
 
 class EngineSource:

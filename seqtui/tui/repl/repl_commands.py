@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from seqtui.config import MAX_BEAM
 from seqtui.decode.decoding import Settings
+from seqtui.decode.settings import BOUNDS
 
 HELP = ("Type a sentence and press Enter; `sentence => début` makes the translation start with "
         "début. Commands: :model NAME (which model answers: a shipped model, a run or a folder; :model alone "
@@ -70,11 +69,11 @@ def run(line: str, state: ReplState) -> Outcome:
         if name == "greedy":
             new = _with(state, beam=1, nbest=1, temperature=0.0)
         elif name == "beam":
-            new = _with(state, beam=_number(arg, int, 1, "beam width", MAX_BEAM))
+            new = _with(state, beam=BOUNDS["beam"].parse(arg))
         elif name == "nbest":
-            new = _with(state, nbest=_number(arg, int, 1, "n-best size", MAX_BEAM))
+            new = _with(state, nbest=BOUNDS["nbest"].parse(arg))
         elif name in ("lp", "length-penalty"):
-            new = _with(state, length_penalty=_number(arg, float, 0.0, "length penalty"))
+            new = _with(state, length_penalty=BOUNDS["length_penalty"].parse(arg))
         elif name == "model":
             return Outcome(state, "", model=arg, list_models=not arg)
         elif name == "align":
@@ -83,9 +82,9 @@ def run(line: str, state: ReplState) -> Outcome:
             plain = ReplState(settings, state.live, not state.shade)
             return Outcome(plain, f"confidence shading: {'on' if plain.shade else 'off'}")
         elif name in ("temp", "temperature"):
-            new = _with(state, temperature=_number(arg, float, 0.0, "temperature"))
+            new = _with(state, temperature=BOUNDS["temperature"].parse(arg))
         elif name == "seed":
-            new = _with(state, seed=None if arg in ("", "none") else _number(arg, int, 0, "seed"))
+            new = _with(state, seed=None if arg in ("", "none") else BOUNDS["seed"].parse(arg))
         elif name == "live":
             live = {"on": True, "off": False, "": not state.live}.get(arg)
             if live is None:
@@ -99,7 +98,7 @@ def run(line: str, state: ReplState) -> Outcome:
             return Outcome(state, HELP)
         else:
             raise ValueError(f"unknown command :{name}. {HELP}")
-    except ValueError as e:
+    except ValueError as e:  # a SettingError too: a value out of its range (`seqtui.decode.settings`)
         return Outcome(state, str(e), error=True)
     return Outcome(new, f"decoding: {new.describe()}" if name != "live" else
                    f"translate as you type: {'on' if new.live else 'off'}")
@@ -108,16 +107,3 @@ def run(line: str, state: ReplState) -> Outcome:
 def _with(state: ReplState, **changes: Any) -> ReplState:
     return dataclasses.replace(state, settings=dataclasses.replace(state.settings, **changes))
 
-
-def _number(text: str, kind: type, low: float, what: str, high: float = math.inf) -> int | float:
-    try:
-        value = kind(text)
-    except ValueError:
-        raise ValueError(f"{what}: expected a number, got {text or 'nothing'!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{what}: expected a finite number, got {text!r}")
-    if value < low:
-        raise ValueError(f"{what}: must be at least {low:g}")
-    if value > high:  # a beam's arrays grow with its width
-        raise ValueError(f"{what}: must be at most {high:g}")
-    return value

@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from seqtui.data.vocab import describe_unknown
 from seqtui.decode.decoding import Result, Settings, split_prefix
 from seqtui.decode.heatmap import attention_map, confidence_legend
+from seqtui.decode.limits import cut_input
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls
 from seqtui.store import catalog
@@ -121,7 +122,7 @@ class ReplPane(Vertical):
 
     @on(Input.Submitted, "#repl-input")
     def submitted(self, event: Input.Submitted) -> None:
-        line = event.value.strip()
+        line = cut_input(event.value.strip()).text  # a paste of a whole book is read no further
         self.input.value = ""
         self._stop_preview()
         if not line:
@@ -288,6 +289,9 @@ class ReplPane(Vertical):
                 self.last = (source, message.result)
                 if len(message.result.nbest) > 1:
                     transcript.show_nbest(message.entry, message.result.nbest)
+            if message.result is not None and message.result.cut:
+                note += (f" · only the first {message.result.read:,} of {message.result.given:,} characters "
+                         "translated: all this model reads of a sentence")
             transcript.end(message.entry, note)
 
     @on(TranslationFailed)

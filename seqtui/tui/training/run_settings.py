@@ -28,17 +28,25 @@ def _pairs(items: list[tuple[str, Any]]) -> Text:
     return text
 
 
+COUNTED_PAIRS = 10_000  # the most pairs the first screen reads to count them: the default num_samples
+
+
 def corpus_pairs(cfg: Config) -> str:
     """How many pairs the next run takes from train_dir: the corpus's own count, not num_samples alone.
 
-    Reads at most num_samples pairs, so a big corpus costs only what the run would read first.
+    Reads at most num_samples pairs, and never more than COUNTED_PAIRS (a run taking more is said to take
+    more), so a big corpus costs the first screen only what the run would read first, and a bounded part
+    of that.
     """
+    counted = min(cfg.num_samples or COUNTED_PAIRS + 1, COUNTED_PAIRS + 1)
     try:
-        pairs = read_corpus(cfg.train_dir, limit=cfg.num_samples).pairs
+        pairs = read_corpus(cfg.train_dir, limit=counted).pairs
         train, val = split(pairs, cfg.val_split)
     except SeqtuiError as e:
         return f"none ({e})"
     cut = f" (num_samples {cfg.num_samples:,})" if cfg.num_samples and len(pairs) >= cfg.num_samples else ""
+    if len(pairs) > COUNTED_PAIRS:
+        return f"over {COUNTED_PAIRS:,}{cut}"
     return f"{len(train):,} train + {len(val):,} val{cut}"
 
 
