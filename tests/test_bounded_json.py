@@ -143,7 +143,7 @@ def test_a_fifo_in_a_run_folder_is_refused_promptly(run, tmp_path, name):
         assert found["state"] == "damaged" and "not a regular file but a FIFO" in str(found["problem"])
 
 
-def test_a_vocab_over_the_size_cap_is_refused_unread(run, tmp_path):
+def test_a_vocab_over_the_size_cap_is_refused(run, tmp_path):
     with (run / saved.VOCAB).open("wb") as f:  # sparse: a few bytes on disk, JSON_LIMIT + 1 in size
         f.write(b"{")
         f.truncate(saved.JSON_LIMIT + 1)
