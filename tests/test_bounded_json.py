@@ -161,3 +161,17 @@ def test_a_deep_config_member_in_model_keras_is_one_line(run, tmp_path):
             zf.writestr(name, data)
     done = seqtui("translate", "--model-dir", str(run), "Hi.", cwd=tmp_path)
     assert_one_line_error(done, "model.keras", "damaged", "nested deeper than 64 levels")
+
+
+# -- the config file -------------------------------------------------------------------------------
+
+
+def test_a_deep_or_fifo_config_file_is_one_line(tmp_path):
+    """The config is TOML, read by the same bounded file reader; tomllib recurses once per nested array."""
+    deep = tmp_path / "deep.toml"
+    deep.write_text("[training]\nmetrics = " + DEEP + "\n")
+    assert_one_line_error(seqtui("config", "--config", str(deep), cwd=tmp_path), "deep.toml", "nested too deep")
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    assert_one_line_error(seqtui("config", "--config", str(fifo), cwd=tmp_path), "fifo.toml",
+                          "not a regular file but a FIFO")
