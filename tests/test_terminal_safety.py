@@ -257,3 +257,32 @@ async def test_the_dashboard_header_shows_folder_names_escaped(tmp_path) -> None
         await until(pilot, lambda: "data " in str(header.render()), what="the run's settings")
         shown = str(header.render())
         assert f"{SHOWN_NAME}.txt" in shown and f"m{SHOWN_NAME}" in shown and "\x1b" not in shown
+
+
+async def test_following_a_folder_names_it_escaped(tmp_path) -> None:
+    """Following a headless run: the progress line and the run panel name the folder, escaped."""
+    from seqtui.tui.training.epoch_progress import EpochProgress
+
+    folder = tmp_path / f"m{ESC_NAME}"
+    app_ = make_app(tiny_config(model_dir=tmp_path / "unused"), follow=folder)
+    async with app_.run_test(size=SIZE) as pilot:
+        progress, header = app_.screen.query_one(EpochProgress), app_.screen.query_one(RunSettings)
+        await until(pilot, lambda: "Following" in str(header.render()), what="the follow note")
+        shown = str(progress.render()) + str(header.render())
+        assert f"m{SHOWN_NAME}" in shown and "\x1b" not in shown
+
+
+async def test_a_failed_trainer_is_notified_escaped(tmp_path) -> None:
+    """A worker's error names a folder: the notification shows its ESC as text (Textual passes it on)."""
+    from seqtui.errors import BundleError
+
+    def broken(*args, **kwargs):
+        raise BundleError(f"{tmp_path / ESC_NAME}: cannot be read")
+
+    app_ = make_app(tiny_config(model_dir=tmp_path / "m"), trainer=broken)
+    async with app_.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("t")
+        await until(pilot, lambda: any("cannot be read" in n.message for n in app_._notifications),
+                    what="the error's notification")
+        (note,) = [n.message for n in app_._notifications if "cannot be read" in n.message]
+        assert SHOWN_NAME in note and "\x1b" not in note

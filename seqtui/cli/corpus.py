@@ -52,7 +52,7 @@ def fetch(pair: PairArg = "fra-eng", dest: DestOpt = None, url: UrlOpt = None, f
     folder = dest or cfg.train_dir
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task(f"{pair}.zip", total=None)
+        task = bar.add_task(for_markup(f"{pair}.zip"), total=None)  # the description is markup
         got = fetch_archive(folder, pair, url, force,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
     out = Console(highlight=False, soft_wrap=True)  # paths and commands stay whole for copying
