@@ -8,7 +8,8 @@ seqtui rather than be refused: a FIFO (or a device) where a file should be, whic
 descriptor is a regular file (checked on the descriptor, so nothing can swap the file in between),
 at most `MAX_BYTES` of it; and the depth of brackets outside strings is counted before `json.loads`
 sees the text. Whatever is refused or malformed raises one `JsonError` line that names no path:
-the caller knows which file it was and what to do about it.
+the caller knows which file it was and what to do about it. `read_bytes` alone is the bounded reader
+of other small files from outside too (the TOML config).
 """
 
 from __future__ import annotations
