@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from seqtui import safe_json
 from seqtui.errors import ConfigError
 
 CONFIG_NAME = "sequencer.toml"
@@ -46,6 +47,7 @@ MAX_TEMPERATURE = 10.0
 MAX_LENGTH_PENALTY = 10.0
 MAX_EPOCHS = 100_000
 MAX_COUNT = 10**9  # pairs, steps, batches
+MAX_CONFIG_BYTES = 2**20  # a config file is a few kilobytes
 
 
 def _key(section: str, doc: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
@@ -226,16 +228,18 @@ def merge(cfg: Config, overrides: dict[str, Any], base: Path | None = None, sour
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
+    try:  # a regular file only (a FIFO would block), and a bounded one
+        text = safe_json.read_bytes(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, ValueError) as e:  # a JsonError, or bytes that are not UTF-8
         raise ConfigError(f"{path}: cannot read config file ({e})") from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML ({e})") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path}: not valid TOML (arrays or tables nested too deep)") from None
     flat: dict[str, Any] = {}
     for key, value in doc.items():
         if isinstance(value, dict):

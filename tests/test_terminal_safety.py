@@ -20,6 +20,7 @@ from seqtui.cli import app
 from seqtui.safe_text import escape_controls, for_markup
 from seqtui.tui.app import make_app
 from seqtui.tui.repl.transcript import Transcript
+from seqtui.tui.training.run_settings import RunSettings
 from seqtui.tui.training.samples_panel import SamplesPanel
 from tests.conftest import TINY_FLAGS, TINY_PAIRS, cli_flags, write_corpus
 
@@ -225,3 +226,63 @@ async def test_the_samples_panel_shows_control_characters_escaped(monkeypatch) -
         shown = str(panel.render())
         assert f"{SHOWN_RED}Go." in shown and f"Va{SHOWN_BEL} [bold]" in shown and f"{SHOWN_RED}Va [bold]" in shown
         assert "\x1b" not in shown and BEL not in shown
+
+
+# -- names from outside: corpus files and folders --------------------------------------------------
+
+ESC_NAME = f"{RED}[bold]x"  # an ESC sequence and markup in a file or folder name
+SHOWN_NAME = f"{SHOWN_RED}[bold]x"
+
+
+def test_data_stats_shows_file_and_folder_names_escaped(tmp_path):
+    """`data stats` names the corpus folder, its files and the malformed lines' files: an ESC in a name
+    reached the terminal raw, and `[bold]` in one was taken as markup."""
+    folder = tmp_path / f"c{ESC_NAME}"
+    folder.mkdir()
+    write_corpus(folder / f"{ESC_NAME}.txt", [*TINY_PAIRS, ("no tab here", "")])
+    result = runner.invoke(app, ["data", "stats", str(folder)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert f"c{SHOWN_NAME}" in result.stdout and f"in {SHOWN_NAME}.txt" in result.stdout
+    assert f"({SHOWN_NAME}.txt:" in result.stdout  # the malformed line's file
+    assert "\x1b" not in result.stdout
+
+
+async def test_the_dashboard_header_shows_folder_names_escaped(tmp_path) -> None:
+    """The run panel at the top names train_dir and model_dir: Rich and Textual pass an ESC in them on."""
+    corpus = write_corpus(tmp_path / f"{ESC_NAME}.txt")
+    cfg = tiny_config(train_dir=corpus, model_dir=tmp_path / f"m{ESC_NAME}")
+    app_ = make_app(cfg, trainer=scripted_trainer(epochs=1))
+    async with app_.run_test(size=SIZE) as pilot:
+        header = app_.screen.query_one(RunSettings)
+        await until(pilot, lambda: "data " in str(header.render()), what="the run's settings")
+        shown = str(header.render())
+        assert f"{SHOWN_NAME}.txt" in shown and f"m{SHOWN_NAME}" in shown and "\x1b" not in shown
+
+
+async def test_following_a_folder_names_it_escaped(tmp_path) -> None:
+    """Following a headless run: the progress line and the run panel name the folder, escaped."""
+    from seqtui.tui.training.epoch_progress import EpochProgress
+
+    folder = tmp_path / f"m{ESC_NAME}"
+    app_ = make_app(tiny_config(model_dir=tmp_path / "unused"), follow=folder)
+    async with app_.run_test(size=SIZE) as pilot:
+        progress, header = app_.screen.query_one(EpochProgress), app_.screen.query_one(RunSettings)
+        await until(pilot, lambda: "Following" in str(header.render()), what="the follow note")
+        shown = str(progress.render()) + str(header.render())
+        assert f"m{SHOWN_NAME}" in shown and "\x1b" not in shown
+
+
+async def test_a_failed_trainer_is_notified_escaped(tmp_path) -> None:
+    """A worker's error names a folder: the notification shows its ESC as text (Textual passes it on)."""
+    from seqtui.errors import BundleError
+
+    def broken(*args, **kwargs):
+        raise BundleError(f"{tmp_path / ESC_NAME}: cannot be read")
+
+    app_ = make_app(tiny_config(model_dir=tmp_path / "m"), trainer=broken)
+    async with app_.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("t")
+        await until(pilot, lambda: any("cannot be read" in n.message for n in app_._notifications),
+                    what="the error's notification")
+        (note,) = [n.message for n in app_._notifications if "cannot be read" in n.message]
+        assert SHOWN_NAME in note and "\x1b" not in note

@@ -114,7 +114,8 @@ def train(
                                init_from=origin, flags=overrides)
     finally:
         _restore_signals(signals)
-    line = closing_line(ended, resume_flags(config_path, overrides))  # the dashboard prints the same when it closes
+    # the dashboard prints the same when it closes; it names folders and flags, so it is escaped like data
+    line = for_markup(closing_line(ended, resume_flags(config_path, overrides)))
     answers = [for_markup(ended.answers)] if ended.answers else []  # which model answers from now on
     if ended.reason == "stopped":
         for text in [line, *answers]:
@@ -275,7 +276,7 @@ def evaluate(
     settings = settings_from(cfg, Asked(beam=beam, temperature=0.0, max_len=max_len))
     report = run_eval(choice.path, data_path, settings, limit=limit)
     if report.warning:
-        err.print(f"[yellow]warning:[/] {report.warning}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {for_markup(report.warning)}", soft_wrap=True)
     _record_scores(choice.path, report, data_path, limit, settings.beam)
     if as_json:
         print(json_line(report.to_dict()))
@@ -337,7 +338,7 @@ def show_config(config_path: ConfigOpt = None) -> None:
     if path:
         print(escape_controls(f"# read from {path.resolve()}; a key it does not set has its default"))
     else:
-        print(f"# no {config.CONFIG_NAME} in {Path.cwd()} and no --config: every key has its default")
+        print(escape_controls(f"# no {config.CONFIG_NAME} in {Path.cwd()} and no --config: every key has its default"))
     for section, key, default, doc in config.describe():
         origin = f"set in {source}" if key in written else "default"
         # a value is the config file's data: an ESC in a path is shown, not obeyed by the terminal

@@ -15,6 +15,7 @@ from rich.console import Console
 from seqtui import config
 from seqtui.cli.common import ConfigOpt, err, handled
 from seqtui.data import corpus as data
+from seqtui.safe_text import for_markup
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -51,18 +52,19 @@ def fetch(pair: PairArg = "fra-eng", dest: DestOpt = None, url: UrlOpt = None, f
     folder = dest or cfg.train_dir
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task(f"{pair}.zip", total=None)
+        task = bar.add_task(for_markup(f"{pair}.zip"), total=None)  # the description is markup
         got = fetch_archive(folder, pair, url, force,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
     out = Console(highlight=False, soft_wrap=True)  # paths and commands stay whole for copying
-    out.print(f"{got.path}: {got.size:,} bytes, unpacked from {got.url}")
+    # folder and file names, and the URL, are data: escaped for the terminal and printed literally
+    out.print(for_markup(f"{got.path}: {got.size:,} bytes, unpacked from {got.url}"))
     others = [f.name for f in data.corpus_files(got.path.parent) if f != got.path]
     if others:
-        out.print(f"[yellow]note:[/] {got.path.parent} also holds {', '.join(others)}; training reads every "
-                  "corpus file in the folder")
+        out.print(f"[yellow]note:[/] {for_markup(str(got.path.parent))} also holds {for_markup(', '.join(others))}; "
+                  "training reads every corpus file in the folder")
     stats_cmd, train_cmd = (("seqtui data stats", "seqtui train") if folder == cfg.train_dir else
                             (f"seqtui data stats {folder}", f"seqtui train --train-dir {folder}"))
-    out.print(f"Next: {stats_cmd}, then {train_cmd} (num_samples picks how many pairs; 0 takes them all)")
+    out.print(for_markup(f"Next: {stats_cmd}, then {train_cmd} (num_samples picks how many pairs; 0 takes them all)"))
 
 
 @data_app.command()
@@ -77,11 +79,12 @@ def stats(path: PathArg = None, config_path: ConfigOpt = None) -> None:
                          setting="" if path else "train_dir in sequencer.toml, or pass PATH")
     out = Console(highlight=False, soft_wrap=True)  # paths and commands stay whole for copying
     whole, chosen = found.corpus, found.selected
+    # the corpus's folder and file names are data: escaped for the terminal and printed literally
     files = f" in {', '.join(f.name for f in found.files)}" if where.is_dir() else ""
-    out.print(f"[bold]{where}[/]: {whole.pairs:,} pairs, {found.malformed:,} malformed "
-              f"line{'s' if found.malformed != 1 else ''}{files}")
+    out.print(f"[bold]{for_markup(str(where))}[/]: {whole.pairs:,} pairs, {found.malformed:,} malformed "
+              f"line{'s' if found.malformed != 1 else ''}{for_markup(files)}")
     if found.skipped_summary:
-        out.print(f"[yellow]{found.skipped_summary}[/]")
+        out.print(f"[yellow]{for_markup(found.skipped_summary)}[/]")
     out.print(_sides_table(found), "", _histogram_table(found), "", sep="\n")
     takes = "all" if chosen.pairs == whole.pairs else f"{chosen.pairs:,} of {whole.pairs:,}"
     out.print(f"num_samples = {found.num_samples:,} ({found.sample}) takes {takes} pairs: vocabularies "

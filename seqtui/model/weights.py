@@ -15,7 +15,6 @@ Whatever goes wrong ends in one BundleError line.
 from __future__ import annotations
 
 import io
-import json
 import re
 import zipfile
 import zlib
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from seqtui import safe_json
 from seqtui.errors import BundleError
 from seqtui.model import build as names
 from seqtui.model.allowlist import check_config
@@ -171,7 +171,7 @@ def layer_arrays(path: Path) -> dict[str, list[np.ndarray]]:
 
 def _file_arrays(path: Path) -> dict[str, list[np.ndarray]]:
     with zipfile.ZipFile(path) as zf:
-        layers = check_config(path, json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
+        layers = check_config(path, safe_json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
         blob = read_member(zf, WEIGHTS, MAX_WEIGHTS_BYTES, path)
     return _read_arrays(path, blob, layers)
 
@@ -186,7 +186,7 @@ def check_keras_file(path: Path, opened: Path | None = None) -> None:
         with zipfile.ZipFile(opened or path) as zf:
             for info in zf.infolist():
                 _check_member(info, MAX_WEIGHTS_BYTES if info.filename == WEIGHTS else MAX_CONFIG_BYTES, path)
-            check_config(path, json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
+            check_config(path, safe_json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
     except FileNotFoundError:
         raise BundleError(f"{path}: no such model file") from None
     except _READ_ERRORS as e:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from seqtui import atomic
+from seqtui import atomic, safe_json
 from seqtui.errors import BundleError
 from seqtui.store import bundle, rundir
 from seqtui.store.saved import Manifest
@@ -59,7 +59,7 @@ def _weights_only(path: Path) -> bytes:
     import h5py
 
     with zipfile.ZipFile(path) as zf:
-        config = json.loads(zf.read("config.json"))
+        config = safe_json.loads(zf.read("config.json"))
         metadata = zf.read("metadata.json")
         weights = zf.read("model.weights.h5")
     config["compile_config"] = None  # nothing to restore: the importer compiles with its own optimizer

@@ -14,13 +14,13 @@ The history is the one lenient reader: a line that is not a record (a torn write
 from __future__ import annotations
 
 import builtins
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from seqtui import config as config_lib
+from seqtui import safe_json
 from seqtui.config import Config
 from seqtui.data.corpus import MAX_SIDE_CHARS, FileSize, Fingerprint, SplitHash
 from seqtui.data.vocab import RESERVED, Vocab
@@ -32,7 +32,7 @@ SAMPLES, EVALUATION = "samples.json", "evaluation.json"
 MANIFEST, KIND = "seqtui.json", "seqtui-run"
 CKPT_DIR, CKPT_POINTER = "checkpoint", "latest.json"
 FORMAT = 1
-JSON_LIMIT = 64 * 2**20  # no metadata file of a real bundle comes near this; a bigger one is not ours
+JSON_LIMIT = safe_json.MAX_BYTES  # the most any JSON file of a run folder may hold
 CKPT_NAME = re.compile(r"ckpt-\d{5}-\d{6}\.keras")
 MAX_FILES = 10_000  # corpus files a run lists
 MAX_VOCAB = 200_000  # characters on one side (Unicode assigns about 150,000)
@@ -43,12 +43,13 @@ _FIX = {META: "retrain with `seqtui train --fresh`", VOCAB: "retrain with `seqtu
 
 
 def read_json(path: Path) -> Any:
-    """A JSON file of at most JSON_LIMIT bytes (OSError, or ValueError when too big or not JSON)."""
-    with open(path, "rb") as f:
-        raw = f.read(JSON_LIMIT + 1)
-    if len(raw) > JSON_LIMIT:
-        raise ValueError(f"{path.name} is over {JSON_LIMIT // 2**20} MiB")
-    return json.loads(raw)
+    """A JSON file of a run folder, within `seqtui.safe_json`'s bounds and JSON_LIMIT bytes.
+
+    Raises:
+        OSError: it cannot be opened or read.
+        ValueError: (a `safe_json.JsonError`) it is not a regular file, too big, nested too deep, or not JSON.
+    """
+    return safe_json.load_file(path, JSON_LIMIT)
 
 
 def read_json_object(path: Path) -> dict[str, Any] | None:
@@ -274,14 +275,13 @@ def read_history(model_dir: Path) -> list[EpochRecord]:
         return []
     records = []
     try:
-        with open(path, "rb") as f:
-            raw = f.read(JSON_LIMIT)
-    except OSError:
+        raw = safe_json.read_bytes(path, JSON_LIMIT)
+    except (OSError, ValueError):  # not a file of ours: no history rather than a wrong one
         return []
     for line in raw.decode("utf-8", errors="replace").splitlines():
         try:
-            records.append(EpochRecord.from_dict(json.loads(line)))
-        except (ValueError, TypeError, AttributeError):
+            records.append(EpochRecord.from_dict(safe_json.loads(line)))
+        except (ValueError, TypeError, AttributeError):  # a torn line, or one too deep to be a record
             continue
     return records
 

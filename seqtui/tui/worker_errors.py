@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from seqtui.errors import SeqtuiError
+from seqtui.safe_text import escape_controls
 
 
 def notify_failure(owner: App | Widget, event: Worker.StateChanged) -> None:
@@ -19,7 +20,7 @@ def notify_failure(owner: App | Widget, event: Worker.StateChanged) -> None:
         return
     error = event.worker.error
     if isinstance(error, SeqtuiError):
-        owner.notify(str(error), title=error.title, severity="error", timeout=15, markup=False)
+        owner.notify(escape_controls(str(error)), title=error.title, severity="error", timeout=15, markup=False)
     else:
-        owner.notify(f"{type(error).__name__}: {error}", title=f"Unexpected error in {event.worker.name}",
-                     severity="error", timeout=15, markup=False)
+        owner.notify(escape_controls(f"{type(error).__name__}: {error}"),
+                     title=f"Unexpected error in {event.worker.name}", severity="error", timeout=15, markup=False)

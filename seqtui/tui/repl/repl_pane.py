@@ -311,7 +311,7 @@ class ReplPane(Vertical):
 
     def _show_status(self) -> None:
         parts = [self.state.describe()] + ([f"on {self.engine_label}"] if self.engine_label else [])
-        status = Text(" · ".join(parts), style="dim")
+        status = Text(escape_controls(" · ".join(parts)), style="dim")  # the model's label names its folder
         if self.state.shade:
             status.append("\n").append(confidence_legend())
         self.query_one("#repl-status", Static).update(status)

@@ -13,15 +13,16 @@ from textual.dom import DOMNode
 
 from seqtui.errors import SeqtuiError
 from seqtui.report import runs
+from seqtui.safe_text import escape_controls
 from seqtui.tui.messages import PlotExported
 
 
 def notify_result(owner: DOMNode, message: PlotExported) -> None:
     """Tell the user where the plot went, or why it could not be written."""
     if message.problem:
-        owner.app.notify(message.problem, title="Export failed", severity="error", markup=False)
+        owner.app.notify(escape_controls(message.problem), title="Export failed", severity="error", markup=False)
     else:
-        owner.app.notify(f"Wrote {message.path}", title="Exported", markup=False)
+        owner.app.notify(escape_controls(f"Wrote {message.path}"), title="Exported", markup=False)
 
 
 def png_name(folder: Path, metric: str) -> Path:

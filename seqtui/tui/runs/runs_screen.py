@@ -210,7 +210,7 @@ class RunsScreen(Screen[NewRun | None]):
             return
         if run.config is None:
             why = run.problem or f"{run.path} records no settings yet"
-            self.notify(why, title="Cannot start from this run", severity="error", markup=False)
+            self.notify(escape_controls(why), title="Cannot start from this run", severity="error", markup=False)
             return
         self.dismiss(NewRun(run.config.replace(model_dir=_free_beside(run.path)), run.name))
 

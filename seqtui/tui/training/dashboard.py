@@ -233,8 +233,8 @@ class Dashboard(Screen[None]):
 
     def _start(self, start: Start) -> None:
         if start.model_dir != self.cfg.model_dir:
-            self.notify(f"{self.cfg.model_dir} already holds a run (c continues it): this new run goes into "
-                        f"{start.model_dir}.", title="New run")
+            self.notify(for_markup(f"{self.cfg.model_dir} already holds a run (c continues it): this new run goes "
+                                   f"into {start.model_dir}."), title="New run")
             self._show_new_folder(self.cfg.replace(model_dir=start.model_dir), f"a new run beside {self.cfg.model_dir}")
         self.running, self.ended = True, False
         stop, pause = self.control.new_session()
@@ -404,7 +404,7 @@ class Dashboard(Screen[None]):
         self._progress().say(text, "bold green" if e.reason != "stopped" else "bold yellow")
         self._settings().show_state(status_text.ended_state(e, self.epochs),
                                     "bold green" if e.reason != "stopped" else "bold yellow")
-        self.notify(" ".join(filter(None, [text, e.answers])), title="Training")
+        self.notify(for_markup(" ".join(filter(None, [text, e.answers]))), title="Training")
 
     @on(TrainerExited)
     def trainer_exited(self) -> None:

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from seqtui.events import BatchEnded, Validating
+from seqtui.safe_text import escape_controls
 
 MIN_BAR = 8
 REDRAW_HZ = 10  # a bar redrawn faster is not read faster, and the UI thread shares the GIL with training
@@ -53,7 +54,7 @@ class EpochProgress(Static):
 
     def say(self, headline: str, style: str = "") -> None:
         """Show a state line (idle, preparing, stopping, finished) above the last bar."""
-        self.headline = Text(headline, style=style)
+        self.headline = Text(escape_controls(headline), style=style)  # it names folders, and a run's problem
         self._draw()
 
     def show_batch(self, event: BatchEnded, epochs: int) -> None:

@@ -15,6 +15,7 @@ from seqtui.config import Config
 from seqtui.data.corpus import read_corpus, split
 from seqtui.errors import SeqtuiError
 from seqtui.records import RunInfo
+from seqtui.safe_text import escape_controls
 
 
 def _pairs(items: list[tuple[str, Any]]) -> Text:
@@ -24,7 +25,7 @@ def _pairs(items: list[tuple[str, Any]]) -> Text:
             text.append("  ")
         if key:
             text.append(f"{key} ", style="dim")
-        text.append(str(value), style="bold")
+        text.append(escape_controls(str(value)), style="bold")  # folder names and the data's name are data
     return text
 
 
@@ -63,7 +64,7 @@ class RunSettings(Static):
 
     def show_state(self, state: str, style: str = "bold") -> None:
         """What the run is doing or did, and what a key does next; notes of the previous state go."""
-        self.state = Text(state, style=style)
+        self.state = Text(escape_controls(state), style=style)
         self.notes = []
         self._draw()
 
@@ -96,7 +97,8 @@ class RunSettings(Static):
                     ("on", f"{info.backend} {', '.join(info.devices)}")]),
         ]
         self.show_state(f"Training: {start}")
-        self.notes = [Text(line, style=style) for line, style in ((info.skipped, "yellow"), (note, "italic")) if line]
+        self.notes = [Text(escape_controls(line), style=style)
+                      for line, style in ((info.skipped, "yellow"), (note, "italic")) if line]
         self._draw()
 
     def _draw(self) -> None:
