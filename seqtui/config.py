@@ -41,8 +41,8 @@ MAX_WIDTH = 16384  # latent_dim and embedding_dim
 MAX_BEAM = 256
 # The decoding keys' ranges; `seqtui.decode.settings` checks every decode against them. Inside them no
 # number overflows: length ** length_penalty stays under 1e37 even at MAX_OUTPUT_LEN (a penalty of 84
-# overflows there). Past them a value is a typo, not a choice: sampling at 10 already writes characters
-# close to uniformly at random, and a penalty past 2 already pushes beam search to its longest outputs.
+# overflows there). Past them a value is a typo, not a choice: sampling at 10 already writes mostly noise,
+# and at a penalty of 10 beam search already prefers its longer hypotheses to its likelier ones.
 MAX_TEMPERATURE = 10.0
 MAX_LENGTH_PENALTY = 10.0
 MAX_EPOCHS = 100_000

@@ -75,7 +75,7 @@ def test_a_translate_flag_outside_its_range_is_one_usage_line(flag: str, value: 
     assert result.exit_code == 2 and result.stdout == ""
     line = one_line(result.stderr)
     assert line.startswith(f"error: Invalid value for '{flag}': ") and "translate --help lists the options)" in line
-    assert "must be from" in line or "expected a finite number" in line or "at most 5,000 characters" in line
+    assert any(reason in line for reason in ("must be at least", "must be at most", "expected a finite number"))
 
 
 @pytest.mark.parametrize("command", [["repl", "--plain"], ["predict", "-i", "-"]])
@@ -84,7 +84,7 @@ def test_a_translate_flag_outside_its_range_is_one_usage_line(flag: str, value: 
 def test_repl_plain_and_predict_bound_the_same_flags(command: list[str], flag: str, value: str) -> None:
     result = runner.invoke(app, [*command, "--model", "en-fr", flag, value], input="Go.\n")
     assert result.exit_code == 2
-    assert f"Invalid value for '{flag}': must be from" in one_line(result.stderr)
+    assert f"Invalid value for '{flag}': must be at most" in one_line(result.stderr)
 
 
 def test_the_config_file_and_the_generated_flags_keep_the_same_ranges(tmp_path: Path) -> None:
@@ -101,13 +101,13 @@ def test_the_config_file_and_the_generated_flags_keep_the_same_ranges(tmp_path: 
 
 
 @pytest.mark.parametrize(("command", "message"), [
-    (":lp 1000", "length penalty: must be from 0 to 10, got 1000"),
-    (":lp -0.1", "length penalty: must be from 0 to 10, got -0.1"),
-    (":temp 11", "temperature: must be from 0 to 10, got 11"),
+    (":lp 1000", "length penalty: must be at most 10, got 1000"),
+    (":lp -0.1", "length penalty: must be at least 0, got -0.1"),
+    (":temp 11", "temperature: must be at most 10, got 11"),
     (":temp inf", "temperature: expected a finite number, got inf"),
-    (":beam 257", "beam width: must be from 1 to 256, got 257"),
-    (":nbest 0", "n-best size: must be from 1 to 256, got 0"),
-    (":seed -1", "seed: must be from 0 to 4,294,967,295, got -1"),
+    (":beam 257", "beam width: must be at most 256, got 257"),
+    (":nbest 0", "n-best size: must be at least 1, got 0"),
+    (":seed -1", "seed: must be at least 0, got -1"),
     (":beam 2.5", "beam width: expected a number, got '2.5'"),
 ])
 def test_a_repl_command_outside_its_range_says_so_and_keeps_the_settings(command: str, message: str) -> None:
@@ -141,12 +141,12 @@ async def test_the_full_screen_repl_refuses_a_length_penalty_out_of_range() -> N
         await until(pilot, lambda: len(pane.query_one(Transcript).children) >= 1, what="the model note")
         await type_line(pilot, ":lp 1000")
         note = pane.query_one(Transcript).query(Static).last()
-        assert "length penalty: must be from 0 to 10, got 1000" in str(note.render())
+        assert "length penalty: must be at most 10, got 1000" in str(note.render())
         assert pane.state.settings.length_penalty == 1.0
 
 
 def test_the_api_raises_a_setting_error_that_is_a_value_error_too(shipped: seqtui.Translator) -> None:
-    for settings, message in [({"length_penalty": 1000}, "length penalty: must be from 0 to 10, got 1000"),
+    for settings, message in [({"length_penalty": 1000}, "length penalty: must be at most 10, got 1000"),
                               ({"temperature": math.nan}, "temperature: expected a finite number, got nan"),
                               ({"beam": True}, "beam width: expected a whole number, got True"),
                               ({"beam": 2.0}, "beam width: expected a whole number, got 2.0"),
@@ -157,7 +157,7 @@ def test_the_api_raises_a_setting_error_that_is_a_value_error_too(shipped: seqtu
         assert isinstance(raised.value, ValueError) and isinstance(raised.value, SeqtuiError)
     tr = seqtui.load("en-fr")
     tr.settings.beam = config.MAX_BEAM + 1  # set after the settings were made: the engine checks again
-    with pytest.raises(SettingError, match="beam width: must be from 1 to 256"):
+    with pytest.raises(SettingError, match="beam width: must be at most 256, got 257"):
         tr.translate(SENTENCE)
     with pytest.raises(SettingError):
         settings_for(config.Config(), Asked(length_penalty=-1))

@@ -53,9 +53,10 @@ class Bound:
         number = self.kind(value)
         if not math.isfinite(number):
             raise SettingError(self.what, f"expected a finite number, got {value!r}")
-        if not self.low <= number <= self.high:
-            raise SettingError(self.what, f"must be from {_shown(self.low)} to {_shown(self.high)}, "
-                                          f"got {_shown(number)}")
+        if number < self.low:  # worded as the config words its own ranges
+            raise SettingError(self.what, f"must be at least {_shown(self.low)}, got {_shown(number)}")
+        if number > self.high:
+            raise SettingError(self.what, f"must be at most {_shown(self.high)}, got {_shown(number)}")
         return number
 
     def parse(self, text: str) -> Any:
