@@ -241,6 +241,9 @@ class _Run:
         return catalog.verdict(self.dir, found) if found is not None and best is not None else ""
 
     def _model(self, prep: Prepared, plan: StartPlan, xla: bool) -> Any:
+        # Before loading as before building: a loaded model's dropout layers draw their seeds from the global
+        # generators, so unseeded they would differ between two runs of one config (fine-tuning included).
+        import_keras().utils.set_random_seed(self.cfg.seed)
         if plan.weights is None:
             model = model_lib.build(self.cfg, len(prep.source), len(prep.target))
         else:
