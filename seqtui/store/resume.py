@@ -165,7 +165,7 @@ def resumed_settings(run: RunSnapshot, now: Config, flags: dict[str, Any] | None
     Raises:
         BundleError: saved settings (config.json, seqtui.json) this version cannot use.
     """
-    if run.found_meta is None:
+    if not run.listing.has_meta:
         return now, ""
     own = run.meta.config
     target = run.manifest.epochs

@@ -59,7 +59,8 @@ class Listing:
         entries: its names, sorted; `checkpoint_entries` those of checkpoint/ when that is a plain folder.
         claimed: seqtui.json marks it as a seqtui run (its other fields aside).
         legacy: a bundle from before the manifest (a vocab.json and config.json in seqtui's format).
-        has_model, has_pointer, has_history: model.keras, checkpoint/latest.json, history.jsonl are files.
+        has_model, has_pointer, has_history, has_meta: model.keras, checkpoint/latest.json, history.jsonl,
+            config.json are files.
     """
 
     path: Path
@@ -71,6 +72,7 @@ class Listing:
     has_model: bool = False
     has_pointer: bool = False
     has_history: bool = False
+    has_meta: bool = False
 
     @property
     def is_bundle(self) -> bool:
@@ -91,7 +93,7 @@ class RunSnapshot:
         listing: the names and marks (see `Listing`).
         found_manifest: seqtui.json (an empty Manifest when there is none).
         found_checkpoint: the latest complete checkpoint (None when there is none).
-        found_meta: config.json (None when there is no such file).
+        found_meta: config.json (its "missing" BundleError when there is none: `listing.has_meta` says).
         found_vocabs: vocab.json's (source, target) vocabularies.
         history: history.jsonl's records (read leniently: a torn line is skipped).
     """
@@ -99,7 +101,7 @@ class RunSnapshot:
     listing: Listing
     found_manifest: Found[Manifest]
     found_checkpoint: Found[Checkpoint | None]
-    found_meta: Found[RunMeta] | None
+    found_meta: Found[RunMeta]
     found_vocabs: Found[tuple[Vocab, Vocab]]
     history: tuple[EpochRecord, ...]
 
@@ -120,7 +122,7 @@ class RunSnapshot:
     @property
     def meta(self) -> RunMeta:
         """config.json, checked (a BundleError naming it when it is missing or damaged)."""
-        return (self.found_meta or _found(saved.read_meta, self.path)).get()
+        return self.found_meta.get()
 
     @property
     def vocabs(self) -> tuple[Vocab, Vocab]:
@@ -133,14 +135,14 @@ def list_folder(path: Path) -> Listing:
     path = Path(path)
     if not path.exists():
         return Listing(path, "missing")
-    kind = _kind(path)
+    kind: Kind = "folder" if path.is_dir() else _kind(path)  # a link to a folder is the folder named
     if kind != "folder":
         return Listing(path, kind)
     ckpt = path / CKPT_DIR
     claimed = saved.is_claimed(path)
     return Listing(path, kind, _entries(path), _entries(ckpt) if _kind(ckpt) == "folder" else (), claimed,
                    not claimed and _legacy(path), (path / MODEL).is_file(), (ckpt / CKPT_POINTER).is_file(),
-                   (path / HISTORY).is_file())
+                   (path / HISTORY).is_file(), (path / META).is_file())
 
 
 def read_run(path: Path) -> RunSnapshot:
@@ -148,7 +150,7 @@ def read_run(path: Path) -> RunSnapshot:
     listing = list_folder(path)
     path = listing.path
     return RunSnapshot(listing, _found(saved.read_manifest, path), _found(saved.read_checkpoint, path),
-                       _found(saved.read_meta, path) if (path / META).is_file() else None,
+                       _found(saved.read_meta, path),
                        _found(saved.read_vocabs, path), tuple(saved.read_history(path)))
 
 
