@@ -55,7 +55,7 @@ from seqtui.data import corpus as data
 from seqtui.decode.settings import Asked
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup, json_line
-from seqtui.store import catalog
+from seqtui.store import catalog, rundir
 from seqtui.store.resume import closing_line, resume_flags
 
 app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -228,6 +228,7 @@ column say which model answered)."""
     tr, cfg, _ = open_translator(config_path, model, model_dir, Asked(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
+    rundir.refuse_foreign_write(out_dir, "--output", "predictions", folder=True)  # before translating, not after
     for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
         cut = sum(tr.cut(s.text) for s in sources)
         if cut:  # said before the work starts, which the cut keeps short

@@ -16,6 +16,7 @@ from seqtui import config
 from seqtui.cli.common import ConfigOpt, err, handled
 from seqtui.data import corpus as data
 from seqtui.safe_text import for_markup
+from seqtui.store import rundir
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -50,6 +51,7 @@ def fetch(pair: PairArg = "fra-eng", dest: DestOpt = None, url: UrlOpt = None, f
 
     cfg = config.load(config_path)
     folder = dest or cfg.train_dir
+    rundir.refuse_foreign_write(folder, "--dest", "corpus", folder=True)
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(for_markup(f"{pair}.zip"), total=None)  # the description is markup

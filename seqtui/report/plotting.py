@@ -17,7 +17,7 @@ from seqtui import atomic
 from seqtui.errors import SeqtuiError
 from seqtui.report import curves
 from seqtui.report.runs import RunSummary
-from seqtui.store.rundir import RunDir
+from seqtui.store import rundir
 
 FORMATS = {".png": "png", ".svg": "svg"}
 DEFAULT_METRICS = ("loss", "val_loss", "val_accuracy", "val_chrf")
@@ -48,10 +48,7 @@ def plot(runs: list[RunSummary], out: Path, metrics: list[str] | None = None, *,
     metrics = metrics or default_metrics(runs)
     if not metrics:
         raise SeqtuiError("the runs have no finished epoch to plot yet")
-    inside = _run_around(out)
-    if inside is not None:  # even a new subfolder there would make the run's folder foreign to training
-        raise SeqtuiError(f"{out}: {inside} is a run's folder; seqtui keeps only its own files there: write the "
-                          "plot elsewhere")
+    rundir.refuse_foreign_write(out, "--out", "plot")  # even a new subfolder there would make the run foreign
     figure = _figure(runs, metrics, smooth, log_y, last, size)
     save = atomic.write_with if replace else atomic.write_new_with
     try:
@@ -61,15 +58,6 @@ def plot(runs: list[RunSummary], out: Path, metrics: list[str] | None = None, *,
     except OSError as e:
         raise SeqtuiError(f"{out}: cannot write the plot ({e.strerror or e})") from None
     return out
-
-
-def _run_around(out: Path) -> Path | None:
-    """The run folder `out` would be written in or below, if any (None: outside every run)."""
-    where = out.parent.resolve()
-    for folder in (where, *where.parents):
-        if folder.is_dir() and RunDir(folder).is_bundle():
-            return folder
-    return None
 
 
 def _save(figure: Any, path: Path, fmt: str) -> None:

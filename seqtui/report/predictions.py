@@ -1,6 +1,6 @@
 """Predictions as a file: each source sentence, its translation, the reference when the input had one,
 the n-best columns when asked for, and the model that answered, written to a new TSV that never
-replaces an earlier one.
+replaces an earlier one, and never lands in a run's folder (`seqtui.store.rundir.refuse_foreign_write`).
 
 `seqtui predict` and `Translator.predict_file` both write through here, so a script gets the same
 never-overwrite naming as the command.
@@ -15,6 +15,7 @@ from seqtui import atomic
 from seqtui.data.corpus import Source
 from seqtui.decode.hypotheses import Result
 from seqtui.errors import SeqtuiError
+from seqtui.store import rundir
 
 Columns = tuple[list[str], list[list[str]]]
 """Extra columns: their header and one row of cells per sentence."""
@@ -40,8 +41,10 @@ def write_predictions(out_dir: Path, stem: str, sources: list[Source], hyps: lis
     in a loop) never overwrites this one's result, nor this one its.
 
     Raises:
-        SeqtuiError: the folder cannot be written.
+        SeqtuiError: the folder cannot be written, or it is (or lies in) a run's folder, which holds only
+            seqtui's own files.
     """
+    rundir.refuse_foreign_write(Path(out_dir), "--output", "predictions", folder=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     text = predictions_tsv(sources, hyps, extra, model)
     n = 0

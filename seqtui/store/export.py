@@ -28,13 +28,12 @@ def export_bundle(src: Path, dst: Path, name: str, credit: str) -> int:
 
     Raises:
         BundleError: `src` holds no model or a model file it refuses to read, or `dst` holds files that are
-            not a bundle's.
+            not a bundle's, or a training run.
+        SeqtuiError: `dst` lies in a run's folder.
     """
     src, dst = Path(src), Path(dst)
     saved = bundle.load(src)
-    target = rundir.RunDir(dst)
-    if target.foreign():
-        raise BundleError(f"{dst}: holds files that are not a seqtui model's: {', '.join(target.foreign())}")
+    rundir.refuse_replacing(dst, "destination", "export")
     dst.mkdir(parents=True, exist_ok=True)
     atomic.write_with(dst / bundle.MODEL, lambda tmp: tmp.write_bytes(_checked_weights(src / bundle.MODEL)),
                       suffix=".keras")

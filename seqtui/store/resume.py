@@ -1,6 +1,8 @@
 """The resume policy: where a training session starts in a run's folder, with which settings, and the
 lines that tell the user how a run ended and how to go on. The CLI, the dashboard and the Python API
-all start training through `plan` (which `RunDir.plan` calls), so they resume alike.
+all start training through `plan` (which `RunDir.plan` calls), so they resume alike. `plan` decides on
+the folder as read once (`seqtui.store.snapshot.RunSnapshot`) and reads nothing itself; it never
+imports `seqtui.store.rundir`, which calls it.
 
 A checkpoint resumes exactly; a model without a checkpoint continues from the model's weights with a
 new optimizer, saying so; nothing there starts a new run. A run that ended (its epochs done, or
@@ -10,21 +12,23 @@ RESUME_FLAGS.
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from seqtui.config import FIELDS, Config
+from seqtui.data.vocab import Vocab
 from seqtui.errors import BundleError, SeqtuiError
 from seqtui.events import TrainingEnded
 from seqtui.records import EpochRecord, Monitor, Start, last_marked
-from seqtui.store import bundle, saved
+from seqtui.store import saved
+from seqtui.store.saved import RunMeta
+from seqtui.store.snapshot import RunSnapshot, read_run
 
-if TYPE_CHECKING:
-    from seqtui.store.rundir import RunDir
-
-__all__ = ["RESUME_FLAGS", "StartPlan", "closing_line", "ended_note", "plan", "resume_config", "resume_flags"]
+__all__ = ["RESUME_FLAGS", "StartPlan", "closing_line", "ended_note", "plan", "resume_config", "resume_flags",
+           "resumed_settings"]
 
 
 @dataclass(frozen=True)
@@ -32,12 +36,17 @@ class StartPlan:
     """Where a training session begins, decided by `plan`.
 
     Attributes:
-        start: new, checkpoint (exact resume) or model (the model's weights, a new optimizer).
+        start: new, checkpoint (exact resume), model (the model's weights, a new optimizer) or init (another
+            bundle's weights).
         weights: the .keras file to load (None for a new run).
         epoch, batch: the epochs done and, for a mid-epoch checkpoint, the batches of the next one done.
         history: the records of the epochs kept.
         note: what to tell the user about this start ("" for a plain new run).
         complete: nothing to train: the run already ended.
+        cfg: the settings to train with (a resumed run's own, but for RESUME_FLAGS).
+        clear: the run's own files are to be cleared first (--fresh).
+        vocabs, meta: the vocabularies and config.json the weights come with (the run's own when it is
+            resumed, the other bundle's for init; None for a new run).
     """
 
     start: Start
@@ -47,75 +56,92 @@ class StartPlan:
     history: list[EpochRecord] = field(default_factory=list)
     note: str = ""
     complete: bool = False
+    cfg: Config | None = None
+    clear: bool = False
+    vocabs: tuple[Vocab, Vocab] | None = None
+    meta: RunMeta | None = None
 
 
-def plan(run: RunDir, cfg: Config, resume: bool, fresh: bool, init_from: Path | None = None) -> StartPlan:
-    """Where training starts (see the module docstring); `fresh` clears the bundle first.
-    `init_from` starts a new run from that bundle's weights (it needs an empty folder, or --fresh).
+def plan(run: RunSnapshot, cfg: Config, resume: bool, fresh: bool, origin: RunSnapshot | None = None,
+         flags: dict[str, Any] | None = None) -> StartPlan:
+    """Where training starts in the folder as read (see the module docstring); it reads nothing itself.
+
+    Args:
+        run: the run's folder as read under its lock.
+        cfg, flags: the settings asked for, and the flags given (see `resume_config`).
+        resume, fresh: continue the run there, or clear it first (the plan says `clear`).
+        origin: the bundle a new run starts from (fine-tuning): it needs an empty folder, or `fresh`.
 
     Raises:
-        SeqtuiError: a run is there and neither resume nor fresh was asked for, or init_from with resume.
+        SeqtuiError: a run is there and neither resume nor fresh was asked for, or init with resume; a
+            BundleError for a file the decision needs that is damaged.
     """
-    if init_from is not None:
-        return _init_plan(run, Path(init_from), resume, fresh)
+    if origin is not None:
+        return _init_plan(run, origin, cfg, resume, fresh)
     if fresh:
-        run.clear()
-        return StartPlan("new")
-    checkpoint = bundle.read_checkpoint(run.path)
-    has_model = bundle.exists(run.path)
+        return StartPlan("new", cfg=cfg, clear=True)
+    settings_note = ""
+    if resume:
+        cfg, settings_note = resumed_settings(run, cfg, flags)
+    checkpoint = run.checkpoint
+    has_model = run.listing.has_model
     if checkpoint is None and not has_model:
         note = f"No checkpoint or model in {run.path}: starting a new run." if resume else ""
-        return StartPlan("new", note=note)
+        return StartPlan("new", note=_joined(note, settings_note), cfg=cfg)
     if not resume:
-        held = " and ".join(n for n, ok in [(bundle.MODEL, has_model), ("a checkpoint", checkpoint)] if ok)
+        held = " and ".join(n for n, ok in [(saved.MODEL, has_model), ("a checkpoint", checkpoint)] if ok)
         raise SeqtuiError(f"{run.path} already holds {held}; pass --resume to continue that run "
                           "or --fresh to discard it")
     if checkpoint is not None:
-        plan = StartPlan("checkpoint", checkpoint.path, checkpoint.epoch, checkpoint.batch,
-                         list(checkpoint.history))
+        start = StartPlan("checkpoint", checkpoint.path, checkpoint.epoch, checkpoint.batch, list(checkpoint.history))
     else:
-        plan = _from_model(run)
-    return _completed(run, plan, cfg)
+        start = _from_model(run)
+    start = _completed(run, start, cfg)
+    return dataclasses.replace(start, note=_joined(start.note, settings_note), cfg=cfg, vocabs=run.vocabs,
+                               meta=run.meta)
 
 
-def _init_plan(run: RunDir, init_from: Path, resume: bool, fresh: bool) -> StartPlan:
+def _joined(*notes: str) -> str:
+    return " ".join(filter(None, notes))
+
+
+def _init_plan(run: RunSnapshot, origin: RunSnapshot, cfg: Config, resume: bool, fresh: bool) -> StartPlan:
     if resume:
         raise SeqtuiError("--init-from starts a new run from another model; it cannot --resume one")
-    if not bundle.exists(init_from):
-        raise BundleError(f"{init_from}: no model to start from (looked for {bundle.MODEL})")
-    if init_from.resolve() == run.path.resolve():
-        raise SeqtuiError(f"--init-from {init_from} is the model folder itself; train into another --model-dir")
-    if fresh:
-        run.clear()
-    elif run.has_run():
+    if not origin.listing.has_model:
+        raise BundleError(f"{origin.path}: no model to start from (looked for {saved.MODEL})")
+    if origin.path.resolve() == run.path.resolve():
+        raise SeqtuiError(f"--init-from {origin.path} is the model folder itself; train into another --model-dir")
+    if not fresh and run.listing.has_run:
         raise SeqtuiError(f"{run.path} already holds a run; pass --fresh to replace it with one started from "
-                          f"{init_from}, or another --model-dir")
-    return StartPlan("init", init_from / bundle.MODEL, note=f"Starting from the weights of {init_from}.")
+                          f"{origin.path}, or another --model-dir")
+    return StartPlan("init", origin.path / saved.MODEL, note=f"Starting from the weights of {origin.path}.",
+                     cfg=cfg, clear=fresh, vocabs=origin.vocabs, meta=origin.meta)
 
 
-def _from_model(run: RunDir) -> StartPlan:
-    history = bundle.read_history(run.path)
+def _from_model(run: RunSnapshot) -> StartPlan:
+    history = list(run.history)
     marked = last_marked(history)
     epoch = marked.epoch if marked else 0
     kept = [r for r in history if r.epoch <= epoch]
     dropped = len(history) - len(kept)
     lost = f"; the {dropped} later epoch(s) had no checkpoint and are trained again" if dropped else ""
     where = f"epoch {epoch}" if epoch else "its weights"
-    note = (f"No checkpoint in {run.path}: continuing from {bundle.MODEL} ({where}) with a new optimizer"
+    note = (f"No checkpoint in {run.path}: continuing from {saved.MODEL} ({where}) with a new optimizer"
             f"{lost}.")
-    return StartPlan("model", run.path / bundle.MODEL, epoch, 0, kept, note)
+    return StartPlan("model", run.path / saved.MODEL, epoch, 0, kept, note)
 
 
-def _completed(run: RunDir, plan: StartPlan, cfg: Config) -> StartPlan:
+def _completed(run: RunSnapshot, start: StartPlan, cfg: Config) -> StartPlan:
     """The plan marked complete when the run's epochs are done or early stopping still holds."""
-    ended = run.manifest().ended
-    best = Monitor.of(cfg.monitor).best_of(plan.history)
+    ended = run.manifest.ended
+    best = Monitor.of(cfg.monitor).best_of(start.history)
     out_of_patience = (ended is not None and ended.reason == "early_stopped" and cfg.patience > 0
                        and best is not None
-                       and plan.epoch - best.epoch >= cfg.patience)
-    if plan.epoch >= cfg.epochs or out_of_patience:
-        return StartPlan(plan.start, plan.weights, plan.epoch, plan.batch, plan.history, plan.note, True)
-    return plan
+                       and start.epoch - best.epoch >= cfg.patience)
+    if start.epoch >= cfg.epochs or out_of_patience:
+        return dataclasses.replace(start, complete=True)
+    return start
 
 
 RESUME_FLAGS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "strategy", "tensorboard")
@@ -123,6 +149,11 @@ RESUME_FLAGS = ("epochs", "patience", "steps_per_epoch", "checkpoint_every", "st
 
 
 def resume_config(model_dir: Path, now: Config, flags: dict[str, Any] | None = None) -> tuple[Config, str]:
+    """The settings a resumed run in `model_dir` trains with, and a note: `resumed_settings` of the folder."""
+    return resumed_settings(read_run(Path(model_dir)), now, flags)
+
+
+def resumed_settings(run: RunSnapshot, now: Config, flags: dict[str, Any] | None = None) -> tuple[Config, str]:
     """The settings a resumed run trains with, and a note naming what the flags changed or could not.
 
     The run keeps its own settings, its epoch target the one its last training set (seqtui.json); a
@@ -134,10 +165,10 @@ def resume_config(model_dir: Path, now: Config, flags: dict[str, Any] | None = N
     Raises:
         BundleError: saved settings (config.json, seqtui.json) this version cannot use.
     """
-    if not (Path(model_dir) / bundle.META).is_file():
+    if not run.listing.has_meta:
         return now, ""
-    own = saved.read_meta(model_dir).config
-    target = saved.read_manifest(Path(model_dir)).epochs
+    own = run.meta.config
+    target = run.manifest.epochs
     if target is not None:
         own = own.replace(epochs=target)
     asked = list(RESUME_FLAGS) if flags is None else _training_keys(flags)
@@ -175,7 +206,7 @@ def closing_line(ended: TrainingEnded, flags: str = "") -> str:
         return (f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {ended.model_dir}. "
                 f"{ended.best_text()}. Continue with: seqtui train --resume{flags}")
     why = f"early stopping: {ended.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
-    return f"{why}; {ended.best_text()}; model saved in {Path(ended.model_dir) / bundle.MODEL}"
+    return f"{why}; {ended.best_text()}; model saved in {Path(ended.model_dir) / saved.MODEL}"
 
 
 def resume_flags(config_path: Path | None, flags: dict[str, Any]) -> str:

@@ -1,5 +1,6 @@
 """The one owner of a run's folder: what makes a folder a seqtui bundle, which files are its own, its
-lock and its manifest. Where training starts in it is the resume policy's (`seqtui.store.resume`).
+lock and its manifest. The folder is read once, as `seqtui.store.snapshot` types it; where training
+starts in it is the resume policy's (`seqtui.store.resume`), decided on that reading.
 
 A folder is a seqtui bundle when it holds the manifest `seqtui.json` (or, for bundles written before
 the manifest existed, a `config.json` and `vocab.json` in seqtui's own format). seqtui writes into a
@@ -15,15 +16,18 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from seqtui import atomic
 from seqtui.config import Config
-from seqtui.errors import BundleError
+from seqtui.errors import BundleError, SeqtuiError
 from seqtui.store import bundle, lock, saved
 from seqtui.store import resume as resume_policy
 from seqtui.store.saved import KIND, MANIFEST, Comparison, Ended, Manifest
+from seqtui.store.snapshot import Entry, Listing, RunSnapshot, list_folder, read_run
 
-__all__ = ["KIND", "MANIFEST", "OWN_FILES", "RunDir", "free_folder"]
+__all__ = ["KIND", "MANIFEST", "OWN_FILES", "RunDir", "foreign_in", "free_folder", "refuse_foreign_write",
+           "refuse_replacing", "run_around"]
 OWN_FILES = frozenset({bundle.MODEL, bundle.VOCAB, bundle.META, bundle.HISTORY, bundle.SAMPLES, bundle.EVALUATION,
                        MANIFEST, lock.LOCK_NAME})
 _CKPT_FILE = re.compile(r"ckpt-\d{5}-\d{6}\.keras")
@@ -40,38 +44,25 @@ class RunDir:
 
     # -- what is there -------------------------------------------------------------------------------
 
+    def read(self) -> RunSnapshot:
+        """The folder read once (`seqtui.store.snapshot.read_run`): what a session's start decides on."""
+        return read_run(self.path)
+
     def is_bundle(self) -> bool:
         """Whether the folder carries seqtui's manifest, or is a bundle from before the manifest."""
-        if saved.is_claimed(self.path):
-            return True
-        vocab, meta = saved.read_json_object(self.path / bundle.VOCAB), saved.read_json_object(self.path / bundle.META)
-        return vocab is not None and "reserved" in vocab and meta is not None and "format" in meta
+        return list_folder(self.path).is_bundle
 
     def manifest(self) -> Manifest:
         """seqtui.json, checked (BundleError naming the field when it is damaged)."""
         return saved.read_manifest(self.path)
 
     def foreign(self) -> list[str]:
-        """Names in the folder that are not a bundle's own files (folders end in '/').
-
-        In a folder that is not a bundle every name is foreign, even one that a bundle would use (a
-        user's own config.json), except the lock and the temporaries that only seqtui makes.
-        """
-        if not self.path.is_dir():
-            return []
-        ours = self.is_bundle()
-        out = []
-        for entry in sorted(self.path.iterdir()):
-            if ours and entry.name == bundle.CKPT_DIR and entry.is_dir() and not entry.is_symlink():
-                out += [f"{bundle.CKPT_DIR}/{n}" for n in _foreign_in_checkpoints(entry)]
-            elif not (entry.is_file() and not entry.is_symlink() and _own_name(entry.name, ours)):
-                out.append(entry.name + ("/" if entry.is_dir() else ""))
-        return out
+        """Names in the folder that are not a bundle's own files (folders end in '/'): `foreign_in`."""
+        return foreign_in(list_folder(self.path))
 
     def has_run(self) -> bool:
         """Whether there is anything to lose: a model, a checkpoint or a history."""
-        return (bundle.exists(self.path) or (self.path / bundle.CKPT_DIR / bundle.CKPT_POINTER).is_file()
-                or (self.path / bundle.HISTORY).is_file())
+        return list_folder(self.path).has_run
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -81,12 +72,14 @@ class RunDir:
         Raises:
             BundleError: a file where the folder should be, files that are not a bundle's, or no write access.
         """
-        if self.path.exists() and not self.path.is_dir():
+        listing = list_folder(self.path)
+        if listing.kind != "missing" and not self.path.is_dir():
             raise BundleError(f"{self.path}: model_dir is a file, not a folder")
         if self.manifest().shipped:
             raise BundleError(f"{self.path} is a model shipped with seqtui: training never writes into it. Train "
                               f"into another --model-dir; `--init-from {self.path}` starts from its weights")
-        self._refuse_foreign()
+        _refuse_foreign(listing)
+        refuse_foreign_write(self.path, "--model-dir", "run")  # a run inside another is a stranger to it
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             probe = self.path / _PROBE
@@ -95,23 +88,16 @@ class RunDir:
         except OSError as e:
             raise BundleError(f"{self.path}: cannot write to the model folder ({e.strerror or e})") from None
 
-    def _refuse_foreign(self) -> None:
-        others = self.foreign()
-        if not others:
-            return
-        shown = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
-        raise BundleError(f"{self.path} holds files that are not a seqtui model's ({shown}); seqtui writes only "
-                          "into an empty folder or its own bundle: pass another --model-dir, e.g. "
-                          f"{self.path / 'run'}")
-
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold the folder's training lock (RunLocked if another trainer holds it)."""
+    def lock(self) -> Iterator[RunSnapshot]:
+        """Hold the folder's training lock (RunLocked if another trainer holds it), and give the folder as
+        read under it: what the session decides on (the temporaries it lists are deleted by then)."""
         with lock.hold(self.path):
-            self._refuse_foreign()  # re-checked under the lock: nothing may have appeared since
+            seen = self.read()
+            _refuse_foreign(seen.listing)  # re-checked under the lock: nothing may have appeared since
             for folder in (self.path, self.path / bundle.CKPT_DIR):
                 atomic.remove_stale(folder)  # no writer is alive: its temporaries are garbage
-            yield
+            yield seen
 
     def claim(self) -> None:
         """Write the manifest that marks the folder as a seqtui bundle (once, before any other file)."""
@@ -144,7 +130,7 @@ class RunDir:
         """Delete the bundle's own files (for --fresh); anything else stops it before it deletes anything."""
         if not self.path.is_dir():
             return
-        self._refuse_foreign()
+        _refuse_foreign(list_folder(self.path))
         ckpt = self.path / bundle.CKPT_DIR
         if ckpt.is_dir():
             for f in ckpt.iterdir():
@@ -157,22 +143,112 @@ class RunDir:
                 events.unlink()
         self.mark_started(0)
 
-    def plan(self, cfg: Config, resume: bool, fresh: bool, init_from: Path | None = None) -> resume_policy.StartPlan:
-        """Where training starts in this folder: `seqtui.store.resume.plan`."""
-        return resume_policy.plan(self, cfg, resume, fresh, init_from)
+    def plan(self, cfg: Config, resume: bool, fresh: bool, init_from: Path | None = None,
+             flags: dict[str, Any] | None = None, seen: RunSnapshot | None = None) -> resume_policy.StartPlan:
+        """Where training starts in this folder, as `seqtui.store.resume.plan` decides on the folder as read
+        (`seen`, from `lock`; read now when None) and the bundle `init_from`; clears the run when it says to.
+
+        Raises:
+            SeqtuiError: what the policy refuses (a BundleError for a file it needs that is damaged).
+        """
+        origin = read_run(Path(init_from)) if init_from is not None else None
+        start = resume_policy.plan(seen or self.read(), cfg, resume, fresh, origin, flags)
+        if start.clear:
+            self.clear()
+        return start
 
 
 def free_folder(model_dir: Path) -> Path:
     """Where a new run may go without touching another: model_dir while it holds no run and nothing else,
     else the first `<name>-N` beside it (N from 2; a trailing -N of model_dir's own name is replaced)."""
-    here = RunDir(model_dir)
-    if not here.path.exists() or (here.path.is_dir() and not here.has_run() and not here.foreign()):
+    here = list_folder(model_dir)
+    if here.kind == "missing" or (here.path.is_dir() and not here.has_run and not foreign_in(here)):
         return here.path
     base = re.sub(r"-\d+$", "", here.path.name) or here.path.name
     n = 2
     while (here.path.parent / f"{base}-{n}").exists():
         n += 1
     return here.path.parent / f"{base}-{n}"
+
+
+def run_around(folder: Path) -> Path | None:
+    """The run folder that `folder` is or lies below, if any (None: outside every run)."""
+    where = Path(folder).resolve()
+    for up in (where, *where.parents):
+        if list_folder(up).is_bundle:
+            return up
+    return None
+
+
+def refuse_foreign_write(target: Path, flag: str, what: str, *, folder: bool = False) -> None:
+    """Refuse to write a file seqtui does not own (a plot, predictions, a corpus...) in or below a run's folder,
+    where it would be somebody else's file: training would then refuse the run, and --fresh would stop.
+
+    Args:
+        target: the file to be written, or with `folder` the folder its files go into.
+        flag: the option that named it, for the line that says where to write instead.
+        what: what is written, in words ("plot", "predictions").
+
+    Raises:
+        SeqtuiError: one line naming the run and a place beside it to write to instead.
+    """
+    target = Path(target)
+    run = run_around(target if folder else target.parent)
+    if run is None:
+        return
+    instead = run.parent / (f"{run.name}-{what.replace(' ', '-')}" if folder else target.name)
+    raise SeqtuiError(f"{target}: {run} is a run's folder; seqtui keeps only its own files there: write the "
+                      f"{what} elsewhere, e.g. {flag} {instead}")
+
+
+def refuse_replacing(target: Path, flag: str, what: str) -> None:
+    """Refuse to write a bundle (an export) into `target` unless it is new, empty or such a bundle already:
+    it replaces the bundle's files there, so it never lands in a run, over a training run, or among files
+    that are not seqtui's.
+
+    Raises:
+        SeqtuiError: one line saying why and where to write instead.
+    """
+    target = Path(target)
+    refuse_foreign_write(target, flag, what, folder=False)  # a folder inside a run is a stranger to it
+    here = list_folder(target)
+    if here.kind not in ("missing", "folder"):
+        raise SeqtuiError(f"{target} is a file, not a folder: pass another {flag}")
+    instead = target.parent / f"{target.name}-{what.replace(' ', '-')}"
+    others = foreign_in(here)
+    if others:
+        shown = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
+        raise BundleError(f"{target}: holds files that are not a seqtui model's ({shown}); seqtui replaces files "
+                          f"only in an empty folder or its own {what}: pass another {flag}, e.g. {instead}")
+    if here.has_run and not saved.read_manifest(target).shipped:
+        raise BundleError(f"{target} holds a training run, which the {what} would replace: pass another "
+                          f"{flag}, e.g. {instead}")
+
+
+def foreign_in(listing: Listing) -> list[str]:
+    """Names in a listed folder that are not a bundle's own files (folders end in '/').
+
+    In a folder that is not a bundle every name is foreign, even one that a bundle would use (a user's
+    own config.json), except the lock and the temporaries that only seqtui makes.
+    """
+    ours = listing.is_bundle
+    out = []
+    for entry in listing.entries:
+        if ours and entry.name == bundle.CKPT_DIR and entry.kind == "folder":
+            out += [f"{bundle.CKPT_DIR}/{n}" for n in _foreign_in_checkpoints(listing.checkpoint_entries)]
+        elif not (entry.kind == "file" and _own_name(entry.name, ours)):
+            out.append(entry.shown)
+    return out
+
+
+def _refuse_foreign(listing: Listing) -> None:
+    others = foreign_in(listing)
+    if not others:
+        return
+    shown = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
+    raise BundleError(f"{listing.path} holds files that are not a seqtui model's ({shown}); seqtui writes only "
+                      "into an empty folder or its own bundle: pass another --model-dir, e.g. "
+                      f"{listing.path / 'run'}")
 
 
 def _own_name(name: str, in_bundle: bool) -> bool:
@@ -182,16 +258,16 @@ def _own_name(name: str, in_bundle: bool) -> bool:
     return bool(temp and temp.group("name") in OWN_FILES)
 
 
-def _foreign_in_checkpoints(folder: Path) -> list[str]:
+def _foreign_in_checkpoints(entries: tuple[Entry, ...]) -> list[str]:
     out = []
-    for entry in sorted(folder.iterdir()):
+    for entry in entries:
         name = entry.name
         temp = _TEMP.fullmatch(name)
-        ours = entry.is_file() and not entry.is_symlink() and (
+        ours = entry.kind == "file" and (
             name == bundle.CKPT_POINTER or _CKPT_FILE.fullmatch(name)
             or (temp and (temp.group("name") == bundle.CKPT_POINTER or _CKPT_FILE.fullmatch(temp.group("name")))))
         if not ours:
-            out.append(name + ("/" if entry.is_dir() else ""))
+            out.append(entry.shown)
     return out
 
 

@@ -31,7 +31,7 @@ from seqtui.model.backend import Placement, every_process, import_keras, name, s
 from seqtui.model.weights import from_model
 from seqtui.records import EpochRecord, Monitor, Reason, RunInfo
 from seqtui.store import bundle, catalog
-from seqtui.store.resume import StartPlan, ended_note, resume_config
+from seqtui.store.resume import StartPlan, ended_note
 from seqtui.store.rundir import RunDir
 from seqtui.store.saved import RunMeta, Split
 
@@ -148,14 +148,10 @@ def train(cfg: Config, listener: Listener = ignore, stop: threading.Event | None
     run = RunDir(cfg.model_dir)
     run.open_for_writing()
     try:
-        with run.lock():
-            note = ""
-            if resume and not fresh and init_from is None:
-                cfg, note = resume_config(run.path, cfg, flags)
-            plan = run.plan(cfg, resume, fresh, init_from)
-            if note:
-                plan = dataclasses.replace(plan, note=" ".join(filter(None, [plan.note, note])))
-            return _Run(cfg, run, listener, stop or threading.Event(), pause or threading.Event()).start(plan)
+        with run.lock() as seen:  # the folder read once, under the lock: the plan and the session use that
+            plan = run.plan(cfg, resume, fresh, init_from, flags, seen)
+            return _Run(plan.cfg or cfg, run, listener, stop or threading.Event(),
+                        pause or threading.Event()).start(plan)
     except OSError as e:  # claiming the folder, writing its metadata: a full disk, a folder made read-only
         where = e.filename or cfg.model_dir
         raise BundleError(f"{where}: cannot write the run's files ({e.strerror or e}); the files already "
@@ -174,21 +170,16 @@ class _Run:
         self.dir = run.path
 
     def start(self, plan: StartPlan) -> TrainingEnded:
-        vocabs = None
-        if plan.start in ("checkpoint", "model"):  # self.cfg is already the run's own (`resume_config`)
-            saved = bundle.load_meta(self.dir)
-            vocabs = (saved.source, saved.target)
-        elif plan.start == "init":
-            origin = bundle.load(plan.weights.parent)  # type: ignore[union-attr]
-            self.cfg = _shaped_like(origin, self.cfg)
-            vocabs = (origin.source, origin.target)
+        vocabs = plan.vocabs  # as the plan read them: the run's own, or the bundle a new run starts from
+        if plan.start == "init" and plan.meta is not None:
+            self.cfg = _shaped_like(plan.meta, self.cfg)
         if plan.complete:  # nothing to train; a run from before comparisons is compared now
             best = Monitor.of(self.cfg.monitor).best_of(plan.history)
             return self._ended("complete", plan.history, note=ended_note(plan, self.cfg, self.dir),
                                answers=self._compare(lambda: prepare(self.cfg, vocabs).val_pairs, best))
         prep = prepare(self.cfg, vocabs)
-        if plan.start in ("checkpoint", "model"):
-            check_same_data(saved.meta, prep, self.dir)
+        if plan.start in ("checkpoint", "model") and plan.meta is not None:
+            check_same_data(plan.meta, prep, self.dir)
         else:
             if plan.start == "init":
                 plan = dataclasses.replace(plan, note=" ".join(filter(None, [plan.note, unknown_note(prep)])))
@@ -241,6 +232,9 @@ class _Run:
         return catalog.verdict(self.dir, found) if found is not None and best is not None else ""
 
     def _model(self, prep: Prepared, plan: StartPlan, xla: bool) -> Any:
+        # Before loading as before building: a loaded model's dropout layers draw their seeds from the global
+        # generators, so unseeded they would differ between two runs of one config (fine-tuning included).
+        import_keras().utils.set_random_seed(self.cfg.seed)
         if plan.weights is None:
             model = model_lib.build(self.cfg, len(prep.source), len(prep.target))
         else:
@@ -342,8 +336,8 @@ ARCHITECTURE_KEYS = ("architecture", "latent_dim", "embedding_dim", "dropout", "
 """The settings that shape the weights: a run started from another bundle takes them from it."""
 
 
-def _shaped_like(origin: bundle.Bundle, cfg: Config) -> Config:
-    return cfg.replace(**{k: getattr(origin.meta.config, k) for k in ARCHITECTURE_KEYS})
+def _shaped_like(origin: RunMeta, cfg: Config) -> Config:
+    return cfg.replace(**{k: getattr(origin.config, k) for k in ARCHITECTURE_KEYS})
 
 
 def unknown_note(prep: Prepared) -> str:
