@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from seqtui import atomic, safe_json
-from seqtui.errors import BundleError
 from seqtui.store import bundle, rundir
 from seqtui.store.saved import Manifest
 
