@@ -15,6 +15,7 @@ from rich.console import Console
 from seqtui import config
 from seqtui.cli.common import ConfigOpt, err, handled
 from seqtui.data import corpus as data
+from seqtui.safe_text import for_markup
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -55,11 +56,11 @@ def fetch(pair: PairArg = "fra-eng", dest: DestOpt = None, url: UrlOpt = None, f
         got = fetch_archive(folder, pair, url, force,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
     out = Console(highlight=False, soft_wrap=True)  # paths and commands stay whole for copying
-    out.print(f"{got.path}: {got.size:,} bytes, unpacked from {got.url}")
+    out.print(for_markup(f"{got.path}: {got.size:,} bytes, unpacked from {got.url}"))
     others = [f.name for f in data.corpus_files(got.path.parent) if f != got.path]
     if others:
-        out.print(f"[yellow]note:[/] {got.path.parent} also holds {', '.join(others)}; training reads every "
-                  "corpus file in the folder")
+        held = for_markup(f"{got.path.parent} also holds {', '.join(others)}")
+        out.print(f"[yellow]note:[/] {held}; training reads every corpus file in the folder")
     stats_cmd, train_cmd = (("seqtui data stats", "seqtui train") if folder == cfg.train_dir else
                             (f"seqtui data stats {folder}", f"seqtui train --train-dir {folder}"))
     out.print(f"Next: {stats_cmd}, then {train_cmd} (num_samples picks how many pairs; 0 takes them all)")
