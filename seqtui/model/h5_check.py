@@ -50,7 +50,7 @@ def check_weights(path: Path, member: str, h5: Any, budget: int) -> None:
     left = budget
     for name, link in links:
         if not isinstance(link, h5py.HardLink):
-            raise _refused(path, member, f"links {_shown(name)} to another place ({type(link).__name__})")
+            raise _refused(path, member, f"links {_shown('/' + name)} to another place ({type(link).__name__})")
         item = h5[name]
         if isinstance(item, h5py.Dataset):
             left -= _declared_bytes(path, member, item)
@@ -59,7 +59,7 @@ def check_weights(path: Path, member: str, h5: Any, budget: int) -> None:
                                   "any seqtui model holds; refusing to read them")
             _check_storage(path, member, item)
         elif not isinstance(item, h5py.Group):
-            raise _refused(path, member, f"holds {_shown(name)}, an HDF5 {type(item).__name__}")
+            raise _refused(path, member, f"holds {_shown('/' + name)}, an HDF5 {type(item).__name__}")
 
 
 def _declared_bytes(path: Path, member: str, dataset: Any) -> int:
