@@ -132,6 +132,17 @@ def test_cli_fetch_refuses_a_hostile_member_name_and_echoes_it_escaped(tmp_path:
     assert leftovers(tmp_path / "a") == []
 
 
+def test_cli_fetch_echoes_what_it_wrote_escaped(tmp_path: Path) -> None:
+    """The folder it names comes from the command line and may hold controls too: shown as escapes."""
+    archive = tmp_path / "fra-eng.zip"
+    archive.write_bytes(make_zip({"fra.txt": CORPUS}))
+    dest = tmp_path / "a\x1b[2Jb"
+    result = runner.invoke(app, ["data", "fetch", "--dest", str(dest), "--url", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "a\\x1b[2Jb" in result.stdout and "\x1b" not in result.stdout
+    assert leftovers(dest) == ["fra.txt"]
+
+
 def test_a_model_member_named_with_an_escape_is_refused_escaped(trained_bundle: Path, tmp_path: Path) -> None:
     """The message names the member as its escapes, so printing it cannot retitle or clear the terminal."""
     path = tmp_path / "model.keras"

@@ -63,7 +63,7 @@ def fetch(pair: PairArg = "fra-eng", dest: DestOpt = None, url: UrlOpt = None, f
         out.print(f"[yellow]note:[/] {held}; training reads every corpus file in the folder")
     stats_cmd, train_cmd = (("seqtui data stats", "seqtui train") if folder == cfg.train_dir else
                             (f"seqtui data stats {folder}", f"seqtui train --train-dir {folder}"))
-    out.print(f"Next: {stats_cmd}, then {train_cmd} (num_samples picks how many pairs; 0 takes them all)")
+    out.print(for_markup(f"Next: {stats_cmd}, then {train_cmd} (num_samples picks how many pairs; 0 takes them all)"))
 
 
 @data_app.command()
