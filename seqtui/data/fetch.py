@@ -1,8 +1,9 @@
 """Downloading a corpus archive from manythings.org/anki (or a mirror) and unpacking its pairs file.
 
-The archive is downloaded to a temporary file, checked (a zip, no member that points outside the
-destination, no more than `max_bytes` unpacked), and its one corpus member (such as `fra.txt`) is
-written to the destination through `atomic`, so a failure at any point leaves no partial corpus.
+The archive is downloaded to a temporary file within a byte limit and a deadline for the whole
+download, read through `seqtui.safe_zip` (stored or deflated members, names that are plain file names,
+no more than `max_bytes` unpacked), and its one corpus member (such as `fra.txt`) is written to the
+destination through `atomic`, so a failure at any point leaves no partial corpus.
 """
 
 from __future__ import annotations

@@ -5,11 +5,13 @@ zipfile and h5py lets `translate` and `repl` start without importing TensorFlow.
 layer's variables under `layers/<class name in snake case>[_N]/...`, numbered in the order of
 `model.layers`, which is also the order of the layers in `config.json`.
 
-A model folder may come from anywhere, so the file is read as data, not trusted: every member and
-every array is read within a size limit (a zip or HDF5 bomb inflates a few kilobytes into gigabytes),
-`config.json` is checked against `seqtui.model.allowlist` before anything acts on it, only data stored in
-the file itself is read, and the arrays' shapes are checked against the vocabulary before decoding.
-Whatever goes wrong ends in one BundleError line.
+A model folder may come from anywhere, so the file is read as data, not trusted: the zip through
+`seqtui.safe_zip` (only Keras' three members, stored or deflated, each within its size limit, counted
+as it inflates), `config.json` checked against `seqtui.model.allowlist` before anything acts on it, and
+the HDF5 weights walked by `seqtui.model.h5_check` before any array is read (a zip or HDF5 bomb inflates
+a few kilobytes into gigabytes). `check_keras_file` applies the same checks before Keras loads a file.
+The arrays' shapes are checked against the vocabulary before decoding. Whatever goes wrong ends in one
+BundleError line.
 """
 
 from __future__ import annotations
