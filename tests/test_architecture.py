@@ -14,7 +14,8 @@ PACKAGE = Path(seqtui.__file__).parent
 
 # Bottom to top, as ARCHITECTURE.md lists them. A unit is a subpackage or a top-level module.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "safe_text", "safe_json", "atomic", "config", "records", "events", "system"),  # shared by all
+    # shared by all
+    ("errors", "safe_text", "safe_json", "safe_zip", "atomic", "config", "records", "events", "system"),
     ("data",),
     ("model",),
     ("decode",),

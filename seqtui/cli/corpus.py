@@ -58,12 +58,11 @@ def fetch(pair: PairArg = "fra-eng", dest: DestOpt = None, url: UrlOpt = None, f
         got = fetch_archive(folder, pair, url, force,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
     out = Console(highlight=False, soft_wrap=True)  # paths and commands stay whole for copying
-    # folder and file names, and the URL, are data: escaped for the terminal and printed literally
     out.print(for_markup(f"{got.path}: {got.size:,} bytes, unpacked from {got.url}"))
     others = [f.name for f in data.corpus_files(got.path.parent) if f != got.path]
     if others:
-        out.print(f"[yellow]note:[/] {for_markup(str(got.path.parent))} also holds {for_markup(', '.join(others))}; "
-                  "training reads every corpus file in the folder")
+        held = for_markup(f"{got.path.parent} also holds {', '.join(others)}")
+        out.print(f"[yellow]note:[/] {held}; training reads every corpus file in the folder")
     stats_cmd, train_cmd = (("seqtui data stats", "seqtui train") if folder == cfg.train_dir else
                             (f"seqtui data stats {folder}", f"seqtui train --train-dir {folder}"))
     out.print(for_markup(f"Next: {stats_cmd}, then {train_cmd} (num_samples picks how many pairs; 0 takes them all)"))

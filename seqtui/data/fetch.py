@@ -1,8 +1,9 @@
 """Downloading a corpus archive from manythings.org/anki (or a mirror) and unpacking its pairs file.
 
-The archive is downloaded to a temporary file, checked (a zip, no member that points outside the
-destination, no more than `max_bytes` unpacked), and its one corpus member (such as `fra.txt`) is
-written to the destination through `atomic`, so a failure at any point leaves no partial corpus.
+The archive is downloaded to a temporary file within a byte limit and a deadline for the whole
+download, read through `seqtui.safe_zip` (stored or deflated members, names that are plain file names,
+no more than `max_bytes` unpacked), and its one corpus member (such as `fra.txt`) is written to the
+destination through `atomic`, so a failure at any point leaves no partial corpus.
 """
 
 from __future__ import annotations
@@ -11,24 +12,29 @@ import http.client
 import re
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 import zipfile
-import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
 from seqtui import atomic
 from seqtui.data import corpus as data
 from seqtui.errors import FetchError
+from seqtui.safe_text import escape_controls
+from seqtui.safe_zip import Limits, SafeZip, file_name
 
 ANKI_URL = "https://www.manythings.org/anki/{pair}.zip"
 DEFAULT_PAIR = "fra-eng"
 PAIR_PATTERN = re.compile(r"[a-z]{3}-eng")
 TIMEOUT_S = 10.0  # per network step; with the deadline on opening, offline fails well within 15 s
 MAX_BYTES = 1 << 30  # the largest Tatoeba corpus unpacks to ~100 MB; this only stops a runaway or a bomb
+MAX_MEMBERS = 64  # a Tatoeba archive holds two files (the corpus and _about.txt)
+# The whole download, however slowly the bytes trickle in: fra-eng.zip is ~7 MB, a minute at 1 Mbit/s.
+DEADLINE_S = 600.0
 CHUNK = 1 << 16
 # manythings.org turns away clients that do not look like a browser.
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 seqtui/0.1"
@@ -66,7 +72,7 @@ def corpus_name(pair: str) -> str:
 
 def fetch(dest: Path, pair: str = DEFAULT_PAIR, url: str | None = None, force: bool = False,
           progress: Progress | None = None, timeout: float = TIMEOUT_S,
-          max_bytes: int = MAX_BYTES) -> Fetched:
+          max_bytes: int = MAX_BYTES, deadline: float = DEADLINE_S) -> Fetched:
     """Download a pair's archive and unpack its corpus file into the folder `dest`.
 
     Args:
@@ -77,6 +83,8 @@ def fetch(dest: Path, pair: str = DEFAULT_PAIR, url: str | None = None, force: b
         progress: called with (bytes so far, total bytes or None) as the download proceeds.
         timeout: seconds allowed to connect, and for each read.
         max_bytes: the most the archive may weigh, or unpack to.
+        deadline: seconds the whole download may take (a server that trickles bytes in passes no
+            per-read timeout); checked after each read, so it may be overrun by one `timeout`.
 
     Raises:
         FetchError: a bad pair name, a download that failed, a damaged or hostile archive, or an
@@ -87,7 +95,8 @@ def fetch(dest: Path, pair: str = DEFAULT_PAIR, url: str | None = None, force: b
     dest = _dest_folder(Path(dest))
     _refuse_overwrite(dest / corpus_name(pair), force)  # before downloading; checked again once unpacked
     with tempfile.TemporaryFile() as archive:
-        downloaded = _download(source, archive, progress, timeout, max_bytes, _by_hand(pair, dest))
+        budget = Budget(timeout, max_bytes, deadline, time.monotonic() + deadline)
+        downloaded = _download(source, archive, progress, budget, _by_hand(pair, dest))
         member, target, size = _unpack(archive, source, dest, pair, force, max_bytes)
     return Fetched(target, source, member, downloaded, size)
 
@@ -114,24 +123,27 @@ def _by_hand(pair: str, dest: Path) -> str:
             f"`seqtui data fetch {pair} --url PATH/TO/{pair}.zip` (or unzip its .txt into {dest}).")
 
 
-def _download(url: str, out: IO[bytes], progress: Progress | None, timeout: float, max_bytes: int,
-              by_hand: str) -> int:
+@dataclass(frozen=True)
+class Budget:
+    """What a download may take: seconds per network step, bytes, and seconds in all (until `ends`, a
+    time.monotonic() instant)."""
+
+    timeout: float
+    max_bytes: int
+    deadline: float
+    ends: float
+
+
+def _download(url: str, out: IO[bytes], progress: Progress | None, budget: Budget, by_hand: str) -> int:
     """Copy `url` into `out`; the number of bytes copied. Network errors end with `by_hand`."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with _open_within(request, timeout) as response:
+        with _open_within(request, min(budget.timeout, budget.deadline)) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
-            if total is not None and total > max_bytes:
-                raise FetchError(f"{url}: the archive is {total:,} bytes, over the {max_bytes:,}-byte limit")
-            done = 0
-            while chunk := response.read(CHUNK):
-                done += len(chunk)
-                if done > max_bytes:
-                    raise FetchError(f"{url}: the download passed the {max_bytes:,}-byte limit")
-                out.write(chunk)
-                if progress:
-                    progress(done, total)
+            if total is not None and total > budget.max_bytes:
+                raise FetchError(f"{url}: the archive is {total:,} bytes, over the {budget.max_bytes:,}-byte limit")
+            done = _copy_body(response, out, url, progress, total, budget)
     except urllib.error.HTTPError as e:
         raise FetchError(f"{url}: HTTP {e.code} {e.reason}. {by_hand}") from None
     except urllib.error.URLError as e:
@@ -140,6 +152,28 @@ def _download(url: str, out: IO[bytes], progress: Progress | None, timeout: floa
         raise FetchError(f"{url}: the download failed ({_reason(e)}). {by_hand}") from None
     if total is not None and done < total:
         raise FetchError(f"{url}: the download was cut short ({done:,} of {total:,} bytes). {by_hand}")
+    return done
+
+
+def _copy_body(response: Any, out: IO[bytes], url: str, progress: Progress | None, total: int | None,
+               budget: Budget) -> int:
+    """Copy the response's body into `out` within the budget; the bytes copied.
+
+    `read1` returns what one socket read brings: `read(n)` waits until n bytes have come, which a
+    server sending two bytes a second stretches past any deadline without ever tripping the timeout.
+    """
+    read = getattr(response, "read1", response.read)
+    done = 0
+    while chunk := read(CHUNK):
+        done += len(chunk)
+        if done > budget.max_bytes:
+            raise FetchError(f"{url}: the download passed the {budget.max_bytes:,}-byte limit")
+        out.write(chunk)
+        if progress:
+            progress(done, total)
+        if time.monotonic() > budget.ends:
+            raise FetchError(f"{url}: the download took more than {budget.deadline:g} s in all ({done:,} bytes "
+                             "came); try again later, or from a mirror with --url")
     return done
 
 
@@ -173,57 +207,34 @@ def _reason(reason: object) -> str:
 def _unpack(archive: IO[bytes], url: str, dest: Path, pair: str, force: bool,
             max_bytes: int) -> tuple[str, Path, int]:
     """Write the archive's corpus member into `dest`; (member name, path written, bytes written)."""
-    archive.seek(0)
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            info = _corpus_member(zf, url, pair, max_bytes)
-            target = dest / PurePosixPath(info.filename).name
-            _refuse_overwrite(target, force)
-            with zf.open(info) as member:
-                size = _extract(member, target, url, max_bytes)
-    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as e:
-        raise FetchError(f"{url}: not a zip archive, or a damaged one ({e}); a site that turns scripts "
-                         f"away may send a web page instead. {_by_hand(pair, dest)}") from None
+    damaged = ("; a site that turns scripts away may send a web page instead. " + _by_hand(pair, dest))
+    limits = Limits(total=max_bytes, members=MAX_MEMBERS)
+    with SafeZip(archive, url, limits, FetchError, damaged="not a zip archive, or a damaged one",
+                 hint=damaged) as zf:
+        info = _corpus_member(zf, url, pair)
+        target = dest / file_name(info.filename)  # SafeZip refused names with "..", "/", "\\" or controls
+        _refuse_overwrite(target, force)
+        size = _write(zf.chunks(info.filename), target)
     return info.filename, target, size
 
 
-def _corpus_member(zf: zipfile.ZipFile, url: str, pair: str, max_bytes: int) -> zipfile.ZipInfo:
-    """The member holding the pairs, once the whole archive has been checked."""
-    infos = zf.infolist()
-    for info in infos:
-        if _unsafe(info.filename):
-            raise FetchError(f"{url}: refused: the archive holds {info.filename!r}, which would be written "
-                             "outside the destination folder")
-    declared = sum(i.file_size for i in infos)
-    if declared > max_bytes:
-        raise FetchError(f"{url}: refused: the archive would unpack to {declared:,} bytes, over the "
-                         f"{max_bytes:,}-byte limit")
-    corpora = [i for i in infos if not i.is_dir() and data.is_corpus_name(PurePosixPath(i.filename).name)]
-    preferred = [i for i in corpora if PurePosixPath(i.filename).name == corpus_name(pair)]
+def _corpus_member(zf: SafeZip, url: str, pair: str) -> zipfile.ZipInfo:
+    """The member holding the pairs (the whole archive was checked as it was opened)."""
+    corpora = [i for i in zf.infos if not i.is_dir() and data.is_corpus_name(file_name(i.filename))]
+    preferred = [i for i in corpora if file_name(i.filename) == corpus_name(pair)]
     if preferred or len(corpora) == 1:
         return (preferred or corpora)[0]
-    names = ", ".join(i.filename for i in infos) or "nothing"
-    raise FetchError(f"{url}: cannot tell which member is the corpus (the archive holds {names})")
+    names = ", ".join(escape_controls(i.filename) for i in zf.infos) or "nothing"
+    raise FetchError(f"{escape_controls(url)}: cannot tell which member is the corpus (the archive holds {names})")
 
 
-def _unsafe(name: str) -> bool:
-    """Whether a member name is absolute or climbs out of the folder it is unpacked into (zip slip)."""
-    parts = name.replace("\\", "/").split("/")
-    return name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) is not None or ".." in parts
-
-
-def _extract(member: IO[bytes], target: Path, url: str, max_bytes: int) -> int:
-    """Copy `member` to `target` atomically, counting bytes.
-
-    zipfile already stops a member at its declared size; the count keeps the limit from resting on that.
-    """
+def _write(chunks: Iterable[bytes], target: Path) -> int:
+    """Write `chunks` (counted against the limits by SafeZip) to `target` atomically; the bytes written."""
     written = 0
     try:
         with atomic.atomic_path(target) as tmp, tmp.open("wb") as out:
-            while chunk := member.read(CHUNK):
+            for chunk in chunks:
                 written += len(chunk)
-                if written > max_bytes:
-                    raise FetchError(f"{url}: refused: the corpus unpacks past the {max_bytes:,}-byte limit")
                 out.write(chunk)
     except OSError as e:
         raise FetchError(f"{target}: cannot write the corpus ({e.strerror or e})") from None

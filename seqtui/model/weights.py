@@ -5,19 +5,19 @@ zipfile and h5py lets `translate` and `repl` start without importing TensorFlow.
 layer's variables under `layers/<class name in snake case>[_N]/...`, numbered in the order of
 `model.layers`, which is also the order of the layers in `config.json`.
 
-A model folder may come from anywhere, so the file is read as data, not trusted: every member and
-every array is read within a size limit (a zip or HDF5 bomb inflates a few kilobytes into gigabytes),
-`config.json` is checked against `seqtui.model.allowlist` before anything acts on it, only data stored in
-the file itself is read, and the arrays' shapes are checked against the vocabulary before decoding.
-Whatever goes wrong ends in one BundleError line.
+A model folder may come from anywhere, so the file is read as data, not trusted: the zip through
+`seqtui.safe_zip` (only Keras' three members, stored or deflated, each within its size limit, counted
+as it inflates), `config.json` checked against `seqtui.model.allowlist` before anything acts on it, and
+the HDF5 weights walked by `seqtui.model.h5_check` before any array is read (a zip or HDF5 bomb inflates
+a few kilobytes into gigabytes). `check_keras_file` applies the same checks before Keras loads a file.
+The arrays' shapes are checked against the vocabulary before decoding. Whatever goes wrong ends in one
+BundleError line.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,28 +28,23 @@ from seqtui import safe_json
 from seqtui.errors import BundleError
 from seqtui.model import build as names
 from seqtui.model.allowlist import check_config
+from seqtui.model.h5_check import check_weights
 from seqtui.safe_text import escape_controls
-
-try:
-    from lzma import LZMAError
-except ImportError:  # a Python without liblzma cannot open LZMA members anyway (and we refuse them)
-    LZMAError = zlib.error  # type: ignore[misc, assignment]
+from seqtui.safe_zip import Limits, SafeZip
 
 CONFIG, WEIGHTS = "config.json", "model.weights.h5"
+# What Keras writes into a `.keras` file (it would add assets/ for layers that own files; ours own none).
+MEMBERS = frozenset({"metadata.json", CONFIG, WEIGHTS})
 # config.json is ~10 kB whatever the model's size. model.weights.h5 holds the optimizer's state too
 # (Adam: twice the weights again), so it grows as 8 x latent_dim^2 x 12 bytes: ~100 MB at latent 1024,
 # 256 MiB near latent 1650, 1 GiB near latent 3300 (the shipped configs use 256). Bigger is not ours.
+# The same bound holds the arrays the weights file declares (HDF5 compresses too: see h5_check).
 MAX_CONFIG_BYTES = 1 << 20
 MAX_WEIGHTS_BYTES = 1 << 30
 _CHUNK = 1 << 20
-# Stored and deflated members inflate at most one chunk per read; bzip2 and LZMA inflate a whole
-# compressed chunk at once, which can be gigabytes, so such members are refused unread.
-_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
-# What zipfile, zlib, json and h5py raise on a damaged or hostile file: truncation (EOFError), bad
-# deflate data (zlib.error), an unknown method (NotImplementedError), a password (RuntimeError),
-# JSON nested past the recursion limit (RecursionError, a RuntimeError), odd HDF5 content.
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, LZMAError, EOFError, NotImplementedError, RuntimeError,
-                KeyError, OSError, ValueError, TypeError)
+# What json and h5py raise on a damaged or hostile file (the archive's own damage is SafeZip's): JSON
+# nested past the recursion limit (RecursionError, a RuntimeError), odd HDF5 content.
+_READ_ERRORS = (RuntimeError, KeyError, OSError, ValueError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -169,24 +164,40 @@ def layer_arrays(path: Path) -> dict[str, list[np.ndarray]]:
         raise BundleError(f"{path}: the model file is damaged ({_one_line(e)})") from None
 
 
+def open_keras_file(path: Path, opened: Path | None = None) -> SafeZip:
+    """A `.keras` file as a `SafeZip` (a context manager): only the members Keras writes, each within its
+    limit, stored or deflated, unencrypted. `opened`: the file actually read; messages name `path`."""
+    limits = Limits(total=MAX_WEIGHTS_BYTES + 2 * MAX_CONFIG_BYTES, members=len(MEMBERS),
+                    each={WEIGHTS: MAX_WEIGHTS_BYTES}, other=MAX_CONFIG_BYTES, names=MEMBERS)
+    return SafeZip(opened or path, str(path), limits, BundleError, damaged="the model file is damaged")
+
+
 def _file_arrays(path: Path) -> dict[str, list[np.ndarray]]:
-    with zipfile.ZipFile(path) as zf:
-        layers = check_config(path, safe_json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
-        blob = read_member(zf, WEIGHTS, MAX_WEIGHTS_BYTES, path)
-    return _read_arrays(path, blob, layers)
+    import h5py
+
+    with open_keras_file(path) as zf:
+        layers = check_config(path, safe_json.loads(zf.read(CONFIG)))
+        blob = zf.read(WEIGHTS)
+    with h5py.File(io.BytesIO(blob), "r") as h5:
+        check_weights_file(path, h5)
+        return _read_arrays(h5, layers)
 
 
 def check_keras_file(path: Path, opened: Path | None = None) -> None:
-    """Refuse a `.keras` file before Keras opens it: foreign objects in its config, a member too large
-    or unreadable (Keras reads every member it finds), or damage (BundleError).
+    """Refuse a `.keras` file before Keras opens it, with the checks of the numpy reader: the archive
+    (`open_keras_file`), foreign objects in its config, and the weights file (`check_weights_file`), so
+    nothing Keras decompresses can pass the budget (BundleError).
 
     `opened`: the file actually read (a private copy of `path`, see `private_copy`); messages name `path`.
     """
+    import h5py
+
     try:
-        with zipfile.ZipFile(opened or path) as zf:
-            for info in zf.infolist():
-                _check_member(info, MAX_WEIGHTS_BYTES if info.filename == WEIGHTS else MAX_CONFIG_BYTES, path)
-            check_config(path, safe_json.loads(read_member(zf, CONFIG, MAX_CONFIG_BYTES, path)))
+        with open_keras_file(path, opened) as zf:
+            check_config(path, safe_json.loads(zf.read(CONFIG)))
+            blob = zf.read(WEIGHTS)
+        with h5py.File(io.BytesIO(blob), "r") as h5:
+            check_weights_file(path, h5)
     except FileNotFoundError:
         raise BundleError(f"{path}: no such model file") from None
     except _READ_ERRORS as e:
@@ -218,35 +229,6 @@ def private_copy(path: Path, folder: Path) -> Path:
     return copy
 
 
-def read_member(zf: zipfile.ZipFile, name: str, limit: int, path: Path) -> bytes:
-    """The bytes of zip member `name`, refused once they pass `limit`.
-
-    The header's size is checked first (cheap), then the bytes actually inflated are counted: a
-    header is what a zip bomb lies in.
-    """
-    info = zf.getinfo(name)
-    _check_member(info, limit, path)
-    chunks, size = [], 0
-    with zf.open(info) as member:
-        while chunk := member.read(_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(path, name, limit)
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _check_member(info: zipfile.ZipInfo, limit: int, path: Path) -> None:
-    name = escape_controls(info.filename)
-    if info.file_size > limit:
-        raise _too_large(path, name, limit)
-    if info.flag_bits & 0x1:
-        raise BundleError(f"{path}: {name} is encrypted; seqtui reads only the model files it writes")
-    if info.compress_type not in _METHODS:
-        raise BundleError(f"{path}: {name} is compressed with method {info.compress_type}, which seqtui "
-                          "does not read; keep the file as seqtui wrote it (stored) or deflated")
-
-
 def _too_large(path: Path, name: str, limit: int) -> BundleError:
     return BundleError(f"{path}: {name} is larger than {limit / (1 << 20):g} MiB, more than any seqtui "
                        "model holds; refusing to read it")
@@ -259,57 +241,53 @@ def _one_line(error: BaseException, width: int = 200) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _read_arrays(path: Path, blob: bytes, layers: list[dict[str, Any]]) -> dict[str, list[np.ndarray]]:
-    """Each layer's arrays from the weights file, by layer name."""
+def check_weights_file(path: Path, h5: Any) -> None:
+    """Refuse an open weights file before any array in it is read (`h5_check.check_weights` within
+    MAX_WEIGHTS_BYTES); the one check the numpy reader and Keras' load path both apply (BundleError)."""
+    check_weights(path, WEIGHTS, h5, MAX_WEIGHTS_BYTES)
+
+
+def _read_arrays(h5: Any, layers: list[dict[str, Any]]) -> dict[str, list[np.ndarray]]:
+    """Each layer's arrays from the weights file (already checked), by layer name."""
     import h5py
 
-    budget = [MAX_WEIGHTS_BYTES]  # what the arrays may still inflate to (HDF5 compresses too)
     arrays: dict[str, list[np.ndarray]] = {}
     used: dict[str, int] = {}
-    with h5py.File(io.BytesIO(blob), "r") as h5:
-        root = _child(h5, "layers", h5py.Group)
-        for layer in layers:
-            key = _snake(layer["class_name"])
-            used[key] = used.get(key, -1) + 1
-            key = key if used[key] == 0 else f"{key}_{used[key]}"
-            # Operations in the graph (such as the mask's NotEqual) are not layers and own no weights.
-            group = _child(root, key, h5py.Group) if key in root else None
-            arrays[layer["config"]["name"]] = [] if group is None else _layer_arrays(path, group, budget)
+    root = _child(h5, "layers", h5py.Group)
+    for layer in layers:
+        key = _snake(layer["class_name"])
+        used[key] = used.get(key, -1) + 1
+        key = key if used[key] == 0 else f"{key}_{used[key]}"
+        # Operations in the graph (such as the mask's NotEqual) are not layers and own no weights.
+        group = _child(root, key, h5py.Group) if key in root else None
+        arrays[layer["config"]["name"]] = [] if group is None else _layer_arrays(group)
     return arrays
 
 
-def _layer_arrays(path: Path, group: Any, budget: list[int]) -> list[np.ndarray]:
+def _layer_arrays(group: Any) -> list[np.ndarray]:
     import h5py
 
     # A Bidirectional layer keeps its two LSTMs in sub-groups, forward first as get_weights() lists them.
     if "forward_layer" in group:
         return [a for side in ("forward_layer", "backward_layer")
-                for a in _layer_arrays(path, _child(group, side, h5py.Group), budget)]
+                for a in _layer_arrays(_child(group, side, h5py.Group))]
     # An LSTM keeps its variables in a 'cell' sub-group; other layers in 'vars'.
     holder = _child(group, "cell", h5py.Group) if "cell" in group else group
     source = _child(holder, "vars", h5py.Group)
-    return [_array(path, _child(source, str(i), h5py.Dataset), budget) for i in range(len(source))]
+    return [_array(_child(source, str(i), h5py.Dataset)) for i in range(len(source))]
 
 
 def _child(group: Any, name: str, kind: type) -> Any:
-    """`group[name]` if it is a `kind` stored in this file (links to other files are not followed)."""
-    import h5py
-
-    if not isinstance(group.get(name, getlink=True), h5py.HardLink) or not isinstance(group[name], kind):
-        raise ValueError(f"{group.name}/{name} is not an HDF5 {kind.__name__.lower()} of this file")
+    """`group[name]` if it is a `kind` (check_weights has refused every link but a file's own)."""
+    if not isinstance(group[name], kind):
+        raise ValueError(f"{group.name}/{name} is not an HDF5 {kind.__name__.lower()}")
     return group[name]
 
 
-def _array(path: Path, dataset: Any, budget: list[int]) -> np.ndarray:
-    """A dataset's numbers, if they are numbers stored in this file and fit in what is left of the budget."""
-    if dataset.external or dataset.is_virtual:
-        raise BundleError(f"{path}: {WEIGHTS} keeps {escape_controls(dataset.name)} in files outside the model "
-                          "file, which seqtui refuses to read")
+def _array(dataset: Any) -> np.ndarray:
+    """A dataset's numbers, if they are floating-point weights (check_weights bounded their size)."""
     if dataset.dtype.kind != "f":
         raise ValueError(f"{dataset.name} holds {dataset.dtype} values, not floating-point weights")
-    budget[0] -= dataset.size * dataset.dtype.itemsize
-    if budget[0] < 0:
-        raise _too_large(path, f"{WEIGHTS}'s arrays", MAX_WEIGHTS_BYTES)
     return np.asarray(dataset[()])
 
 

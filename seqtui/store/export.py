@@ -50,13 +50,16 @@ def _checked_weights(path: Path) -> bytes:
     with tempfile.TemporaryDirectory(prefix="seqtui-export-") as private:
         copy = private_copy(path, Path(private))
         check_keras_file(path, opened=copy)
-        return _weights_only(copy)
+        return _weights_only(path, copy)
 
 
-def _weights_only(path: Path) -> bytes:
+def _weights_only(path: Path, copy: Path) -> bytes:
+    """The checked `copy` of `path` without its optimizer state, its arrays in float16, re-zipped."""
     import h5py
 
-    with zipfile.ZipFile(path) as zf:
+    from seqtui.model.weights import open_keras_file
+
+    with open_keras_file(path, opened=copy) as zf:  # the same limits the check applied, counted again
         config = safe_json.loads(zf.read("config.json"))
         metadata = zf.read("metadata.json")
         weights = zf.read("model.weights.h5")
