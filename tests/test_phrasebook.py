@@ -90,7 +90,8 @@ def test_the_held_out_split_is_about_a_tenth_and_depends_on_the_id_alone(entries
     held = [e for e in entries if e.held_out]
     assert 0.07 < len(held) / len(entries) < 0.13
     # The same ids in another order, among other lines, are held out the same way.
-    chosen = [e for e in entries[:200]]
+    chosen = list(entries)
+    (tmp_path / pb.CORE).write_text((pb.FOLDER / pb.CORE).read_text(encoding="utf-8"), encoding="utf-8")
     write(tmp_path, "x.tsv", [f"new-{i:03d}\tNew sentence {i}.\tPhrase {i}." for i in range(50)]
           + ["\t".join([e.id, e.english, *e.french]) for e in reversed(chosen)])
     again = {e.id: e.held_out for e in pb.read_phrasebook(tmp_path)}
@@ -191,3 +192,28 @@ def test_a_sentence_with_fewer_references_is_scored_as_if_alone():
     _, bleu = multi_reference_scores(hyps, [[long], [hyps[1], hyps[1]]])
     assert bleu == pytest.approx(alone)
     assert alone < 50  # the short hypothesis pays its brevity penalty
+
+
+def test_the_core_is_always_trained_on(entries):
+    core = pb.read_core(pb.FOLDER, {e.id: "" for e in entries})
+    assert {"Hello.", "Thank you.", "Good morning."} <= {e.english for e in entries if e.id in core}
+    # Hash-picked core meanings exist (Hello. is one), so dropping the rule holds some out.
+    assert any(pb.is_held_out(i) for i in core)
+    trained = {en for en, _ in pb.pairs("en-fr", "train", entries)}
+    assert {e.english for e in entries if e.id in core} <= trained
+
+
+def test_a_meaning_that_shares_a_sentence_with_the_core_is_not_held_out(tmp_path):
+    held = next(f"a-{i}" for i in range(100) if pb.is_held_out(f"a-{i}"))
+    write(tmp_path, "x.tsv", ["core-1\tHello.\tBonjour.", f"{held}\tGood day.\tBonjour."])
+    (tmp_path / pb.CORE).write_text("# the core\ncore-1\tHello.\n", encoding="utf-8")
+    assert [e.held_out for e in pb.read_phrasebook(tmp_path)] == [False, False]
+    (tmp_path / pb.CORE).write_text("", encoding="utf-8")
+    assert [e.held_out for e in pb.read_phrasebook(tmp_path)] == [False, True]
+
+
+def test_a_core_list_naming_no_meaning_is_one_line(tmp_path):
+    write(tmp_path, "x.tsv", ["a-1\tHello.\tBonjour."])
+    (tmp_path / pb.CORE).write_text("a-1\nb-9\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"core.txt:2: no meaning has the id 'b-9'"):
+        pb.read_phrasebook(tmp_path)

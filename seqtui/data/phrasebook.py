@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +28,7 @@ Part = Literal["train", "test", "all"]
 
 FOLDER = Path(__file__).resolve().parents[2] / "phrasebook"  # the repository's own, in a source checkout
 SUFFIX = ".tsv"
+CORE = "core.txt"  # the ids of the meanings always trained on
 MAX_FILES = 100
 MAX_FILE_BYTES = 1_000_000  # the largest topic is a few hundred lines of ~150 characters
 MAX_LINE_CHARS = 2000
@@ -47,16 +48,13 @@ class Entry:
     french: tuple[str, ...]
     file: str
     line: int
-
-    @property
-    def held_out(self) -> bool:
-        """Whether this meaning is never trained on."""
-        return is_held_out(self.id)
+    held_out: bool = False  # never trained on: see `read_phrasebook`
 
 
 def is_held_out(entry_id: str) -> bool:
-    """Whether the meaning `entry_id` belongs to the held-out tenth: a hash of the id alone decides,
-    so the choice never depends on the other lines or on the order of the files."""
+    """Whether the meaning `entry_id` falls in the held-out tenth: a hash of the id alone decides, so the
+    choice never depends on the other lines or on the order of the files (the core aside, see
+    `read_phrasebook`)."""
     digest = hashlib.sha256(entry_id.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % 100 < HELD_OUT_PERCENT
 
@@ -135,7 +133,36 @@ def read_phrasebook(folder: Path | None = None) -> list[Entry]:
                 raise CorpusError(f"{file}:{number}: English sentence already given at {english[entry.english]}")
             ids[entry.id], english[entry.english] = here, here
             entries.append(entry)
-    return entries
+    return _split(entries, read_core(folder or FOLDER, ids))
+
+
+def read_core(folder: Path, ids: dict[str, str]) -> frozenset[str]:
+    """The ids in the folder's `core.txt` (none if it has none): meanings always trained on.
+
+    Raises:
+        CorpusError: the file is too large, or names an id no topic file has.
+    """
+    path = folder / CORE
+    if not path.is_file():
+        return frozenset()
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise CorpusError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
+    core = set()
+    for number, line in enumerate(read_lines(path), start=1):
+        entry_id = line.split("\t", 1)[0].strip()
+        if entry_id and not entry_id.startswith("#"):
+            if entry_id not in ids:
+                raise CorpusError(f"{path}:{number}: no meaning has the id {entry_id!r}")
+            core.add(entry_id)
+    return frozenset(core)
+
+
+def _split(entries: list[Entry], core: frozenset[str]) -> list[Entry]:
+    """`entries` with `held_out` set: the hash's tenth, less every meaning that shares a sentence with the
+    core (the core's own included: holding one out would keep the core's sentences out of training)."""
+    kept = {loose(s) for e in entries if e.id in core for s in (e.english, *e.french)}
+    return [replace(e, held_out=is_held_out(e.id) and not any(loose(s) in kept for s in (e.english, *e.french)))
+            for e in entries]
 
 
 def _in_part(entry: Entry, part: Part) -> bool:
