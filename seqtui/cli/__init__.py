@@ -21,7 +21,7 @@ from rich.console import Console
 
 from seqtui import config
 from seqtui.cli import runs as runs_cli
-from seqtui.cli.answers import Answerer, argument_texts, stdin_lines
+from seqtui.cli.answers import STDIN, Answerer, stdin_lines, translate_inputs
 from seqtui.cli.common import (
     AlignOpt,
     BeamOpt,
@@ -144,18 +144,22 @@ def _restore_signals(saved: dict[int, Any]) -> None:
 @app.command()
 @handled
 def translate(
-    text: Annotated[list[str], typer.Argument(help="Sentences to translate, one per argument.")],
+    text: Annotated[list[str] | None, typer.Argument(
+        help="Sentences to translate, one per argument; none, or -, reads them from stdin, a line each.",
+        show_default=False)] = None,
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None, nbest: NBestOpt = None,
     length_penalty: LengthPenaltyOpt = None, prefix: PrefixOpt = None, as_json: JsonOpt = False,
     align: AlignOpt = False,
 ) -> None:
-    """Translate each argument, printing the translation as it is decoded (stderr says which model answers)."""
+    """Translate each argument, or each line of stdin, printing the translation as it is decoded (stderr says \
+which model answers)."""
+    sentences = translate_inputs(text or [])
     tr, _, _ = open_translator(config_path, model, model_dir, Asked(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty,
         prefix=prefix))
     answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
-    for sentence in argument_texts(text):
+    for sentence in sentences:
         answer(sentence)
 
 
@@ -210,8 +214,9 @@ def predict(
     input_path: Annotated[Path | None, typer.Option("--input", "-i", help="File or folder of sentences, or - for "
                                                     "stdin (default: the config's predict_in).",
                                                     show_default=False)] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the TSV results "
-                                                "(default: the config's predict_out).", show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the TSV results, or - to "
+                                                "print them on stdout (default: the config's predict_out).",
+                                                show_default=False)] = None,
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
     nbest: Annotated[int | None, typer.Option(
@@ -226,8 +231,16 @@ column say which model answered)."""
     tr, cfg, _ = open_translator(config_path, model, model_dir, Asked(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
+    to_stdout = str(out_dir) == STDIN
     for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
-        target = tr.predict_sources(sources, out_dir, stem, nbest)
+        if not sources:  # a header-only file would look like a result
+            err.print(f"[yellow]warning:[/] {for_markup(name)}: no sentence in it (empty or blank lines only); "
+                      "nothing written", soft_wrap=True)
+            continue
+        if to_stdout:  # the TSV is the output, as it is; the summary goes to stderr
+            sys.stdout.write(tr.predictions_text(sources, nbest))
+            sys.stdout.flush()
+        target = "stdout" if to_stdout else str(tr.predict_sources(sources, out_dir, stem, nbest))
         long = sum(tr.too_long(s.text) for s in sources)
         if long:
             err.print(f"[yellow]warning:[/] {for_markup(name)}: {_count(long, 'sentence')} far longer than any this "
@@ -235,7 +248,8 @@ column say which model answered)."""
         unknown = {u.char for s in sources for u in tr.unknown(s.text)}
         note = f"; unknown characters: {' '.join(sorted(unknown))}" if unknown else ""
         # the summary is escaped for the terminal; the TSV keeps the data as it is
-        print(escape_controls(f"{name} → {target} ({_count(len(sources), 'sentence')}{note})"))
+        summary = escape_controls(f"{name} → {target} ({_count(len(sources), 'sentence')}{note})")
+        print(summary, file=sys.stderr if to_stdout else sys.stdout)
 
 
 def _count(n: int, noun: str) -> str:
@@ -245,7 +259,7 @@ def _count(n: int, noun: str) -> str:
 def _prediction_inputs(path: Path) -> Iterator[tuple[str, str, list[data.Source]]]:
     """(name shown, stem of the result's name, sentences) for each input: every corpus file at `path`, or
     stdin for `-`, read as strictly as a file."""
-    if str(path) == "-":
+    if str(path) == STDIN:
         text = data.decode_utf8(sys.stdin.buffer.read(), "<stdin>")
         yield "<stdin>", "stdin", data.parse_sources(data.split_lines(text))
         return

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
-from seqtui.cli.common import err
+from seqtui.cli.common import err, usage_error
 from seqtui.data.corpus import decode_utf8
 from seqtui.data.vocab import describe_unknown
 from seqtui.errors import SeqtuiError
@@ -30,6 +30,29 @@ def argument_texts(texts: Iterable[str]) -> list[str]:
         if any(ord(c) in _ESCAPED for c in text):
             decode_utf8(os.fsencode(text), f"argument {number}", line=None)
     return texts
+
+
+STDIN = "-"
+USAGE_HINT = ("no text to translate: pass it as arguments (seqtui translate \"I love you.\") or pipe it in "
+              "(echo \"I love you.\" | seqtui translate)")
+
+
+def translate_inputs(texts: list[str]) -> Iterable[str]:
+    """What `translate` translates: its arguments, or stdin's lines when it has none or the one argument `-`
+    (as Unix filters read). With no argument on a terminal nobody is typing into, one usage line instead.
+
+    Raises:
+        UsageError: no argument and stdin is a terminal, or `-` among other arguments.
+    """
+    if STDIN in texts and texts != [STDIN]:
+        raise usage_error("- reads the sentences from stdin: pass it alone, or pass the sentences themselves")
+    if texts == [STDIN]:
+        return stdin_lines()
+    if texts:
+        return argument_texts(texts)
+    if sys.stdin.isatty():
+        raise usage_error(USAGE_HINT)
+    return stdin_lines()
 
 
 def stdin_lines() -> Iterator[str]:
@@ -53,13 +76,11 @@ class Answerer:
         self.out = Console(highlight=False)
 
     def __call__(self, sentence: str) -> None:
-        from seqtui.decode.decoding import to_json
-
         warning = self.tr.length_warning(sentence)
         if warning:
             err.print(f"[yellow]warning:[/] {for_markup(warning)}", soft_wrap=True)
         if self.as_json:
-            print(json_line(to_json(self.tr.decode(sentence), nbest=self.nbest, align=self.align)), flush=True)
+            print(json_line(self.tr.to_json(sentence, nbest=self.nbest, align=self.align)), flush=True)
             return
         result = stream_line(self.tr, sentence)
         if self.nbest and result is not None:
