@@ -36,8 +36,10 @@ from seqtui.cli.common import (
     NumProcessesOpt,
     PrefixOpt,
     ProcessIdOpt,
+    QuietOpt,
     SeedOpt,
     TempOpt,
+    VerboseOpt,
     choose_model,
     err,
     handled,
@@ -150,14 +152,14 @@ def translate(
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None, nbest: NBestOpt = None,
     length_penalty: LengthPenaltyOpt = None, prefix: PrefixOpt = None, as_json: JsonOpt = False,
-    align: AlignOpt = False,
+    align: AlignOpt = False, verbose: VerboseOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Translate each argument, or each line of stdin, printing the translation as it is decoded (stderr says \
 which model answers)."""
     sentences = translate_inputs(text or [])
     tr, _, _ = open_translator(config_path, model, model_dir, Asked(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty,
-        prefix=prefix))
+        prefix=prefix), verbose, quiet)
     answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
     for sentence in sentences:
         answer(sentence)
@@ -174,6 +176,7 @@ def repl(
                                           "`translate --json`).")] = False,
     align: Annotated[bool, typer.Option("--align", help="With --plain: the attention heatmap under each "
                                         "translation (`alignment` with --json).")] = False,
+    verbose: VerboseOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Translate as you type: full screen, or --plain for pipes and scripts (stderr says which model answers).
 
@@ -193,7 +196,7 @@ def repl(
 
     from seqtui.decode.decoding import split_prefix
 
-    tr, _, _ = open_translator(config_path, model, model_dir, asked)
+    tr, _, _ = open_translator(config_path, model, model_dir, asked, verbose, quiet)
     answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
     base = tr.settings
     for line in stdin_lines():
@@ -224,12 +227,13 @@ def predict(
         help="Also write the N best hypotheses: extra columns translation_2 … "
         "translation_N, then score_1 … score_N (the normalised log-probability the beam ranks by), after the "
         "reference column if there is one. Widens the beam to at least N.")] = None,
-    length_penalty: LengthPenaltyOpt = None,
+    length_penalty: LengthPenaltyOpt = None, verbose: VerboseOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Translate files of sentences into predict_output/<stem>_<timestamp>.tsv (stderr and the file's `model` \
 column say which model answered)."""
     tr, cfg, _ = open_translator(config_path, model, model_dir, Asked(
-        beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
+        beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty),
+        verbose, quiet)
     out_dir = output or cfg.predict_out
     to_stdout = str(out_dir) == STDIN
     for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
