@@ -12,9 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from rich.console import Console
-
-from seqtui.cli.common import err, usage_error
+from seqtui.cli.common import err, stdout_console, usage_error
 from seqtui.data.corpus import decode_utf8
 from seqtui.data.vocab import describe_unknown
 from seqtui.errors import SeqtuiError
@@ -73,7 +71,26 @@ class Answerer:
             raise SeqtuiError("--align needs an attention model (architecture = \"attention\"); this one has none")
         tr.engine.prefix_ids(tr.settings.prefix)  # an impossible prefix fails here, before any output
         self.tr, self.as_json, self.nbest, self.align = tr, as_json, nbest, align
-        self.out = Console(highlight=False)
+        self.nbest_asked = nbest  # --nbest on the command line (the plain REPL's :nbest changes `nbest`)
+        self.out = stdout_console()
+        self.last: Any = None  # the last streamed decode's Result, for the plain REPL's :align
+
+    def use(self, tr: Any) -> None:
+        """Answer with another translator from now on (the plain REPL's `:model`)."""
+        if self.align and not tr.engine.attention:
+            raise SeqtuiError("--align needs an attention model (architecture = \"attention\"); this one has none")
+        self.tr, self.last = tr, None
+
+    def show_attention(self) -> None:
+        """The attention heatmap of the last translation, or a line saying there is none to draw."""
+        from seqtui.decode.heatmap import attention_map
+
+        if self.last is None or not self.last.source:
+            err.print("[yellow]Translate a sentence first; :align then draws where its characters looked.[/]")
+        elif not self.tr.engine.attention:
+            err.print("[yellow]:align needs an attention model; this one has none[/]")
+        else:
+            self.out.print(attention_map(self.last.source, self.last.best, self.out.width), soft_wrap=True)
 
     def __call__(self, sentence: str) -> None:
         warning = self.tr.length_warning(sentence)
@@ -82,7 +99,7 @@ class Answerer:
         if self.as_json:
             print(json_line(self.tr.to_json(sentence, nbest=self.nbest, align=self.align)), flush=True)
             return
-        result = stream_line(self.tr, sentence)
+        result = self.last = stream_line(self.tr, sentence)
         if self.nbest and result is not None:
             from seqtui.decode.heatmap import nbest_lines
 
