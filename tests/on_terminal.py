@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
+import struct
 import subprocess
 import sys
+import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,7 @@ def run_on_terminal(args: list[str], typed: list[str] = (), cwd: Path | None = N
     """Run `python -m seqtui ARGS` with stdin, stdout and stderr on one pseudo-terminal, typing each of
     `typed` (a line each) once `wait_for` has appeared in the output since the last line typed."""
     main, side = pty.openpty()
+    fcntl.ioctl(side, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     env = {**os.environ, "COLUMNS": str(columns), "LINES": "24", "TERM": "xterm", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "seqtui", *args], stdin=side, stdout=side, stderr=side,
                             cwd=cwd or ROOT, env=env, close_fds=True)

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from seqtui import config
 from seqtui.cli import runs as runs_cli
-from seqtui.cli.answers import STDIN, Answerer, stdin_lines, translate_inputs
+from seqtui.cli.answers import STDIN, Answerer, translate_inputs
 from seqtui.cli.common import (
     AlignOpt,
     BeamOpt,
@@ -47,14 +46,15 @@ from seqtui.cli.common import (
     model_request,
     open_translator,
     settings_from,
+    stdout_console,
     usage_error,
 )
+from seqtui.cli.config_view import show_config
 from seqtui.cli.corpus import data_app
 from seqtui.cli.options import with_config_flags
 from seqtui.cli.usage import HELP_NAMES, Group
 from seqtui.data import corpus as data
 from seqtui.decode.settings import Asked
-from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup, json_line
 from seqtui.store import catalog
 from seqtui.store.resume import closing_line, resume_flags
@@ -106,7 +106,7 @@ def train(
         from seqtui.model.backend import join_processes
 
         join_processes(coordinator, num_processes, process_id)
-    out = Console(highlight=False)
+    out = stdout_console()
     stop = threading.Event()
     signals = _stop_on_signals(stop)
     try:
@@ -181,7 +181,9 @@ def repl(
     """Translate as you type: full screen, or --plain for pipes and scripts (stderr says which model answers).
 
     In --plain mode a line `English => French start` forces the translation to begin with the text
-    after `=>` (as --prefix does)."""
+    after `=>` (as --prefix does). On a terminal --plain shows a prompt and takes the full-screen REPL's
+    :commands (:help lists them; `::` starts a line to translate that begins with `:`); from a pipe every
+    line is translated."""
     asked = Asked(beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest,
                   length_penalty=length_penalty)
     if not plain:
@@ -192,23 +194,10 @@ def repl(
         cfg, requested = model_request(config_path, model, model_dir)
         run_repl(cfg, settings_from(cfg, asked), requested)
         return
-    import dataclasses
+    from seqtui.cli.plain_repl import run_plain
 
-    from seqtui.decode.decoding import split_prefix
-
-    tr, _, _ = open_translator(config_path, model, model_dir, asked, verbose, quiet)
-    answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
-    base = tr.settings
-    for line in stdin_lines():
-        sentence, prefix = split_prefix(line)
-        tr.settings = dataclasses.replace(base, prefix=prefix)
-        try:
-            answer(sentence)
-        except SeqtuiError as e:  # an impossible prefix on one line: say so and go on with the next
-            if as_json:
-                print(json_line({"error": str(e)}), flush=True)
-            else:
-                err.print(f"[bold red]error:[/] {for_markup(str(e))}", soft_wrap=True)
+    tr, cfg, _ = open_translator(config_path, model, model_dir, asked, verbose, quiet)
+    run_plain(tr, cfg.model_dir, as_json=as_json, nbest=nbest is not None, align=align)
 
 
 @app.command()
@@ -286,14 +275,22 @@ def evaluate(
 
     cfg, choice = choose_model(config_path, model, model_dir)
     settings = settings_from(cfg, Asked(beam=beam, temperature=0.0, max_len=max_len))
+    if data_path is None and choice.shipped and cfg.train_dir.exists():
+        # a shipped model's validation pairs stay where it was trained; the config's corpus is here
+        data_path = cfg.train_dir
+        err.print(f"[dim]note: scoring {for_markup(choice.label)} on {for_markup(str(data_path))} (its own "
+                  "validation pairs are not on this machine, and it may have learnt some of these); --data FILE "
+                  "scores other pairs[/]", soft_wrap=True)
     report = run_eval(choice.path, data_path, settings, limit=limit)
     if report.warning:
         err.print(f"[yellow]warning:[/] {report.warning}", soft_wrap=True)
+    if report.note and not as_json:
+        err.print(f"[dim]note: {for_markup(report.note)}[/]", soft_wrap=True)
     _record_scores(choice.path, report, data_path, limit, settings.beam)
     if as_json:
         print(json_line(report.to_dict()))
         return
-    out = Console(highlight=False)
+    out = stdout_console()
     out.print(f"pairs {report.pairs}  chrF {report.chrf:.2f}  BLEU {report.bleu:.2f}  exact {report.exact:.2%}  "
               f"loss {report.loss}  accuracy {report.accuracy}  ({report.seconds:.1f}s)")
     for src, ref, hyp in report.examples:
@@ -340,23 +337,7 @@ it holds one), c continues that run, i fine-tunes a model."""
     run_dashboard(cfg, follow=follow, model=model, flags=TrainFlags(resume, fresh, origin, overrides))
 
 
-@app.command("config")
-@handled
-def show_config(config_path: ConfigOpt = None) -> None:
-    """Print every setting in effect, the file it was read from, and which keys that file sets."""
-    path = config.find(config_path)
-    cfg = config.load(path)
-    written, source = (config.keys_in(path), path.name) if path else (set(), "")
-    if path:
-        print(escape_controls(f"# read from {path.resolve()}; a key it does not set has its default"))
-    else:
-        print(f"# no {config.CONFIG_NAME} in {Path.cwd()} and no --config: every key has its default")
-    for section, key, default, doc in config.describe():
-        origin = f"set in {source}" if key in written else "default"
-        # a value is the config file's data: an ESC in a path is shown, not obeyed by the terminal
-        print(escape_controls(f"[{section}] {key} = {getattr(cfg, key)!s}    # {origin}; {doc} (default {default})"))
-
-
+app.command("config")(handled(show_config))
 app.add_typer(data_app, name="data")
 runs_cli.register(app)
 

@@ -6,6 +6,7 @@ import it, so neither imports the other.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,7 +27,17 @@ from seqtui.store.catalog import ModelChoice, Request
 if TYPE_CHECKING:
     from seqtui.api import Translator
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line messages: never broken by rich
+UNWRAPPED = 100_000  # the width of a console that is not a terminal: its lines are never broken
+
+
+def stdout_console(soft_wrap: bool = False) -> Console:
+    """The console a command prints its output on: the terminal's width on a terminal (lines left whole
+    with `soft_wrap`); into a file, a pipe or a pager, lines as long as they are (a pager or an editor
+    wraps them itself; a script reads whole records)."""
+    if sys.stdout.isatty():
+        return Console(highlight=False, soft_wrap=soft_wrap)
+    return Console(highlight=False, soft_wrap=True, width=UNWRAPPED)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", exists=True, dir_okay=False,
                                                  help="Config file (default: ./sequencer.toml).")]
