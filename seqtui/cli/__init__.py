@@ -108,10 +108,11 @@ def train(
         join_processes(coordinator, num_processes, process_id)
     out = stdout_console()
     stop = threading.Event()
-    signals = _stop_on_signals(stop)
+    printer = TrainPrinter(out, samples)
+    signals = _stop_on_signals(stop, printer)
     try:
         origin = catalog.choose(cfg.model_dir, init_from).path if init_from is not None else None
-        ended = training.train(cfg, TrainPrinter(out, samples), stop=stop, resume=resume, fresh=fresh,
+        ended = training.train(cfg, printer, stop=stop, resume=resume, fresh=fresh,
                                init_from=origin, flags=overrides)
     finally:
         _restore_signals(signals)
@@ -125,13 +126,13 @@ def train(
         out.print(text, soft_wrap=True)
 
 
-def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
+def _stop_on_signals(stop: threading.Event, printer: Any) -> dict[int, Any]:
     """First SIGINT/SIGTERM: stop after this batch and save; a second one: stop at once."""
     def handler(signum: int, frame: Any) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        err.print("\nStopping after this batch and saving a checkpoint (press Ctrl-C again to abort)…")
+        printer.say("Stopping after this batch and saving a checkpoint (press Ctrl-C again to abort)…", err)
 
     if threading.current_thread() is not threading.main_thread():
         return {}
