@@ -113,9 +113,13 @@ class Answerer:
 def stream_line(tr: Any, sentence: str) -> Any:
     """Stream one translation to stdout: escaped on a terminal, where an ESC the model decodes would be
     obeyed; as decoded into a pipe or file, where it is data. Returns the decode's Result."""
-    note = describe_unknown(tr.unknown(sentence))
+    if tr.engine.unreadable(sentence):
+        note = f"nothing to translate in {sentence[:40]!r}: the model reads none of its characters; it is left as is"
+    else:
+        note = describe_unknown(tr.unknown(sentence))
+        note = f"{note} (in {sentence[:40]!r})" if note else ""
     if note:
-        err.print(for_markup(f"{note} (in {sentence[:40]!r})"), soft_wrap=True)
+        err.print(for_markup(note), soft_wrap=True)
     shown = escape_controls if sys.stdout.isatty() else str
     stream = tr.pieces(sentence)
     for piece in stream:

@@ -118,8 +118,10 @@ def table(found: list[runs.RunSummary], root: Path, columns: list[str] | None = 
 def plot_command(
     run_paths: Annotated[list[Path], typer.Argument(
         metavar="RUN", show_default=False, help="Run folders, or folders holding runs (all of them).")],
-    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", show_default=False, help="The image to write: "
-                                      "FILE.png or FILE.svg. An existing file is refused unless --force is given.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FILE", show_default=False, help="The image to "
+                                             "write: FILE.png or FILE.svg. An existing file is refused unless "
+                                             "--force is given. Default: a new seqtui-curves-<time>.png here (as "
+                                             "the dashboard's x names it).")] = None,
     metric: Annotated[list[str] | None, typer.Option(
         "--metric", help=f"A metric to draw, one panel each (repeatable): {', '.join(runs.METRICS)}. Default: the "
         "losses, val_accuracy and val_chrf the runs have.", show_default=False)] = None,
@@ -137,6 +139,8 @@ def plot_command(
     unknown = [m for m in metric or [] if m not in runs.METRICS]
     if unknown:
         raise usage_error(f"--metric {unknown[0]!r}: pass one of {', '.join(runs.METRICS)}")
+    if out is None:
+        out = plotting.new_name(Path.cwd(), metric[0] if metric and len(metric) == 1 else "curves")
     if out.suffix.lower() not in plotting.FORMATS:
         raise usage_error(f"--out {str(out)!r}: name a .png or an .svg file (the name says which)")
     pixels = _size(size)
