@@ -41,7 +41,7 @@ def test_no_text_on_a_terminal_is_a_one_line_hint():
     session = run_on_terminal(["translate", *GREEDY], timeout=60)
     assert session.code == 2, session.output
     lines = [line for line in session.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and "pipe it in" in lines[0] and "echo" in lines[0]
+    assert lines == ['usage: seqtui translate "I love you."  or  echo "I love you." | seqtui translate']
 
 
 def test_predict_writes_its_tsv_to_stdout_for_a_dash(tmp_path):

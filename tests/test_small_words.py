@@ -54,7 +54,7 @@ def test_text_the_model_cannot_read_is_left_as_is(tmp_path):
     assert result.exit_code == 0, result.output
     en_fr = seqtui.load("en-fr")
     assert result.stdout.splitlines() == ["😀😀", en_fr.translate("I love you.")]
-    assert "nothing to translate in '😀😀'" in result.stderr
+    assert "nothing to translate: the model reads none of '😀😀'; left as is" in result.stderr
     engine = en_fr.engine  # decided once in the engine: every way of translating agrees
     assert engine.decode(" 😀 ").best.text == "😀" and not engine.decode("😀").best.ended
     assert engine.translate_batch(["😀😀", "Go."])[0] == "😀😀"

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import typer
+
 from seqtui.cli.common import err, stdout_console, usage_error
 from seqtui.data.corpus import decode_utf8
 from seqtui.data.vocab import describe_unknown
@@ -31,8 +33,7 @@ def argument_texts(texts: Iterable[str]) -> list[str]:
 
 
 STDIN = "-"
-USAGE_HINT = ("no text to translate: pass it as arguments (seqtui translate \"I love you.\") or pipe it in "
-              "(echo \"I love you.\" | seqtui translate)")
+USAGE_HINT = 'usage: seqtui translate "I love you."  or  echo "I love you." | seqtui translate'  # 77 columns
 
 
 def translate_inputs(texts: list[str]) -> Iterable[str]:
@@ -40,7 +41,8 @@ def translate_inputs(texts: list[str]) -> Iterable[str]:
     (as Unix filters read). With no argument on a terminal nobody is typing into, one usage line instead.
 
     Raises:
-        UsageError: no argument and stdin is a terminal, or `-` among other arguments.
+        UsageError: `-` among other arguments.
+        typer.Exit: no argument and stdin is a terminal (exit 2, after the usage line).
     """
     if STDIN in texts and texts != [STDIN]:
         raise usage_error("- reads the sentences from stdin: pass it alone, or pass the sentences themselves")
@@ -48,8 +50,9 @@ def translate_inputs(texts: list[str]) -> Iterable[str]:
         return stdin_lines()
     if texts:
         return argument_texts(texts)
-    if sys.stdin.isatty():
-        raise usage_error(USAGE_HINT)
+    if sys.stdin.isatty():  # nobody is piping text in: a line that fits any terminal says how
+        err.print(USAGE_HINT, soft_wrap=True, markup=False)
+        raise typer.Exit(2)
     return stdin_lines()
 
 
@@ -114,7 +117,7 @@ def stream_line(tr: Any, sentence: str) -> Any:
     """Stream one translation to stdout: escaped on a terminal, where an ESC the model decodes would be
     obeyed; as decoded into a pipe or file, where it is data. Returns the decode's Result."""
     if tr.engine.unreadable(sentence):
-        note = f"nothing to translate in {sentence[:40]!r}: the model reads none of its characters; it is left as is"
+        note = f"nothing to translate: the model reads none of {sentence[:40]!r}; left as is"
     else:
         note = describe_unknown(tr.unknown(sentence))
         note = f"{note} (in {sentence[:40]!r})" if note else ""

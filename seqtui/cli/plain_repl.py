@@ -22,7 +22,7 @@ from seqtui.tui.repl import repl_commands
 
 PROMPT = "> "
 ESCAPE = repl_commands.ESCAPE
-ON_A_TERMINAL = ("Type an English sentence and press Enter; :help lists the commands, :q (or Ctrl-D) quits.")
+ON_A_TERMINAL = "Type an English sentence and press Enter; :help lists the commands, :q quits."
 # The full-screen REPL's commands that draw on its screen: here they say where to find them.
 SCREEN_ONLY = {"clear", "plain", "live"}
 
@@ -76,7 +76,8 @@ class PlainRepl:
             return False
         if outcome.feedback:
             text = f"{outcome.feedback} {ESCAPES}" if name in ("help", "h", "?") else outcome.feedback
-            err.print(f"[red]{for_markup(text)}[/]" if outcome.error else for_markup(text), soft_wrap=True)
+            # on the terminal, wrapped at words: the help is a paragraph
+            err.print(f"[red]{for_markup(text)}[/]" if outcome.error else for_markup(text), soft_wrap=False)
         if outcome.align:
             self.answer.show_attention()
         if outcome.model:
