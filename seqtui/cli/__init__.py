@@ -279,9 +279,8 @@ def evaluate(
     if data_path is None and choice.shipped and cfg.train_dir.exists():
         # a shipped model's validation pairs stay where it was trained; the config's corpus is here
         data_path = cfg.train_dir
-        err.print(f"[dim]note: scoring {for_markup(choice.label)} on {for_markup(str(data_path))} (its own "
-                  "validation pairs are not on this machine, and it may have learnt some of these); --data FILE "
-                  "scores other pairs[/]", soft_wrap=True)
+        err.print(f"[dim]note: {for_markup(choice.label)}'s own validation pairs are not here; scoring it on "
+                  f"{for_markup(str(data_path))} (it may know some); --data FILE scores others[/]", soft_wrap=True)
     report = run_eval(choice.path, data_path, settings, limit=limit)
     if report.warning:
         err.print(f"[yellow]warning:[/] {report.warning}", soft_wrap=True)
