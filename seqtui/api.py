@@ -20,7 +20,7 @@ from seqtui import config
 from seqtui.data import corpus as data
 from seqtui.data.vocab import Unknown
 from seqtui.decode import limits
-from seqtui.decode.decoding import Engine, Result, Settings, Stream, Translation
+from seqtui.decode.decoding import Engine, Result, Settings, Stream, Translation, to_json
 from seqtui.events import Listener, TrainingEnded, ignore
 from seqtui.store import bundle
 
@@ -63,6 +63,11 @@ class Translator:
     def decode(self, text: str) -> Result:
         """The scored hypotheses for `text`: `.best.text`, `.best.score`, `.best.probs`, `.nbest`."""
         return self.engine.decode(text, self.settings)
+
+    def to_json(self, text: str, nbest: bool = False, align: bool = False) -> dict[str, Any]:
+        """The translation of `text` as the dict `seqtui translate --json` prints: source, text, score, probs,
+        ended, unknown; nbest and alignment when asked for (see `seqtui.decode.hypotheses.to_json`)."""
+        return to_json(self.decode(text), text, nbest=nbest, align=align)
 
     def translate(self, text: str) -> str:
         """The translation of `text`."""
@@ -121,15 +126,25 @@ class Translator:
                         nbest: int | None = None) -> Path:
         """Translate `sources` into a new `<stem>_<timestamp>.tsv` in `out_dir` (see `predict_file`); each
         source is taken up to its first `limits.MAX_INPUT_CHARS` characters."""
-        from seqtui.report.predictions import nbest_columns, write_predictions
+        from seqtui.report.predictions import write_predictions
+
+        return write_predictions(Path(out_dir), stem, sources, *self._hypotheses(sources, nbest), self.model)
+
+    def predictions_text(self, sources: list[data.Source], nbest: int | None = None) -> str:
+        """The TSV text `predict_sources` would write (`seqtui predict --output -` prints it)."""
+        from seqtui.report.predictions import predictions_tsv
+
+        return predictions_tsv(sources, *self._hypotheses(sources, nbest), self.model)
+
+    def _hypotheses(self, sources: list[data.Source], nbest: int | None) -> tuple[list[str], Any]:
+        """The best translation of each source, and the n-best columns when asked for."""
+        from seqtui.report.predictions import nbest_columns
 
         sources = [data.Source(limits.cut_input(s.text).text, s.reference) for s in sources]
         if nbest is None:
-            hyps, extra = self.translate_many([s.text for s in sources]), None
-        else:
-            results = [self.decode(s.text) for s in sources]
-            hyps, extra = [r.best.text for r in results], nbest_columns(results, nbest)
-        return write_predictions(Path(out_dir), stem, sources, hyps, extra, self.model)
+            return self.translate_many([s.text for s in sources]), None
+        results = [self.decode(s.text) for s in sources]
+        return [r.best.text for r in results], nbest_columns(results, nbest)
 
 
 @dataclass(frozen=True)

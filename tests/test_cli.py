@@ -125,7 +125,8 @@ def test_config_command_prints_settings(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[training]\nepochs = 7\n")
     result = runner.invoke(app, ["config", "--config", str(cfg)])
-    assert result.exit_code == 0 and "[training] epochs = 7" in result.stdout
+    assert result.exit_code == 0 and "[training]" in result.stdout
+    assert any(line.split() == ["epochs", "=", "7", "#", "set", "in", "c.toml"] for line in result.stdout.splitlines())
 
 
 def test_readme_commands_exist():

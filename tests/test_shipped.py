@@ -82,7 +82,7 @@ def test_the_shipped_model_answers_until_the_user_trains_one_that_beats_it(shipp
     if compared.wins:  # tests/test_which_model.py holds both sides of the rule on fixed scores
         assert f"model: your model in {mine}" in flat(second.stderr)
     else:
-        assert "model: the shipped en-fr model" in second.stderr and "passed over" in second.stderr
+        assert "model: the shipped en-fr model" in second.stderr and "not your run" in second.stderr
     named = runner.invoke(app, ["translate", *cfg, "--model", "en-fr", "Go."])
     assert "model: the shipped en-fr model" in named.stderr
     beside = runner.invoke(app, ["translate", *cfg, "--model", "my-run", "Go."])  # a run beside model_dir

@@ -103,7 +103,7 @@ def test_config_prints_the_files_values_escaped(tmp_path):
     cfg.write_text('[paths]\nmodel_dir = "m\\u001b[2Jx"\n', encoding="utf-8")
     result = runner.invoke(app, ["config", "--config", str(cfg)])
     assert result.exit_code == 0, result.output
-    line = next(line for line in result.stdout.splitlines() if " model_dir = " in line)
+    line = next(line for line in result.stdout.splitlines() if line.split(" = ")[0].strip() == "model_dir")
     assert "\x1b" not in result.stdout and "m\\x1b[2Jx" in line
 
 

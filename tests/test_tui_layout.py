@@ -193,8 +193,8 @@ async def test_quitting_leaves_the_closing_line_and_resume_hint_that_train_print
         await until(pilot, lambda: len(app.screen.records) == 6, timeout=10, what="the scripted epochs")
         await pilot.press("q", "y")
         await until(pilot, lambda: not app.is_running, timeout=10, what="the app to close")
-    assert app.return_value == ("Stopped after 6 complete epoch(s); checkpoint saved in /srv/seqtui-demo/models. "
-                                "best epoch 5 (val_loss 2.2700). Continue with: seqtui train --resume "
+    assert app.return_value == ("Stopped after 6 complete epochs; best epoch 5 (val_loss 2.2700); checkpoint saved "
+                                "in /srv/seqtui-demo/models. Continue with: seqtui train --resume "
                                 "--model-dir /srv/seqtui-demo/models")
     idle = dashboard_app()
     async with idle.run_test(size=(80, 24)) as pilot:

@@ -59,7 +59,7 @@ def test_the_end_of_a_run_scores_it_against_the_shipped_model_on_its_own_validat
 def test_a_half_trained_run_is_passed_over_and_stderr_says_why_and_how_to_choose_it(half_trained, tmp_path):
     mine = copy_run(half_trained, tmp_path)
     cfg = config_file(tmp_path, mine)
-    result = runner.invoke(app, ["translate", *cfg, "I'm hungry."])
+    result = runner.invoke(app, ["translate", *cfg, "-v", "I'm hungry."])
     assert result.exit_code == 0, result.output
     said = flat(result.stderr)
     assert "model: the shipped en-fr model (best val_chrf" in said
@@ -115,7 +115,7 @@ def test_predict_names_the_model_on_stderr_and_in_its_file(half_trained, tmp_pat
     out = tmp_path / "out"
     result = runner.invoke(app, ["predict", *config_file(tmp_path, mine), "-i", str(sentences), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "model: the shipped en-fr model" in result.stderr and "passed over" in result.stderr
+    assert "model: the shipped en-fr model" in result.stderr and "not your run (-v says why)" in result.stderr
     rows = [line.split("\t") for line in next(out.glob("in_*.tsv")).read_text(encoding="utf-8").splitlines()]
     assert rows[0] == ["source", "translation", "reference", "model"]
     assert all(r[-1].startswith("the shipped en-fr model (best val_chrf") for r in rows[1:]) and len(rows) == 3
@@ -131,7 +131,7 @@ def test_repl_plain_says_which_model_answers(half_trained, tmp_path):
     mine = copy_run(half_trained, tmp_path)
     result = runner.invoke(app, ["repl", "--plain", *config_file(tmp_path, mine)], input="Go.\n")
     assert result.exit_code == 0 and "model: the shipped en-fr model" in result.stderr
-    assert "passed over" in result.stderr
+    assert "not your run (-v says why)" in result.stderr
 
 
 def test_without_a_shipped_model_the_users_run_answers(half_trained, tmp_path, monkeypatch):

@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from seqtui import config
 from seqtui.cli import runs as runs_cli
-from seqtui.cli.answers import Answerer, argument_texts, stdin_lines
+from seqtui.cli.answers import STDIN, Answerer, translate_inputs
 from seqtui.cli.common import (
     AlignOpt,
     BeamOpt,
@@ -36,8 +34,10 @@ from seqtui.cli.common import (
     NumProcessesOpt,
     PrefixOpt,
     ProcessIdOpt,
+    QuietOpt,
     SeedOpt,
     TempOpt,
+    VerboseOpt,
     bounded,
     choose_model,
     err,
@@ -46,14 +46,15 @@ from seqtui.cli.common import (
     model_request,
     open_translator,
     settings_from,
+    stdout_console,
     usage_error,
 )
+from seqtui.cli.config_view import show_config
 from seqtui.cli.corpus import data_app
 from seqtui.cli.options import with_config_flags
 from seqtui.cli.usage import HELP_NAMES, Group
 from seqtui.data import corpus as data
 from seqtui.decode.settings import Asked
-from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls, for_markup, json_line
 from seqtui.store import catalog, rundir
 from seqtui.store.resume import closing_line, resume_flags
@@ -105,12 +106,13 @@ def train(
         from seqtui.model.backend import join_processes
 
         join_processes(coordinator, num_processes, process_id)
-    out = Console(highlight=False)
+    out = stdout_console()
     stop = threading.Event()
-    signals = _stop_on_signals(stop)
+    printer = TrainPrinter(out, samples)
+    signals = _stop_on_signals(stop, printer)
     try:
         origin = catalog.choose(cfg.model_dir, init_from).path if init_from is not None else None
-        ended = training.train(cfg, TrainPrinter(out, samples), stop=stop, resume=resume, fresh=fresh,
+        ended = training.train(cfg, printer, stop=stop, resume=resume, fresh=fresh,
                                init_from=origin, flags=overrides)
     finally:
         _restore_signals(signals)
@@ -125,13 +127,13 @@ def train(
         out.print(text, soft_wrap=True)
 
 
-def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
+def _stop_on_signals(stop: threading.Event, printer: Any) -> dict[int, Any]:
     """First SIGINT/SIGTERM: stop after this batch and save; a second one: stop at once."""
     def handler(signum: int, frame: Any) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        err.print("\nStopping after this batch and saving a checkpoint (press Ctrl-C again to abort)…")
+        printer.say("Stopping after this batch and saving a checkpoint (press Ctrl-C again to abort)…", err)
 
     if threading.current_thread() is not threading.main_thread():
         return {}
@@ -146,18 +148,22 @@ def _restore_signals(saved: dict[int, Any]) -> None:
 @app.command()
 @handled
 def translate(
-    text: Annotated[list[str], typer.Argument(help="Sentences to translate, one per argument.")],
+    text: Annotated[list[str] | None, typer.Argument(
+        help="Sentences to translate, one per argument; none, or -, reads them from stdin, a line each.",
+        show_default=False)] = None,
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None, nbest: NBestOpt = None,
     length_penalty: LengthPenaltyOpt = None, prefix: PrefixOpt = None, as_json: JsonOpt = False,
-    align: AlignOpt = False,
+    align: AlignOpt = False, verbose: VerboseOpt = False, quiet: QuietOpt = False,
 ) -> None:
-    """Translate each argument, printing the translation as it is decoded (stderr says which model answers)."""
+    """Translate each argument, or each line of stdin, printing the translation as it is decoded (stderr says \
+which model answers)."""
+    sentences = translate_inputs(text or [])
     tr, _, _ = open_translator(config_path, model, model_dir, Asked(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty,
-        prefix=prefix))
+        prefix=prefix), verbose, quiet)
     answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
-    for sentence in argument_texts(text):
+    for sentence in sentences:
         answer(sentence)
 
 
@@ -172,11 +178,14 @@ def repl(
                                           "`translate --json`).")] = False,
     align: Annotated[bool, typer.Option("--align", help="With --plain: the attention heatmap under each "
                                         "translation (`alignment` with --json).")] = False,
+    verbose: VerboseOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Translate as you type: full screen, or --plain for pipes and scripts (stderr says which model answers).
 
     In --plain mode a line `English => French start` forces the translation to begin with the text
-    after `=>` (as --prefix does)."""
+    after `=>` (as --prefix does). On a terminal --plain shows a prompt and takes the full-screen REPL's
+    :commands (:help lists them; `::` starts a line to translate that begins with `:`); from a pipe every
+    line is translated."""
     asked = Asked(beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest,
                   length_penalty=length_penalty)
     if not plain:
@@ -187,23 +196,10 @@ def repl(
         cfg, requested = model_request(config_path, model, model_dir)
         run_repl(cfg, settings_from(cfg, asked), requested)
         return
-    import dataclasses
+    from seqtui.cli.plain_repl import run_plain
 
-    from seqtui.decode.decoding import split_prefix
-
-    tr, _, _ = open_translator(config_path, model, model_dir, asked)
-    answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
-    base = tr.settings
-    for line in stdin_lines():
-        sentence, prefix = split_prefix(line)
-        tr.settings = dataclasses.replace(base, prefix=prefix)
-        try:
-            answer(sentence)
-        except SeqtuiError as e:  # an impossible prefix on one line: say so and go on with the next
-            if as_json:
-                print(json_line({"error": str(e)}), flush=True)
-            else:
-                err.print(f"[bold red]error:[/] {for_markup(str(e))}", soft_wrap=True)
+    tr, cfg, _ = open_translator(config_path, model, model_dir, asked, verbose, quiet)
+    run_plain(tr, cfg.model_dir, as_json=as_json, nbest=nbest is not None, align=align)
 
 
 @app.command()
@@ -212,8 +208,9 @@ def predict(
     input_path: Annotated[Path | None, typer.Option("--input", "-i", help="File or folder of sentences, or - for "
                                                     "stdin (default: the config's predict_in).",
                                                     show_default=False)] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the TSV results "
-                                                "(default: the config's predict_out).", show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the TSV results, or - to "
+                                                "print them on stdout (default: the config's predict_out).",
+                                                show_default=False)] = None,
     config_path: ConfigOpt = None, model: ModelOpt = None, model_dir: ModelDirOpt = None, beam: BeamOpt = None,
     temperature: TempOpt = None, seed: SeedOpt = None, max_len: MaxLenOpt = None,
     nbest: Annotated[int | None, typer.Option(
@@ -221,20 +218,30 @@ def predict(
         help="Also write the N best hypotheses: extra columns translation_2 … "
         "translation_N, then score_1 … score_N (the normalised log-probability the beam ranks by), after the "
         "reference column if there is one. Widens the beam to at least N.")] = None,
-    length_penalty: LengthPenaltyOpt = None,
+    length_penalty: LengthPenaltyOpt = None, verbose: VerboseOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Translate files of sentences into predict_output/<stem>_<timestamp>.tsv (stderr and the file's `model` \
 column say which model answered)."""
     tr, cfg, _ = open_translator(config_path, model, model_dir, Asked(
-        beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
+        beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty),
+        verbose, quiet)
     out_dir = output or cfg.predict_out
-    rundir.refuse_foreign_write(out_dir, "--output", "predictions", folder=True)  # before translating, not after
+    to_stdout = str(out_dir) == STDIN
+    if not to_stdout:
+        rundir.refuse_foreign_write(out_dir, "--output", "predictions", folder=True)  # before translating, not after
     for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
+        if not sources:  # a header-only file would look like a result
+            err.print(f"[yellow]warning:[/] {for_markup(name)}: no sentence in it (empty or blank lines only); "
+                      "nothing written", soft_wrap=True)
+            continue
         cut = sum(tr.cut(s.text) for s in sources)
         if cut:  # said before the work starts, which the cut keeps short
             err.print(f"[yellow]warning:[/] {for_markup(name)}: {_count(cut, 'sentence')} cut to the first "
                       f"{tr.engine.source_limit:,} characters ({tr.reads()})", soft_wrap=True)
-        target = tr.predict_sources(sources, out_dir, stem, nbest)
+        if to_stdout:  # the TSV is the output, as it is; the summary goes to stderr
+            sys.stdout.write(tr.predictions_text(sources, nbest))
+            sys.stdout.flush()
+        target = "stdout" if to_stdout else str(tr.predict_sources(sources, out_dir, stem, nbest))
         long = sum(tr.too_long(s.text) for s in sources)
         if long:
             err.print(f"[yellow]warning:[/] {for_markup(name)}: {_count(long, 'sentence')} far longer than any this "
@@ -242,7 +249,8 @@ column say which model answered)."""
         unknown = {u.char for s in sources for u in tr.unknown(s.text)}
         note = f"; unknown characters: {' '.join(sorted(unknown))}" if unknown else ""
         # the summary is escaped for the terminal; the TSV keeps the data as it is
-        print(escape_controls(f"{name} → {target} ({_count(len(sources), 'sentence')}{note})"))
+        summary = escape_controls(f"{name} → {target} ({_count(len(sources), 'sentence')}{note})")
+        print(summary, file=sys.stderr if to_stdout else sys.stdout)
 
 
 def _count(n: int, noun: str) -> str:
@@ -252,7 +260,7 @@ def _count(n: int, noun: str) -> str:
 def _prediction_inputs(path: Path) -> Iterator[tuple[str, str, list[data.Source]]]:
     """(name shown, stem of the result's name, sentences) for each input: every corpus file at `path`, or
     stdin for `-`, read as strictly as a file."""
-    if str(path) == "-":
+    if str(path) == STDIN:
         text = data.decode_utf8(sys.stdin.buffer.read(), "<stdin>")
         yield "<stdin>", "stdin", data.parse_sources(data.split_lines(text))
         return
@@ -275,14 +283,21 @@ def evaluate(
 
     cfg, choice = choose_model(config_path, model, model_dir)
     settings = settings_from(cfg, Asked(beam=beam, temperature=0.0, max_len=max_len))
+    if data_path is None and choice.shipped and cfg.train_dir.exists():
+        # a shipped model's validation pairs stay where it was trained; the config's corpus is here
+        data_path = cfg.train_dir
+        err.print(f"[dim]note: {for_markup(choice.label)}'s own validation pairs are not here; scoring it on "
+                  f"{for_markup(str(data_path))} (it may know some); --data FILE scores others[/]", soft_wrap=True)
     report = run_eval(choice.path, data_path, settings, limit=limit)
     if report.warning:
         err.print(f"[yellow]warning:[/] {for_markup(report.warning)}", soft_wrap=True)
+    if report.note and not as_json:
+        err.print(f"[dim]note: {for_markup(report.note)}[/]", soft_wrap=True)
     _record_scores(choice.path, report, data_path, limit, settings.beam)
     if as_json:
         print(json_line(report.to_dict()))
         return
-    out = Console(highlight=False)
+    out = stdout_console()
     out.print(f"pairs {report.pairs}  chrF {report.chrf:.2f}  BLEU {report.bleu:.2f}  exact {report.exact:.2%}  "
               f"loss {report.loss}  accuracy {report.accuracy}  ({report.seconds:.1f}s)")
     for src, ref, hyp in report.examples:
@@ -329,23 +344,7 @@ it holds one), c continues that run, i fine-tunes a model."""
     run_dashboard(cfg, follow=follow, model=model, flags=TrainFlags(resume, fresh, origin, overrides))
 
 
-@app.command("config")
-@handled
-def show_config(config_path: ConfigOpt = None) -> None:
-    """Print every setting in effect, the file it was read from, and which keys that file sets."""
-    path = config.find(config_path)
-    cfg = config.load(path)
-    written, source = (config.keys_in(path), path.name) if path else (set(), "")
-    if path:
-        print(escape_controls(f"# read from {path.resolve()}; a key it does not set has its default"))
-    else:
-        print(escape_controls(f"# no {config.CONFIG_NAME} in {Path.cwd()} and no --config: every key has its default"))
-    for section, key, default, doc in config.describe():
-        origin = f"set in {source}" if key in written else "default"
-        # a value is the config file's data: an ESC in a path is shown, not obeyed by the terminal
-        print(escape_controls(f"[{section}] {key} = {getattr(cfg, key)!s}    # {origin}; {doc} (default {default})"))
-
-
+app.command("config")(handled(show_config))
 app.add_typer(data_app, name="data")
 runs_cli.register(app)
 

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from rich.console import Console
+import typer
 
-from seqtui.cli.common import err
+from seqtui.cli.common import err, stdout_console, usage_error
 from seqtui.data.corpus import decode_utf8
 from seqtui.data.vocab import describe_unknown
 from seqtui.decode.limits import cut_input
@@ -31,6 +31,30 @@ def argument_texts(texts: Iterable[str]) -> list[str]:
         if any(ord(c) in _ESCAPED for c in text):
             decode_utf8(os.fsencode(text), f"argument {number}", line=None)
     return texts
+
+
+STDIN = "-"
+USAGE_HINT = 'usage: seqtui translate "I love you."  or  echo "I love you." | seqtui translate'  # 77 columns
+
+
+def translate_inputs(texts: list[str]) -> Iterable[str]:
+    """What `translate` translates: its arguments, or stdin's lines when it has none or the one argument `-`
+    (as Unix filters read). With no argument on a terminal nobody is typing into, one usage line instead.
+
+    Raises:
+        UsageError: `-` among other arguments.
+        typer.Exit: no argument and stdin is a terminal (exit 2, after the usage line).
+    """
+    if STDIN in texts and texts != [STDIN]:
+        raise usage_error("- reads the sentences from stdin: pass it alone, or pass the sentences themselves")
+    if texts == [STDIN]:
+        return stdin_lines()
+    if texts:
+        return argument_texts(texts)
+    if sys.stdin.isatty():  # nobody is piping text in: a line that fits any terminal says how
+        err.print(USAGE_HINT, soft_wrap=True, markup=False)
+        raise typer.Exit(2)
+    return stdin_lines()
 
 
 def stdin_lines() -> Iterator[str]:
@@ -51,21 +75,38 @@ class Answerer:
             raise SeqtuiError("--align needs an attention model (architecture = \"attention\"); this one has none")
         tr.engine.prefix_ids(tr.settings.prefix)  # an impossible prefix fails here, before any output
         self.tr, self.as_json, self.nbest, self.align = tr, as_json, nbest, align
-        self.out = Console(highlight=False)
+        self.nbest_asked = nbest  # --nbest on the command line (the plain REPL's :nbest changes `nbest`)
+        self.out = stdout_console()
+        self.last: Any = None  # the last streamed decode's Result, for the plain REPL's :align
+
+    def use(self, tr: Any) -> None:
+        """Answer with another translator from now on (the plain REPL's `:model`)."""
+        if self.align and not tr.engine.attention:
+            raise SeqtuiError("--align needs an attention model (architecture = \"attention\"); this one has none")
+        self.tr, self.last = tr, None
+
+    def show_attention(self) -> None:
+        """The attention heatmap of the last translation, or a line saying there is none to draw."""
+        from seqtui.decode.heatmap import attention_map
+
+        if self.last is None or not self.last.source:
+            err.print("[yellow]Translate a sentence first; :align then draws where its characters looked.[/]")
+        elif not self.tr.engine.attention:
+            err.print("[yellow]:align needs an attention model; this one has none[/]")
+        else:
+            self.out.print(attention_map(self.last.source, self.last.best, self.out.width), soft_wrap=True)
 
     def __call__(self, sentence: str) -> None:
         """Translate one input, taken up to its first `limits.MAX_INPUT_CHARS` characters; stderr says when
         it is cut or far too long, before anything is decoded."""
-        from seqtui.decode.decoding import to_json
-
         warning = self.tr.length_warning(sentence)
         if warning:
             err.print(f"[yellow]warning:[/] {for_markup(warning)}", soft_wrap=True)
         sentence = cut_input(sentence).text
         if self.as_json:
-            print(json_line(to_json(self.tr.decode(sentence), nbest=self.nbest, align=self.align)), flush=True)
+            print(json_line(self.tr.to_json(sentence, nbest=self.nbest, align=self.align)), flush=True)
             return
-        result = stream_line(self.tr, sentence)
+        result = self.last = stream_line(self.tr, sentence)
         if self.nbest and result is not None:
             from seqtui.decode.heatmap import nbest_lines
 
@@ -79,9 +120,13 @@ class Answerer:
 def stream_line(tr: Any, sentence: str) -> Any:
     """Stream one translation to stdout: escaped on a terminal, where an ESC the model decodes would be
     obeyed; as decoded into a pipe or file, where it is data. Returns the decode's Result."""
-    note = describe_unknown(tr.unknown(sentence))
+    if tr.engine.unreadable(sentence):
+        note = f"nothing to translate: the model reads none of {sentence[:40]!r}; left as is"
+    else:
+        note = describe_unknown(tr.unknown(sentence))
+        note = f"{note} (in {sentence[:40]!r})" if note else ""
     if note:
-        err.print(for_markup(f"{note} (in {sentence[:40]!r})"), soft_wrap=True)
+        err.print(for_markup(note), soft_wrap=True)
     shown = escape_controls if sys.stdout.isatty() else str
     stream = tr.pieces(sentence)
     for piece in stream:

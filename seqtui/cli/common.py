@@ -6,6 +6,7 @@ import it, so neither imports the other.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,7 +27,17 @@ from seqtui.store.catalog import ModelChoice, Request
 if TYPE_CHECKING:
     from seqtui.api import Translator
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line messages: never broken by rich
+UNWRAPPED = 100_000  # the width of a console that is not a terminal: its lines are never broken
+
+
+def stdout_console(soft_wrap: bool = False) -> Console:
+    """The console a command prints its output on: the terminal's width on a terminal (lines left whole
+    with `soft_wrap`); into a file, a pipe or a pager, lines as long as they are (a pager or an editor
+    wraps them itself; a script reads whole records)."""
+    if sys.stdout.isatty():
+        return Console(highlight=False, soft_wrap=soft_wrap)
+    return Console(highlight=False, soft_wrap=True, width=UNWRAPPED)
 
 
 def bounded(name: str) -> Callable[[Any], Any]:
@@ -71,9 +82,13 @@ PrefixOpt = Annotated[str | None, typer.Option(
     "--prefix", callback=bounded("prefix"), show_default=False,
     help="Force the translation to start with this text; the model continues it.")]
 JsonOpt = Annotated[bool, typer.Option(
-    "--json", help="One JSON object per sentence: text, score (total natural-log probability, end symbol "
-    "included), probs (each character's probability, then the end symbol's), ended, unknown; nbest and "
-    "alignment with --nbest and --align.")]
+    "--json", help="One JSON object per sentence: source (the sentence as given), text, score (total "
+    "natural-log probability, end symbol included), probs (each character's probability, then the end "
+    "symbol's), ended, unknown; nbest and alignment with --nbest and --align.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Also say why the model that answers was "
+                                          "chosen (why your run was passed over).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not say which model answers (warnings "
+                                        "still go to stderr).")]
 AlignOpt = Annotated[bool, typer.Option(
     "--align", help="Attention models: show which source character each output character attended to "
                     "(a heatmap on a terminal; `alignment` with --json).")]
@@ -163,16 +178,25 @@ def choose_model(cfg_path: Path | None, model: str | None,
 
 
 def open_translator(cfg_path: Path | None, model: str | None, model_dir: Path | None,
-                    asked: Asked) -> tuple[Translator, config.Config, ModelChoice]:
-    """The translator for a command's model options, its config and the model chosen; stderr says which
-    model answers, how far it is trained, and why the user's own run was passed over if it was."""
+                    asked: Asked, verbose: bool = False,
+                    quiet: bool = False) -> tuple[Translator, config.Config, ModelChoice]:
+    """The translator for a command's model options, its config and the model chosen. Stderr says which
+    model answers in one line (`say_model`); a warning about the model is printed whatever is asked."""
     from seqtui.api import Translator
 
     cfg, choice = choose_model(cfg_path, model, model_dir)
     translator = Translator.open(choice.path, settings_from(cfg, asked), model=choice.describe())
-    err.print(f"[dim]model: {for_markup(choice.describe())}[/]", soft_wrap=True)
-    if choice.passed_over:
-        err.print(f"[dim]{for_markup(choice.passed_over)}[/]", soft_wrap=True)
+    if not quiet:
+        say_model(choice, verbose)
     if translator.warning:
         err.print(f"[yellow]warning:[/] {for_markup(translator.warning)}", soft_wrap=True)
     return translator, cfg, choice
+
+
+def say_model(choice: ModelChoice, verbose: bool = False) -> None:
+    """One short line on stderr: which model answers, how far it is trained, and whether the user's own run
+    was passed over; with `verbose`, why it was (the comparison with the shipped model) and how to choose it."""
+    passed = ", not your run (-v says why)" if choice.passed_over and not verbose else ""
+    err.print(f"[dim]model: {for_markup(choice.describe())}{passed}[/]", soft_wrap=True)
+    if choice.passed_over and verbose:
+        err.print(f"[dim]{for_markup(choice.passed_over)}[/]", soft_wrap=True)

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from seqtui import config
-from seqtui.cli.common import ConfigOpt, err, handled
+from seqtui.cli.common import ConfigOpt, err, handled, stdout_console
 from seqtui.data import corpus as data
 from seqtui.safe_text import for_markup
 from seqtui.store import rundir
@@ -57,7 +56,7 @@ def fetch(pair: PairArg = "fra-eng", dest: DestOpt = None, url: UrlOpt = None, f
         task = bar.add_task(for_markup(f"{pair}.zip"), total=None)  # the description is markup
         got = fetch_archive(folder, pair, url, force,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    out = Console(highlight=False, soft_wrap=True)  # paths and commands stay whole for copying
+    out = stdout_console(soft_wrap=True)  # paths and commands stay whole for copying
     out.print(for_markup(f"{got.path}: {got.size:,} bytes, unpacked from {got.url}"))
     others = [f.name for f in data.corpus_files(got.path.parent) if f != got.path]
     if others:
@@ -78,7 +77,7 @@ def stats(path: PathArg = None, config_path: ConfigOpt = None) -> None:
     where = path or cfg.train_dir
     found = corpus_stats(where, cfg.num_samples, cfg.sample, cfg.seed,
                          setting="" if path else "train_dir in sequencer.toml, or pass PATH")
-    out = Console(highlight=False, soft_wrap=True)  # paths and commands stay whole for copying
+    out = stdout_console(soft_wrap=True)  # paths and commands stay whole for copying
     whole, chosen = found.corpus, found.selected
     # the corpus's folder and file names are data: escaped for the terminal and printed literally
     files = f" in {', '.join(f.name for f in found.files)}" if where.is_dir() else ""

@@ -11,9 +11,13 @@ from seqtui.events import BatchEnded, CheckpointSaved, EpochEnded, Event, Traini
 from seqtui.records import EpochRecord, RunInfo
 from seqtui.safe_text import for_markup
 
-COLUMNS = [("epoch", 5), ("loss", 8), ("accuracy", 8), ("val_loss", 8), ("val_accuracy", 12),
-           ("seconds", 8), ("chars/s", 9)]
+# Widths that keep a row with val_chrf and its "*best" mark within 80 columns (77 characters).
+COLUMNS = [("epoch", 5), ("loss", 7), ("accuracy", 8), ("val_loss", 8), ("val_accuracy", 12),
+           ("seconds", 7), ("chars/s", 8)]
 CHRF_COLUMN = ("val_chrf", 8)
+GAP = " "
+BAR_WIDTH = 16
+BEST = " *best"
 
 
 def clip(text: str, width: int = 60) -> str:
@@ -37,8 +41,13 @@ def format_row(record: EpochRecord, monitor: str = "val_loss") -> str:
     if monitor == "val_chrf":
         values.append(num(record.val_chrf, 2))
     values += [f"{record.seconds:.1f}", f"{record.chars_per_second:,.0f}"]
-    line = "  ".join(v.rjust(w) for v, (_, w) in zip(values, columns(monitor), strict=True))
-    return line + ("  *best" if record.best else "")
+    line = GAP.join(v.rjust(w) for v, (_, w) in zip(values, columns(monitor), strict=True))
+    return line + (BEST if record.best else "")
+
+
+def header(monitor: str) -> str:
+    """The epoch table's header line, over `format_row`'s columns."""
+    return GAP.join(n.rjust(w) for n, w in columns(monitor))
 
 
 def _spread(info: RunInfo) -> str:
@@ -60,8 +69,20 @@ class TrainPrinter:
         self.progress: Progress | None = None
         self.monitor = "val_loss"
         self.task: Any = None
+        self.notice = ""  # a line to print at the next event (set from a signal handler)
+
+    def say(self, text: str, err: Console) -> None:
+        """Print `text` now on `err` when no bar is drawn, else at the next event, above the bar: a signal
+        handler that wrote past the live bar would leave a copy of it on the screen."""
+        if self.progress is None:
+            err.print(text, soft_wrap=True)
+        else:
+            self.notice = text
 
     def __call__(self, event: Event) -> None:
+        if self.notice:
+            text, self.notice = self.notice, ""
+            (self.progress.console if self.progress is not None else self.console).print(text, soft_wrap=True)
         if isinstance(event, TrainingStarted):
             self._started(event)
         elif isinstance(event, BatchEnded):
@@ -92,13 +113,16 @@ class TrainPrinter:
             self.console.print(for_markup(e.note), highlight=False)
         if e.resumed:
             self.console.print(f"Resuming at epoch {e.first_epoch} of {e.epochs}.")
-        self.console.print("  ".join(n.rjust(w) for n, w in columns(self.monitor)), style="bold", highlight=False)
+        self.console.print(header(self.monitor), style="bold", highlight=False)
 
     def _batch(self, e: BatchEnded) -> None:
         if not self.console.is_terminal:  # a log file gets the epoch rows only
             return
         if self.progress is None:
-            self.progress = Progress(TextColumn(f"epoch {e.epoch}"), BarColumn(), MofNCompleteColumn(),
+            # under 80 columns with room to spare: a line that fills the terminal's last column wraps when
+            # the terminal echoes ^C there, and the bar's erase then leaves a copy of it behind
+            self.progress = Progress(TextColumn(f"epoch {e.epoch}"), BarColumn(bar_width=BAR_WIDTH),
+                                     MofNCompleteColumn(),
                                      TextColumn("loss {task.fields[loss]:.4f}"),
                                      TextColumn("{task.fields[cps]:,.0f} chars/s"), TimeRemainingColumn(),
                                      console=self.console, transient=True)

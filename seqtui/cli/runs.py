@@ -11,10 +11,11 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from seqtui import config
-from seqtui.cli.common import ConfigOpt, err, handled, usage_error
+from seqtui.cli.common import UNWRAPPED, ConfigOpt, err, handled, stdout_console, usage_error
 from seqtui.errors import SeqtuiError
 from seqtui.report import runs
 from seqtui.safe_text import escape_controls, for_markup, json_line
@@ -22,6 +23,10 @@ from seqtui.safe_text import escape_controls, for_markup, json_line
 STATE_STYLE = {"running": "bold green", "finished": "cyan", "early-stopped": "cyan", "stopped": "yellow",
                "damaged": "bold red"}
 RIGHT = {"size", "pairs", "epochs", "best", "chrF", "BLEU", "time"}
+# What a narrow terminal drops first: the columns a glance at the runs needs least (`--wide` keeps all).
+DROP_ORDER = ["size", "data", "BLEU", "pairs", "arch", "time", "chrF"]
+CAPTION = "best: the best epoch's validation score by the run's monitor"
+SCORES = "chrF, BLEU: what `seqtui evaluate` last scored"
 CSV_FIELDS = ["name", "state", "architecture", "latent_dim", "data", "train_pairs", "epochs_done", "epochs",
               "monitor", "best_epoch", "best_score", "test_chrf", "test_bleu", "test_data", "seconds", "path",
               "problem"]
@@ -43,6 +48,8 @@ def runs_command(
                                       "(scores best first; epochs and time most first).")] = "name",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON list, a run per object.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV with a header line.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column, whatever the terminal's width (a narrow "
+                                       "terminal drops size, data, BLEU, pairs, ... first).")] = False,
     config_path: ConfigOpt = None,
 ) -> None:
     """List every run below a folder: its state, best epoch, test scores and training time."""
@@ -62,33 +69,59 @@ def runs_command(
         text = buffer.getvalue()
         sys.stdout.write(escape_controls(text, keep="\n") if sys.stdout.isatty() else text)
     elif not found:
-        Console(highlight=False).print(f"No seqtui runs in {for_markup(str(root))} (searched {runs.MAX_DEPTH} "
-                                       "folders deep). Train one with `seqtui train --model-dir "
-                                       f"{for_markup(str(root / 'my-run'))}`.")
+        stdout_console().print(f"No seqtui runs in {for_markup(str(root))} (searched {runs.MAX_DEPTH} "
+                               "folders deep). Train one with `seqtui train --model-dir "
+                               f"{for_markup(str(root / 'my-run'))}`.")
     else:
-        Console(highlight=False).print(table(found, root))
+        out = stdout_console()
+        out.print(fitted_table(found, root, out, wide or not out.is_terminal))
+        for r in found:  # a damaged run's problem is a sentence: below the table, where it is not cut
+            if r.problem:
+                out.print(f"[{STATE_STYLE[r.state]}]{for_markup(r.name)}[/]: {for_markup(r.problem)}")
 
 
-def table(found: list[runs.RunSummary], root: Path) -> Table:
-    """The runs as a rich table (every value from a run's files escaped for the terminal and markup)."""
+def fitted_table(found: list[runs.RunSummary], root: Path, out: Console, wide: bool) -> Table:
+    """The table with every column when `wide`, else with the columns that fit `out`'s width: the least
+    needed go first (DROP_ORDER), and a cell still too long is cut with an ellipsis, never broken."""
+    shown = list(runs.COLUMNS)
+    natural = out.options.update_width(UNWRAPPED)  # measured unbounded, as wide as its cells want
+    if wide:  # every column at its own width: the terminal (or `less -S`) shows the lines as they are
+        out.width = max(out.width, Measurement.get(out, natural, table(found, root)).maximum)
+        return table(found, root)
+    for name in DROP_ORDER:
+        if Measurement.get(out, natural, table(found, root, shown)).maximum <= out.width:
+            break
+        shown.remove(name)
+    return table(found, root, shown, cut=True)
+
+
+def table(found: list[runs.RunSummary], root: Path, columns: list[str] | None = None, cut: bool = False) -> Table:
+    """The runs as a rich table of `columns` (default: all), every value from a run's files escaped for the
+    terminal and markup; with `cut`, a cell wider than its column ends in an ellipsis."""
+    shown = columns or list(runs.COLUMNS)
     out = Table(title=f"seqtui runs in {for_markup(str(root))}", title_justify="left", header_style="bold",
-                box=box.SIMPLE_HEAD, caption="best: the best epoch's validation score by the run's monitor; "
-                "chrF, BLEU: what `seqtui evaluate` last scored", caption_justify="left")
-    for name in runs.COLUMNS:
-        out.add_column(name, justify="right" if name in RIGHT else "left", overflow="fold")
+                box=box.SIMPLE_HEAD, caption="; ".join([CAPTION] + ([SCORES] if "chrF" in shown else [])),
+                caption_justify="left", pad_edge=False)
+    for name in shown:
+        out.add_column(name, justify="right" if name in RIGHT else "left", no_wrap=cut,
+                       overflow="ellipsis" if cut else "fold", min_width=len(name))
+    state = runs.COLUMNS.index("state")
     for r in found:
         row = [for_markup(c) for c in runs.cells(r)]
-        state = runs.COLUMNS.index("state")
         row[state] = f"[{STATE_STYLE[r.state]}]{row[state]}[/]"
-        out.add_row(*row)
+        if r.problem:
+            row[runs.COLUMNS.index("best")] = "(see below)"
+        out.add_row(*[cell for cell, name in zip(row, runs.COLUMNS, strict=True) if name in shown])
     return out
 
 
 def plot_command(
     run_paths: Annotated[list[Path], typer.Argument(
         metavar="RUN", show_default=False, help="Run folders, or folders holding runs (all of them).")],
-    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", show_default=False, help="The image to write: "
-                                      "FILE.png or FILE.svg. An existing file is refused unless --force is given.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FILE", show_default=False, help="The image to "
+                                             "write: FILE.png or FILE.svg. An existing file is refused unless "
+                                             "--force is given. Default: a new seqtui-curves-<time>.png here (as "
+                                             "the dashboard's x names it).")] = None,
     metric: Annotated[list[str] | None, typer.Option(
         "--metric", help=f"A metric to draw, one panel each (repeatable): {', '.join(runs.METRICS)}. Default: the "
         "losses, val_accuracy and val_chrf the runs have.", show_default=False)] = None,
@@ -106,6 +139,8 @@ def plot_command(
     unknown = [m for m in metric or [] if m not in runs.METRICS]
     if unknown:
         raise usage_error(f"--metric {unknown[0]!r}: pass one of {', '.join(runs.METRICS)}")
+    if out is None:
+        out = plotting.new_name(Path.cwd(), metric[0] if metric and len(metric) == 1 else "curves")
     if out.suffix.lower() not in plotting.FORMATS:
         raise usage_error(f"--out {str(out)!r}: name a .png or an .svg file (the name says which)")
     pixels = _size(size)

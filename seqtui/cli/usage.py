@@ -66,10 +66,28 @@ class _Argument(typer.core.TyperArgument):
         return name + ("..." if self.nargs != 1 else "")
 
 
+# What a value of the wrong type is, in seqtui's words: typer's parser reports it in its validation
+# library's ("Input should be a valid integer, unable to parse string as an integer").
+WRONG_TYPE = {"int_parsing": "a whole number", "int_from_float": "a whole number", "int_type": "a whole number",
+              "float_parsing": "a number", "float_type": "a number", "bool_parsing": "true or false"}
+
+
 def usage_line(error: _click.exceptions.UsageError) -> str:
     """One line: what is wrong with the command line, and where its options are listed."""
     path = error.ctx.command_path if error.ctx else "seqtui"
+    if isinstance(error, _click.exceptions.BadParameter):
+        error.message = _in_our_words(error)
     return f"{error.format_message()} ({path} --help lists the options)"
+
+
+def _in_our_words(error: _click.exceptions.BadParameter) -> str:
+    """The message of a value that did not parse, as `'abc' is not a whole number`; others as they are."""
+    errors = getattr(error.__cause__, "errors", None)
+    found = errors()[0] if callable(errors) and errors() else {}
+    wanted = WRONG_TYPE.get(found.get("type", ""))
+    if wanted is None:
+        return error.message
+    return f"{str(found.get('input', ''))!r} is not {wanted}"
 
 
 class Group(typer.core.TyperGroup):

@@ -186,10 +186,17 @@ def read_corpus(path: Path, limit: int = 0, setting: str = "") -> Corpus:
             if limit and len(corpus.pairs) >= limit:
                 return corpus
         if len(corpus.pairs) == before:
-            raise CorpusError(f"{file}: no 'source<TAB>target' pair in this file"
-                              + (f" ({corpus.skipped[-1].reason} on line {corpus.skipped[-1].line})"
-                                 if corpus.skipped and corpus.skipped[-1].file == file else ""))
+            raise CorpusError(f"{file}: no 'source<TAB>target' pair in this file{_why_none(corpus.skipped, file)}")
     return corpus
+
+
+def _why_none(skipped: list[Skipped], file: Path) -> str:
+    """' (no tab on line 1, the first of 3 malformed lines)': the file's first bad line, and how many."""
+    mine = [s for s in skipped if s.file == file]
+    if not mine:
+        return ""
+    more = f", the first of {len(mine):,} malformed lines" if len(mine) > 1 else ""
+    return f" ({mine[0].reason} on line {mine[0].line}{more})"
 
 
 def select(pairs: list[Pair], num_samples: int, sample: str = "first", seed: int = 0,

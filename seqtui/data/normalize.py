@@ -137,6 +137,14 @@ def unknown(text: str, known: Container[str]) -> list[Unknown]:
             if r not in known and not r.isspace() and _mark(r, known) == r]
 
 
+def unreadable(text: str, known: Container[str]) -> bool:
+    """Whether `text` holds something, but nothing the model can read: every character but whitespace is
+    unknown (emoji alone, another script). Such text is nothing to translate, not a sentence to guess at."""
+    composed = unicodedata.normalize("NFC", text)
+    visible = sum(not ch.isspace() for ch in composed)
+    return visible > 0 and len(unknown(text, known)) == visible
+
+
 def _space(run: str, known: Container[str] | None) -> str:
     """One whitespace run: a lone space character the model knows stays (a narrow no-break space in
     French); anything else (tabs, line breaks, runs) is one plain space."""

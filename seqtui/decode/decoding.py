@@ -97,6 +97,11 @@ class Engine:
         normalised."""
         return norm.unknown(self.readable(text).text, self.source)
 
+    def unreadable(self, text: str) -> bool:
+        """Whether `text` holds nothing this model can read (`normalize.unreadable`): it is not translated,
+        every way of translating returns it unchanged."""
+        return norm.unreadable(text, self.source)
+
     def stream(self, text: str, settings: Settings | None = None) -> Stream:
         """Decode `text`: iterate the Stream for its pieces, then read its `result`.
 
@@ -113,6 +118,9 @@ class Engine:
         unknown, source = norm.unknown(read.text, self.source), self.source_of(read.text)
         if forced and not source:
             raise PrefixError(f"the prefix {s.prefix!r} has no sentence to continue a translation of")
+        typed = " ".join(read.text.split())
+        if self.unreadable(typed):
+            return Stream(_unchanged(typed, unknown, s))
         return Stream(self._search(source, s, forced, unknown, read))
 
     def _search(self, text: str, s: Settings, forced: list[int], unknown: list[Unknown],
@@ -150,9 +158,10 @@ class Engine:
 
         `progress(done, total)` is called after each batch of sentences.
         """
+        unchanged = {i: " ".join(t.split()) for i, t in enumerate(texts) if self.unreadable(self.readable(t).text)}
         texts = [self.source_of(t) for t in texts]
-        out = [""] * len(texts)
-        order = sorted((i for i, t in enumerate(texts) if t), key=lambda i: len(texts[i]))
+        out = [unchanged.get(i, "") for i in range(len(texts))]
+        order = sorted((i for i, t in enumerate(texts) if t and i not in unchanged), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
             rows = search.greedy_rows(self.net, self.target, [self.source.encode(texts[i]) for i in chunk],
@@ -171,3 +180,12 @@ class Engine:
     def beam_search(self, text: str, beam: int = 4, max_len: int = 0) -> Iterator[str]:
         """Yield the best beam hypothesis for `text`, ranked by mean log-probability."""
         return self.decode_stream(text, Settings(beam=beam, max_len=max_len))
+
+
+def _unchanged(text: str, unknown: list[Unknown], s: Settings) -> Generator[Piece, None, Result]:
+    """Text the model cannot read, handed back as it came (whitespace runs as one space, so it stays one
+    line): its characters as pieces, no score (probability 1, nothing was guessed), not ended (the model
+    wrote none of it)."""
+    pieces = [Piece(ch, 1.0) for ch in text]
+    yield from pieces
+    return Result([Hypothesis(text, tuple(p.prob for p in pieces), False, None, s.length_penalty)], unknown, "")

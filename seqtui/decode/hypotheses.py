@@ -127,11 +127,20 @@ def split_prefix(line: str) -> tuple[str, str]:
     return sentence.removesuffix(" "), prefix.removeprefix(" ")
 
 
-def to_json(result: Result, *, nbest: bool = False, align: bool = False) -> dict[str, Any]:
-    """The machine-readable form of a decode (`translate --json`, `repl --plain --json`)."""
+def to_json(result: Result, source: str, *, nbest: bool = False, align: bool = False) -> dict[str, Any]:
+    """The machine-readable form of a decode, the one schema of a translation (`translate --json`,
+    `repl --plain --json`, `Translator.to_json`).
+
+    Args:
+        result: the decode.
+        source: the sentence as it was given (not normalised), so that each answer can be joined back to
+            its input.
+        nbest: add the n-best list.
+        align: add, for each output character, the source character it attended to most.
+    """
     best = result.best
     out: dict[str, Any] = {
-        "text": best.text, "score": best.score, "probs": list(best.probs), "ended": best.ended,
+        "source": source, "text": best.text, "score": best.score, "probs": list(best.probs), "ended": best.ended,
         "unknown": [{"char": u.char, "position": u.position} for u in result.unknown],
     }
     if nbest:

@@ -29,6 +29,7 @@ class Report:
     seconds: float
     examples: list[tuple[str, str, str]]
     warning: str = ""  # set when a damaged model.keras was replaced by the last checkpoint
+    note: str = ""  # what a score means here, when it misleads (BLEU on short sentences)
 
     def to_dict(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "chrf": round(self.chrf, 2), "bleu": round(self.bleu, 2),
@@ -89,9 +90,22 @@ def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings 
     gold = [t for _, t in pairs]
     exact = sum(h.strip() in refs.get(src, {ref}) for h, src, ref in zip(hyps, sources, gold, strict=True))
     loss, acc = _masked_loss(b, pairs) if with_loss else (None, None)
-    return Report(len(pairs), sacrebleu.corpus_chrf(hyps, [gold]).score, sacrebleu.corpus_bleu(hyps, [gold]).score,
-                  exact / max(1, len(pairs)), loss, acc, time.perf_counter() - t0,
-                  list(zip(sources, gold, hyps, strict=True))[:5], b.warning)
+    bleu = sacrebleu.corpus_bleu(hyps, [gold]).score
+    return Report(len(pairs), sacrebleu.corpus_chrf(hyps, [gold]).score, bleu, exact / max(1, len(pairs)), loss, acc,
+                  time.perf_counter() - t0, list(zip(sources, gold, hyps, strict=True))[:5], b.warning,
+                  bleu_note(gold, bleu))
+
+
+BLEU_ORDER = 4  # BLEU's longest n-gram: a geometric mean over 1- to 4-word matches
+
+
+def bleu_note(references: list[str], bleu: float) -> str:
+    """Why BLEU reads near 0 when most references are shorter than BLEU's four-word n-grams ("" otherwise)."""
+    short = sum(len(r.split()) < BLEU_ORDER for r in references)
+    if bleu >= 1.0 or not references or short * 2 < len(references):
+        return ""
+    return (f"BLEU counts runs of up to {BLEU_ORDER} words and {short} of the {len(references)} references are "
+            f"shorter than that, so it stays near 0 even for exact matches; chrF is the score to read here")
 
 
 def _masked_loss(b: bundle.Bundle, pairs: list[data.Pair]) -> tuple[float, float | None]:

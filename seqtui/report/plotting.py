@@ -25,6 +25,14 @@ DPI = 100
 DASHES = ("-", "--", "-.", ":")
 
 
+def new_name(folder: Path, metric: str = "curves") -> Path:
+    """The name a plot gets when none is given (`seqtui plot` without --out, the dashboards' `x`):
+    seqtui-<metric>-<YYYYmmdd-HHMMSS>.png in `folder`, a new name each second."""
+    from datetime import datetime
+
+    return Path(folder) / f"seqtui-{metric}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.png"
+
+
 def default_metrics(runs: list[RunSummary]) -> list[str]:
     """The panels drawn when none are asked for: the losses, accuracy and chrF that the runs have."""
     have = {m for r in runs for m in r.metrics()}

@@ -203,8 +203,10 @@ def closing_line(ended: TrainingEnded, flags: str = "") -> str:
     if ended.reason == "complete":
         return ended.note
     if ended.reason == "stopped":
-        return (f"Stopped after {ended.epochs_done} complete epoch(s); checkpoint saved in {ended.model_dir}. "
-                f"{ended.best_text()}. Continue with: seqtui train --resume{flags}")
+        done = ended.epochs_done
+        when = (f"Stopped in epoch {done + 1}, before any epoch was complete" if not done else
+                f"Stopped after {done} complete epoch{'s' if done > 1 else ''}; {ended.best_text()}")
+        return f"{when}; checkpoint saved in {ended.model_dir}. Continue with: seqtui train --resume{flags}"
     why = f"early stopping: {ended.monitor} stopped improving" if ended.reason == "early_stopped" else "done"
     return f"{why}; {ended.best_text()}; model saved in {Path(ended.model_dir) / saved.MODEL}"
 

@@ -56,8 +56,17 @@ class Outcome:
     quit: bool = False
 
 
+ESCAPE = "::"  # a line that starts with `::` is text that starts with `:`, not a command
+
+
 def is_command(line: str) -> bool:
-    return line.startswith(":")
+    """Whether a typed line (stripped) is a `:command`; `::` escapes a colon that begins a sentence."""
+    return line.startswith(":") and not line.startswith(ESCAPE)
+
+
+def sentence_of(line: str) -> str:
+    """The text a line that is no command translates: the line, less the escaping colon of `::`."""
+    return line[1:] if line.startswith(ESCAPE) else line
 
 
 def run(line: str, state: ReplState) -> Outcome:

@@ -135,7 +135,7 @@ class ReplPane(Vertical):
             self.run_command(line)
         else:
             entry = next(self._ids)
-            sentence, prefix = split_prefix(line)
+            sentence, prefix = split_prefix(repl_commands.sentence_of(line))
             self.query_one(Transcript).begin(entry, line)  # echoed now, not after a thread hop
             self._sources[entry] = sentence
             settings = dataclasses.replace(self.state.settings, prefix=prefix)
@@ -226,7 +226,7 @@ class ReplPane(Vertical):
     def _start_preview(self, text: str) -> None:
         entry = self._preview_entry = -next(self._ids)  # previews count down, history entries up
         self._preview_text = ""
-        sentence, prefix = split_prefix(text)
+        sentence, prefix = split_prefix(repl_commands.sentence_of(text))
         settings = dataclasses.replace(self.state.settings, prefix=prefix)
         self.post_message(TranslateRequest(self, entry, sentence, settings, preview=True,
                                            wanted=lambda: self._preview_entry == entry))

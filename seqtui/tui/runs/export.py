@@ -5,7 +5,6 @@ The screen that asks owns the worker; `PlotExported` comes back to it.
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -27,7 +26,9 @@ def notify_result(owner: DOMNode, message: PlotExported) -> None:
 
 def png_name(folder: Path, metric: str) -> Path:
     """A new file name in `folder`: seqtui-<metric>-<YYYYmmdd-HHMMSS>.png (plot never replaces one)."""
-    return Path(folder) / f"seqtui-{metric}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.png"
+    from seqtui.report.plotting import new_name
+
+    return new_name(folder, metric)
 
 
 def start(owner: DOMNode, chosen: list[runs.RunSummary], out: Path, metrics: list[str] | None, *,
