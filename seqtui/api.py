@@ -128,23 +128,29 @@ class Translator:
         source is taken up to its first `limits.MAX_INPUT_CHARS` characters."""
         from seqtui.report.predictions import write_predictions
 
+        sources = _read_inputs(sources)
         return write_predictions(Path(out_dir), stem, sources, *self._hypotheses(sources, nbest), self.model)
 
     def predictions_text(self, sources: list[data.Source], nbest: int | None = None) -> str:
         """The TSV text `predict_sources` would write (`seqtui predict --output -` prints it)."""
         from seqtui.report.predictions import predictions_tsv
 
+        sources = _read_inputs(sources)
         return predictions_tsv(sources, *self._hypotheses(sources, nbest), self.model)
 
     def _hypotheses(self, sources: list[data.Source], nbest: int | None) -> tuple[list[str], Any]:
         """The best translation of each source, and the n-best columns when asked for."""
         from seqtui.report.predictions import nbest_columns
 
-        sources = [data.Source(limits.cut_input(s.text).text, s.reference) for s in sources]
         if nbest is None:
             return self.translate_many([s.text for s in sources]), None
         results = [self.decode(s.text) for s in sources]
         return [r.best.text for r in results], nbest_columns(results, nbest)
+
+
+def _read_inputs(sources: list[data.Source]) -> list[data.Source]:
+    """Each source as it is read: up to its first `limits.MAX_INPUT_CHARS` characters."""
+    return [data.Source(limits.cut_input(s.text).text, s.reference) for s in sources]
 
 
 @dataclass(frozen=True)
