@@ -92,7 +92,8 @@ def test_translate_weighs_the_configs_run_against_the_shipped_model_without_tens
     best = last_marked(bundle.read_history(mine))
     RunDir(mine).record_comparison(Comparison("en-fr", best.epoch, 8, 50.0 + (1 if wins else -1), 50.0))
     (tmp_path / "sequencer.toml").write_text(f'[paths]\nmodel_dir = "{mine}"\n', encoding="utf-8")
-    done = run(CLI, ["translate", "--config", str(tmp_path / "sequencer.toml"), "Go."])
+    # -v: the reasoning is read and said too, still without TensorFlow
+    done = run(CLI, ["translate", "-v", "--config", str(tmp_path / "sequencer.toml"), "Go."])
     assert done.returncode == 0, done.stderr
     said = " ".join(done.stderr.split())
     if wins:
