@@ -192,7 +192,7 @@ def repl(
     from seqtui.decode.decoding import split_prefix
 
     tr, _, _ = open_translator(config_path, model, model_dir, asked)
-    answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
+    answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align, hint=":model {}")
     base = tr.settings
     for line in stdin_lines():
         sentence, prefix = split_prefix(line)
@@ -228,7 +228,8 @@ column say which model answered)."""
     tr, cfg, _ = open_translator(config_path, model, model_dir, Asked(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty))
     out_dir = output or cfg.predict_out
-    for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
+    for name, stem, written in _prediction_inputs(input_path or cfg.predict_in):
+        sources = _oriented(tr, written, name)
         cut = sum(tr.cut(s.text) for s in sources)
         if cut:  # said before the work starts, which the cut keeps short
             err.print(f"[yellow]warning:[/] {for_markup(name)}: {_count(cut, 'sentence')} cut to the first "
@@ -242,6 +243,14 @@ column say which model answered)."""
         note = f"; unknown characters: {' '.join(sorted(unknown))}" if unknown else ""
         # the summary is escaped for the terminal; the TSV keeps the data as it is
         print(escape_controls(f"{name} → {target} ({_count(len(sources), 'sentence')}{note})"))
+
+
+def _oriented(tr: Any, sources: list[data.Source], name: str) -> list[data.Source]:
+    """`sources` with their columns the right way round, and a line on stderr when they were swapped."""
+    sources, note = tr.oriented(sources, name)
+    if note:
+        err.print(f"[dim]{for_markup(note)}[/]", soft_wrap=True)
+    return sources
 
 
 def _count(n: int, noun: str) -> str:
@@ -277,6 +286,8 @@ def evaluate(
     report = run_eval(choice.path, data_path, settings, limit=limit)
     if report.warning:
         err.print(f"[yellow]warning:[/] {for_markup(report.warning)}", soft_wrap=True)
+    if report.columns:
+        err.print(f"[dim]{for_markup(report.columns)}[/]", soft_wrap=True)
     _record_scores(choice.path, report, data_path, limit, settings.beam)
     if as_json:
         print(json_line(report.to_dict()))
