@@ -100,14 +100,17 @@ class Translator:
 
     def length_warning(self, text: str) -> str:
         """What to tell a user about an input that is `too_long`, or cut, or ''."""
-        if len(text) > limits.MAX_INPUT_CHARS:
-            return limits.cut_note(len(text), limits.MAX_INPUT_CHARS)
-        longest = self._longest(text)
+        longest, limit = self._longest(text), self.engine.source_limit
         several = len(self.engine.sentences(text)) > 1
         what = "a sentence of the input" if several else "the input"
-        if longest > self.engine.source_limit:
-            note = limits.cut_note(longest, self.engine.source_limit)
-            return f"{note.replace('the input', what, 1) if several else note} ({self.reads()})"
+        if not several and longest > limit:
+            return f"{limits.cut_note(len(text), limit)} ({self.reads()})"
+        notes = [limits.cut_note(len(text), limits.MAX_INPUT_CHARS)] if len(text) > limits.MAX_INPUT_CHARS else []
+        if longest > limit:
+            notes.append(f"{what} is {longest:,} characters; only its first {limit:,} are translated "
+                         f"({self.reads()})")
+        if notes:
+            return "; ".join(notes)
         if not self.too_long(text):
             return ""
         return (f"{what} is {longest:,} characters, over {LONG_INPUT}× the longest sentence this model was "

@@ -128,6 +128,16 @@ def test_translate_many_batches_every_sentence_together(translator):
     assert out == [expected(translator, s, g) for _, s, g in TEXTS]
 
 
+def test_the_whole_input_is_capped_before_it_is_split(translator):
+    """10,000 characters of short sentences: each read whole, the rest of the input not. Caught: the cap
+    applied after splitting (every sentence read), or the per-sentence bound applied to the whole input."""
+    text = "I am here. " * 2000  # 22,000 characters, 2,000 sentences
+    segments = translator.engine.sentences(text)
+    assert len(segments) == 10_000 // 11 + 1 and all(seg.text in ("I am here.", "I") for seg in segments)
+    assert not translator.cut(text[:10_000 - 1]) and translator.cut(text)
+    assert "only its first 10,000 are translated" in translator.length_warning(text)
+
+
 def test_prefix_starts_the_first_sentence_only(translator):
     """Caught: the prefix forced on every sentence."""
     text, sentences, _ = TEXTS[0]

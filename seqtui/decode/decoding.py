@@ -178,9 +178,10 @@ class Engine:
         given, dropped = len(text), len(text) - len(limits.cut_input(text).text)
         dropped += sum(p.result.given - p.result.read for p in parts)
         unknown = [Unknown(u.char, u.position + p.offset) for p in parts for u in p.result.unknown]
-        if len(parts) == 1:
-            return dataclasses.replace(parts[0].result, unknown=unknown, given=given, read=given - dropped,
-                                       sentences=tuple(parts))
+        if len(parts) == 1:  # read: how far into the text, so that "its first N characters" stays true
+            one = parts[0]
+            read = one.offset + one.result.read if one.result.cut else given - dropped
+            return dataclasses.replace(one.result, unknown=unknown, given=given, read=read, sentences=tuple(parts))
         if not parts:
             return Result([Hypothesis("", (), False, None, s.length_penalty)], [], "", given, given - dropped)
         segments = [p.segment for p in parts]
