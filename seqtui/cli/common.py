@@ -71,9 +71,9 @@ PrefixOpt = Annotated[str | None, typer.Option(
     "--prefix", callback=bounded("prefix"), show_default=False,
     help="Force the translation to start with this text; the model continues it.")]
 JsonOpt = Annotated[bool, typer.Option(
-    "--json", help="One JSON object per sentence: text, score (total natural-log probability, end symbol "
-    "included), probs (each character's probability, then the end symbol's), ended, unknown; nbest and "
-    "alignment with --nbest and --align.")]
+    "--json", help="One JSON object per input: text, score (total natural-log probability, end symbol "
+    "included), probs (each character's probability, then the end symbol's), ended, unknown, source, unsure, "
+    "sentences (each sentence's part); nbest and alignment with --nbest and --align.")]
 AlignOpt = Annotated[bool, typer.Option(
     "--align", help="Attention models: show which source character each output character attended to "
                     "(a heatmap on a terminal; `alignment` with --json).")]
