@@ -83,6 +83,7 @@ async def test_every_entry_point_splits_and_joins_the_same_way(translator, tmp_p
 def test_json_gives_each_sentences_part(translator):
     """Caught: a `sentences` list missing, or a sentence's offset counted from the wrong place."""
     text, sentences, spacing = TEXTS[1]
+    text = "  " + text  # the first sentence starts at 2: offsets count from the input as given
     done = runner.invoke(app, ["translate", *GREEDY, "--json", "--align", text])
     out = json.loads(done.stdout)
     parts = out["sentences"]
