@@ -20,6 +20,7 @@ from seqtui import config
 from seqtui.data import corpus as data
 from seqtui.data.vocab import Unknown
 from seqtui.decode import limits
+from seqtui.decode import text as sentences
 from seqtui.decode.decoding import Engine, Result, Settings, Stream, Translation, to_json
 from seqtui.events import Listener, TrainingEnded, ignore
 from seqtui.store import bundle
@@ -37,6 +38,7 @@ class Translator:
         self.warning = ""  # set when a damaged model.keras was replaced by the last checkpoint
         self.longest_sentence = 0  # the longest sentence of the model's training data (0: unknown)
         self.model = str(model_dir or "")  # which model this is, as predict's files name it
+        self.languages = sentences.languages(False)  # (source, target): what it reads and what it writes
 
     @classmethod
     def open(cls, model_dir: str | Path, settings: Settings | None = None, model: str = "") -> Translator:
@@ -48,11 +50,14 @@ class Translator:
         translator = cls(b.engine(), b.path, settings)
         translator.warning = b.warning
         translator.longest_sentence = translator.engine.longest_source = b.longest_sentence
+        translator.languages = sentences.languages(b.meta.config.reverse)
+        translator.engine.language = translator.languages[0]
         translator.model = model or catalog.choose(b.path, str(b.path)).describe()
         return translator
 
     def stream(self, text: str) -> Iterator[str]:
-        """Yield the translation of `text` one character at a time."""
+        """Yield the translation of `text` one character at a time (a text of several sentences is translated
+        one sentence at a time, the spacing between them streamed too: see `seqtui.decode.text`)."""
         return self.engine.decode_stream(text, self.settings)
 
     def pieces(self, text: str) -> Stream:
@@ -78,28 +83,42 @@ class Translator:
         return self.engine.translate(text, self.settings)
 
     def translate_many(self, texts: list[str]) -> list[str]:
-        """Translations of many sentences: batched greedy, or one at a time for beam or sampling."""
+        """Translations of many texts: batched greedy (every sentence of every text batched together), or one
+        text at a time for beam or sampling."""
         if self.settings.width > 1 or self.settings.temperature > 0 or self.settings.prefix:
             return [self.translate(t) for t in texts]
         return self.engine.translate_batch(texts, max_len=self.settings.max_len)
 
     def too_long(self, text: str) -> bool:
-        """Whether `text` is far longer than anything the model was trained on (over LONG_INPUT times its
-        longest sentence): such an input decodes into a poor translation, cut at the length limit."""
-        return bool(self.longest_sentence) and len(text) > LONG_INPUT * self.longest_sentence
+        """Whether a sentence of `text` is far longer than anything the model was trained on (over LONG_INPUT
+        times its longest sentence): such a sentence decodes into a poor translation, cut at the length limit."""
+        return bool(self.longest_sentence) and self._longest(text) > LONG_INPUT * self.longest_sentence
 
     def cut(self, text: str) -> bool:
-        """Whether `text` is longer than the model reads of a sentence (`Engine.source_limit`): the
-        rest is cut before anything is done with it."""
-        return len(text) > self.engine.source_limit
+        """Whether `text` is longer than the model reads of a whole input (`limits.MAX_INPUT_CHARS`), or a
+        sentence of it longer than it reads of a sentence (`Engine.source_limit`): the rest is cut before
+        anything is done with it."""
+        return len(text) > limits.MAX_INPUT_CHARS or self._longest(text) > self.engine.source_limit
+
+    def _longest(self, text: str) -> int:
+        return max((len(seg.text) for seg in self.engine.sentences(text)), default=0)
 
     def length_warning(self, text: str) -> str:
         """What to tell a user about an input that is `too_long`, or cut, or ''."""
-        if self.cut(text):
-            return f"{limits.cut_note(len(text), self.engine.source_limit)} ({self.reads()})"
+        longest, limit = self._longest(text), self.engine.source_limit
+        several = len(self.engine.sentences(text)) > 1
+        what = "a sentence of the input" if several else "the input"
+        if not several and longest > limit:
+            return f"{limits.cut_note(len(text), limit)} ({self.reads()})"
+        notes = [limits.cut_note(len(text), limits.MAX_INPUT_CHARS)] if len(text) > limits.MAX_INPUT_CHARS else []
+        if longest > limit:
+            notes.append(f"{what} is {longest:,} characters; only its first {limit:,} are translated "
+                         f"({self.reads()})")
+        if notes:
+            return "; ".join(notes)
         if not self.too_long(text):
             return ""
-        return (f"the input is {len(text):,} characters, over {LONG_INPUT}× the longest sentence this model was "
+        return (f"{what} is {longest:,} characters, over {LONG_INPUT}× the longest sentence this model was "
                 f"trained on ({self.longest_sentence}); expect a poor translation, and one that stops at "
                 f"{self.settings.max_len or self.engine.max_len} characters")
 
@@ -119,8 +138,20 @@ class Translator:
         new `<stem>_<timestamp>.tsv` in `out_dir`, as `seqtui predict` does: an earlier file is never
         replaced. With `nbest`, also the N best hypotheses and their scores."""
         path = Path(path)
-        sources = data.read_sources(path)
+        sources, _ = self.oriented(data.read_sources(path), str(path))
         return Predictions(self.predict_sources(sources, out_dir, path.stem, nbest), sources)
+
+    def oriented(self, sources: list[data.Source], name: str) -> tuple[list[data.Source], str]:
+        """`sources` read from the file `name` with their reference columns the right way round: a file whose
+        lines are target<TAB>source is swapped, and the line returned says so (see
+        `seqtui.decode.text.columns`, which raises CorpusError when its lines disagree)."""
+        pairs = [(s.text, s.reference) for s in sources if s.reference]
+        if not pairs:
+            return sources, ""
+        swapped, note = sentences.columns(pairs, self.languages, name)
+        if swapped:
+            sources = [data.Source(s.reference, s.text) if s.reference else s for s in sources]
+        return sources, note
 
     def predict_sources(self, sources: list[data.Source], out_dir: str | Path, stem: str,
                         nbest: int | None = None) -> Path:

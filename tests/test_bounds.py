@@ -31,7 +31,7 @@ from seqtui.tui.training import run_settings
 
 runner = CliRunner()
 SENTENCE = "I am hungry."
-LONG_LINE = "I am here. " * 9091  # 100,001 characters
+LONG_LINE = "I am here, " * 9091  # 100,001 characters, one sentence
 
 # Just outside each flag's range, both sides.
 OUTSIDE = [("--beam", "0"), ("--beam", str(config.MAX_BEAM + 1)), ("--nbest", "0"),
@@ -252,7 +252,7 @@ async def test_a_cut_line_in_the_repl_gets_a_note() -> None:
     async with app_.run_test(size=(120, 40), message_hook=messages.append) as pilot:
         transcript = app_.screen.query_one(Transcript)
         await until(pilot, lambda: len(transcript.children) >= 1, what="the model note")
-        app_.screen.query_one("#repl-input", Input).value = "I saw a cat in the garden. " * 12  # stripped: 323
+        app_.screen.query_one("#repl-input", Input).value = "I saw a cat in the garden, " * 12  # stripped: 323
         await pilot.press("enter")
         await until(pilot, lambda: any(isinstance(m, TranslationEnded) for m in messages), what="the end")
         await pilot.pause()

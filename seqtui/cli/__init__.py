@@ -229,11 +229,12 @@ column say which model answered)."""
     to_stdout = str(out_dir) == STDIN
     if not to_stdout:
         rundir.refuse_foreign_write(out_dir, "--output", "predictions", folder=True)  # before translating, not after
-    for name, stem, sources in _prediction_inputs(input_path or cfg.predict_in):
-        if not sources:  # a header-only file would look like a result
+    for name, stem, written in _prediction_inputs(input_path or cfg.predict_in):
+        if not written:  # a header-only file would look like a result
             err.print(f"[yellow]warning:[/] {for_markup(name)}: no sentence in it (empty or blank lines only); "
                       "nothing written", soft_wrap=True)
             continue
+        sources = _oriented(tr, written, name)
         cut = sum(tr.cut(s.text) for s in sources)
         if cut:  # said before the work starts, which the cut keeps short
             err.print(f"[yellow]warning:[/] {for_markup(name)}: {_count(cut, 'sentence')} cut to the first "
@@ -251,6 +252,14 @@ column say which model answered)."""
         # the summary is escaped for the terminal; the TSV keeps the data as it is
         summary = escape_controls(f"{name} → {target} ({_count(len(sources), 'sentence')}{note})")
         print(summary, file=sys.stderr if to_stdout else sys.stdout)
+
+
+def _oriented(tr: Any, sources: list[data.Source], name: str) -> list[data.Source]:
+    """`sources` with their columns the right way round, and a line on stderr when they were swapped."""
+    sources, note = tr.oriented(sources, name)
+    if note:
+        err.print(f"[dim]{for_markup(note)}[/]", soft_wrap=True)
+    return sources
 
 
 def _count(n: int, noun: str) -> str:
@@ -293,6 +302,8 @@ def evaluate(
         err.print(f"[yellow]warning:[/] {for_markup(report.warning)}", soft_wrap=True)
     if report.note and not as_json:
         err.print(f"[dim]note: {for_markup(report.note)}[/]", soft_wrap=True)
+    if report.columns:
+        err.print(f"[dim]{for_markup(report.columns)}[/]", soft_wrap=True)
     _record_scores(choice.path, report, data_path, limit, settings.beam)
     if as_json:
         print(json_line(report.to_dict()))

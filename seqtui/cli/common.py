@@ -82,9 +82,9 @@ PrefixOpt = Annotated[str | None, typer.Option(
     "--prefix", callback=bounded("prefix"), show_default=False,
     help="Force the translation to start with this text; the model continues it.")]
 JsonOpt = Annotated[bool, typer.Option(
-    "--json", help="One JSON object per sentence: source (the sentence as given), text, score (total "
-    "natural-log probability, end symbol included), probs (each character's probability, then the end "
-    "symbol's), ended, unknown; nbest and alignment with --nbest and --align.")]
+    "--json", help="One JSON object per input: source (the text as given), text, score (total natural-log "
+    "probability, end symbol included), probs (each character's probability, then the end symbol's), ended, "
+    "unknown, unsure, sentences (each sentence's part); nbest and alignment with --nbest and --align.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Also say why the model that answers was "
                                           "chosen (why your run was passed over).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not say which model answers (warnings "

@@ -126,5 +126,5 @@ def _prompted_lines() -> Iterator[str]:
 
 def run_plain(tr: Any, model_dir: Path, *, as_json: bool, nbest: bool, align: bool) -> None:
     """`seqtui repl --plain`: a prompt and the colon commands on a terminal, every line translated from a pipe."""
-    answer = Answerer(tr, as_json=as_json, nbest=nbest, align=align)
+    answer = Answerer(tr, as_json=as_json, nbest=nbest, align=align, hint=":model {}")
     PlainRepl(answer, model_dir, as_json).run(interactive=sys.stdin.isatty())

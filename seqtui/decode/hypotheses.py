@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from seqtui.data.sentences import Segment
 from seqtui.data.vocab import Unknown
 
 
@@ -73,16 +74,32 @@ class Hypothesis:
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """One sentence of a text as it was decoded: its `segment` of the text (with the spacing around it),
+    where its sentence starts in the text (`offset`), and its own `result` (unknown places within it)."""
+
+    segment: Segment
+    offset: int
+    result: Result
+
+
+@dataclass(frozen=True)
 class Result:
     """What a decode found: its hypotheses, best first, the source's unknown characters (places as typed),
     the source as the model read it (normalised; the text its attention weights run over), and how many
-    characters of the input as given it read (see `seqtui.decode.limits`)."""
+    characters of the input as given it read (see `seqtui.decode.limits`).
+
+    A text of several sentences is decoded one sentence at a time (`seqtui.decode.text`): `sentences` holds
+    each one's decode; `nbest` is then the one joined hypothesis (no attention: see each sentence's), and
+    `source` the sentences as read, spaced as the text was. A text of one sentence has one `Sentence` whose
+    result is this one's but for the unknown places, which it counts from the sentence's start."""
 
     nbest: list[Hypothesis]
     unknown: list[Unknown]
     source: str = ""
     given: int = 0  # characters in the input as given
     read: int = 0  # of them, the ones read: fewer when the input was longer than the model can use
+    sentences: tuple[Sentence, ...] = ()
 
     @property
     def best(self) -> Hypothesis:
@@ -129,23 +146,48 @@ def split_prefix(line: str) -> tuple[str, str]:
 
 def to_json(result: Result, source: str, *, nbest: bool = False, align: bool = False) -> dict[str, Any]:
     """The machine-readable form of a decode, the one schema of a translation (`translate --json`,
-    `repl --plain --json`, `Translator.to_json`).
+    `repl --plain --json`, `Translator.to_json`): the whole text's translation (`source`, `text`, `score`,
+    `probs`, `ended`, `unknown`, `unsure`), and `sentences`, each sentence's part of it with its own `nbest`
+    and `alignment` when asked for. The top-level `nbest` and `alignment` are the text's: for a text of
+    several sentences, its one joined hypothesis and no alignment.
 
     Args:
         result: the decode.
-        source: the sentence as it was given (not normalised), so that each answer can be joined back to
-            its input.
-        nbest: add the n-best list.
+        source: the text as it was given (not normalised), so that each answer can be joined back to its
+            input; each sentence's `source` is the sentence as the model read it.
+        nbest: add the n-best lists.
         align: add, for each output character, the source character it attended to most.
     """
+    from seqtui.decode.text import unsure
+
     best = result.best
+    parts = [_sentence_json(part, nbest, align) for part in result.sentences]
     out: dict[str, Any] = {
         "source": source, "text": best.text, "score": best.score, "probs": list(best.probs), "ended": best.ended,
         "unknown": [{"char": u.char, "position": u.position} for u in result.unknown],
+        "unsure": any(p["unsure"] for p in parts) if parts else unsure(best),
+        "sentences": parts,
     }
     if nbest:
-        out["nbest"] = [{"text": h.text, "score": h.score, "normalized": h.normalized, "ended": h.ended}
-                        for h in result.nbest]
+        out["nbest"] = _nbest_json(result.nbest)
     if align:
         out["alignment"] = best.alignment()
     return out
+
+
+def _sentence_json(part: Sentence, nbest: bool, align: bool) -> dict[str, Any]:
+    from seqtui.decode.text import unsure
+
+    best = part.result.best
+    out: dict[str, Any] = {"source": part.result.source, "text": best.text, "score": best.score,
+                           "probs": list(best.probs), "ended": best.ended, "unsure": unsure(best),
+                           "offset": part.offset}
+    if nbest:
+        out["nbest"] = _nbest_json(part.result.nbest)
+    if align:
+        out["alignment"] = best.alignment()
+    return out
+
+
+def _nbest_json(hyps: list[Hypothesis]) -> list[dict[str, Any]]:
+    return [{"text": h.text, "score": h.score, "normalized": h.normalized, "ended": h.ended} for h in hyps]

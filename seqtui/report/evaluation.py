@@ -12,6 +12,7 @@ from seqtui.config import Config
 from seqtui.data import corpus as data
 from seqtui.data.batching import Encoded
 from seqtui.decode.decoding import Settings
+from seqtui.decode.text import columns, languages
 from seqtui.errors import BundleError, CorpusError
 from seqtui.store import bundle, catalog
 
@@ -30,6 +31,7 @@ class Report:
     examples: list[tuple[str, str, str]]
     warning: str = ""  # set when a damaged model.keras was replaced by the last checkpoint
     note: str = ""  # what a score means here, when it misleads (BLEU on short sentences)
+    columns: str = ""  # how the columns of the data file were read, when that needs saying
 
     def to_dict(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "chrf": round(self.chrf, 2), "bleu": round(self.bleu, 2),
@@ -37,15 +39,23 @@ class Report:
                 "seconds": round(self.seconds, 2), "examples": self.examples}
 
 
-def eval_pairs(b: bundle.Bundle, data_path: Path | None) -> tuple[list[data.Pair], dict[str, set[str]]]:
+def eval_pairs(b: bundle.Bundle, data_path: Path | None,
+               notes: list[str] | None = None) -> tuple[list[data.Pair], dict[str, set[str]]]:
     """The pairs to score (a given file, or the bundle's recorded validation split) and every
-    reference the corpus has for each source sentence."""
+    reference the corpus has for each source sentence; how a given file's columns were read goes to `notes`.
+
+    A given file is read as a corpus is, English<TAB>French (a reversed model reverses it), unless its lines
+    say it is French<TAB>English (`seqtui.decode.text.columns`, which refuses a file whose lines disagree)."""
     cfg = b.meta.config
     if data_path is None and catalog.is_shipped(b.path):
         raise BundleError(f"{b.path} is the shipped model: its validation pairs (Tatoeba) are not on this machine; "
                           "pass --data FILE (pairs to score it on)")
     if data_path is not None:
-        pairs = data.select(data.read_corpus(data_path).pairs, 0, reverse=cfg.reverse)
+        written = data.read_corpus(data_path).pairs
+        swapped, note = columns(written, languages(False), str(data_path))
+        if note and notes is not None:
+            notes.append(note)
+        pairs = data.select(written, 0, reverse=cfg.reverse != swapped)
         corpus_pairs = pairs
     else:
         from seqtui.train.training import check_same_data, prepare
@@ -76,11 +86,13 @@ def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings 
     import sacrebleu
 
     b = bundle.load(model_dir)
-    pairs, refs = eval_pairs(b, data_path)
+    notes: list[str] = []
+    pairs, refs = eval_pairs(b, data_path, notes)
     if limit:
         pairs = pairs[:limit]
     t0 = time.perf_counter()
     engine = b.engine()
+    engine.language = languages(b.meta.config.reverse)[0]
     s = settings or Settings()
     sources = [p[0] for p in pairs]
     if s.beam > 1 or s.temperature > 0:
@@ -93,7 +105,7 @@ def evaluate(model_dir: Path, data_path: Path | None = None, settings: Settings 
     bleu = sacrebleu.corpus_bleu(hyps, [gold]).score
     return Report(len(pairs), sacrebleu.corpus_chrf(hyps, [gold]).score, bleu, exact / max(1, len(pairs)), loss, acc,
                   time.perf_counter() - t0, list(zip(sources, gold, hyps, strict=True))[:5], b.warning,
-                  bleu_note(gold, bleu))
+                  bleu_note(gold, bleu), " ".join(notes))
 
 
 BLEU_ORDER = 4  # BLEU's longest n-gram: a geometric mean over 1- to 4-word matches

@@ -137,6 +137,15 @@ class TranslationEnded(Message, bubble=False):
         self.result = result
 
 
+class TranslationHint(Message, bubble=False):
+    """A typed line looks written in another model's language: `line` says which model reads it."""
+
+    def __init__(self, entry: int, line: str) -> None:
+        super().__init__()
+        self.entry = entry
+        self.line = line
+
+
 class TranslationFailed(Message, bubble=False):
     """There is nothing to translate with (no saved model yet, or a damaged one)."""
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from seqtui.decode.text import languages
 from seqtui.store import bundle
 from seqtui.store.catalog import ModelChoice, Request
 
@@ -20,10 +21,12 @@ EngineLoader = Callable[[Path], Any]
 
 def load_saved(model_dir: Path) -> Any:
     """The decoding engine of the bundle in `model_dir` (raises BundleError when there is none), reading
-    as much of a sentence as the model can use (`Engine.source_limit`)."""
+    as much of a sentence as the model can use (`Engine.source_limit`), splitting a text into sentences in
+    its source language."""
     saved = bundle.load(model_dir)
     engine = saved.engine()
     engine.longest_source = saved.longest_sentence
+    engine.language = languages(saved.meta.config.reverse)[0]
     return engine
 
 

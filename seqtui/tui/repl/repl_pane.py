@@ -40,6 +40,7 @@ from seqtui.tui.messages import (
     TranslationChar,
     TranslationEnded,
     TranslationFailed,
+    TranslationHint,
 )
 from seqtui.tui.repl import repl_commands
 from seqtui.tui.repl.engines import EngineSource
@@ -70,6 +71,22 @@ def stream_translation(target: MessagePump, engines: EngineSource, entry: int, t
             target.post_message(TranslationChar(entry, piece.char, piece.prob))
     cut = worker.is_cancelled
     target.post_message(TranslationEnded(entry, cut, None if cut else stream.result))
+    if entry > 0 and not cut:  # after the translation: the identifier's first call reads its model
+        line = language_hint(text, getattr(engine, "language", "en"))
+        if line:
+            target.post_message(TranslationHint(entry, line))
+
+
+def language_hint(text: str, source: str) -> str:
+    """"this looks like French: :model fr-en" when `text` looks written in another shipped model's language
+    than `source`, the language of the model that answered (see `seqtui.decode.text.hint`); else ''."""
+    from seqtui.decode import text as texts
+
+    try:
+        found = texts.hint(text, source, texts.model_languages(list(catalog.shipped())))
+    except SeqtuiError:
+        return ""
+    return f"this looks like {found[0]}: :model {found[1]}" if found else ""
 
 
 class ReplPane(Vertical):
@@ -220,8 +237,10 @@ class ReplPane(Vertical):
             return
         _, result = self.last
         width = max(20, transcript.content_size.width - 2)
-        transcript.note(Text("attention of the last translation: source across, output down\n", style="dim")
-                        .append(attention_map(result.source, result.best, width)))
+        shown = Text("attention of the last translation: source across, output down\n", style="dim")
+        for k, part in enumerate([p.result for p in result.sentences] or [result]):  # each sentence's own
+            shown.append("\n" if k else "").append(attention_map(part.source, part.best, width))
+        transcript.note(shown)
 
     def _start_preview(self, text: str) -> None:
         entry = self._preview_entry = -next(self._ids)  # previews count down, history entries up
@@ -289,10 +308,16 @@ class ReplPane(Vertical):
                 self.last = (source, message.result)
                 if len(message.result.nbest) > 1:
                     transcript.show_nbest(message.entry, message.result.nbest)
+                elif self.state.settings.nbest > 1 and len(message.result.sentences) > 1:
+                    note += " · n-best lists are of one sentence: each sentence's best is shown"
             if message.result is not None and message.result.cut:
                 note += (f" · only the first {message.result.read:,} of {message.result.given:,} characters "
                          "translated: all this model reads of a sentence")
             transcript.end(message.entry, note)
+
+    @on(TranslationHint)
+    def hinted(self, message: TranslationHint) -> None:
+        self.query_one(Transcript).note(message.line, "yellow")
 
     @on(TranslationFailed)
     def failed(self, message: TranslationFailed) -> None:
