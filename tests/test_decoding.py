@@ -61,7 +61,9 @@ def test_hostile_input_is_bounded_and_reported(trained_bundle):
     for text in ["\x00\x1b[31m\x07", "😀" * 5, "Go. " * 2500]:
         t0 = time.perf_counter()
         result = engine.decode(text)
-        assert time.perf_counter() - t0 < 5
+        # bounded, not hung: 2,500 one-word sentences take ~3 s on a quiet 2-core machine; the bound leaves
+        # room for a loaded one
+        assert time.perf_counter() - t0 < 60
         assert all(len(part.result.best.text) <= engine.max_len for part in result.sentences)  # each sentence's
     assert [u.char for u in engine.translate("Go 😀!").unknown] == ["😀"]
 

@@ -162,7 +162,7 @@ which model answers)."""
     tr, _, _ = open_translator(config_path, model, model_dir, Asked(
         beam=beam, temperature=temperature, seed=seed, max_len=max_len, nbest=nbest, length_penalty=length_penalty,
         prefix=prefix), verbose, quiet)
-    answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align)
+    answer = Answerer(tr, as_json=as_json, nbest=nbest is not None, align=align, quiet=quiet)
     for sentence in sentences:
         answer(sentence)
 
@@ -199,7 +199,7 @@ def repl(
     from seqtui.cli.plain_repl import run_plain
 
     tr, cfg, _ = open_translator(config_path, model, model_dir, asked, verbose, quiet)
-    run_plain(tr, cfg.model_dir, as_json=as_json, nbest=nbest is not None, align=align)
+    run_plain(tr, cfg.model_dir, as_json=as_json, nbest=nbest is not None, align=align, quiet=quiet)
 
 
 @app.command()

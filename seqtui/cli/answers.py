@@ -74,11 +74,13 @@ class Answerer:
     model was unsure of a sentence or the input looks written in another model's language (`hint`: how to
     choose that model, "--model {}" or ":model {}")."""
 
-    def __init__(self, tr: Any, *, as_json: bool, nbest: bool, align: bool, hint: str = "--model {}") -> None:
+    def __init__(self, tr: Any, *, as_json: bool, nbest: bool, align: bool, hint: str = "--model {}",
+                 quiet: bool = False) -> None:
         if align and not tr.engine.attention:
             raise SeqtuiError("--align needs an attention model (architecture = \"attention\"); this one has none")
         tr.engine.prefix_ids(tr.settings.prefix)  # an impossible prefix fails here, before any output
         self.tr, self.as_json, self.nbest, self.align, self.hint = tr, as_json, nbest, align, hint
+        self.quiet = quiet  # -q: no notes on stderr (unsure, the language hint), warnings still
         self.nbest_asked = nbest  # --nbest on the command line (the plain REPL's :nbest changes `nbest`)
         self.out = stdout_console()
         self.last: Any = None  # the last streamed decode's Result, for the plain REPL's :align
@@ -108,14 +110,14 @@ class Answerer:
         if warning:
             err.print(f"[yellow]warning:[/] {for_markup(warning)}", soft_wrap=True)
         sentence = cut_input(sentence).text
-        hint = language_hint(self.tr, sentence, self.hint)
+        hint = (lambda: "") if self.quiet else language_hint(self.tr, sentence, self.hint)
         if self.as_json:
             result = self.tr.decode(sentence)
             print(json_line(to_json(result, sentence, nbest=self.nbest, align=self.align)), flush=True)
         else:
             result = self.last = stream_line(self.tr, sentence)
             self._extras(result)
-        for line in [*notes(result, self.nbest), hint()]:
+        for line in [*([] if self.quiet else notes(result, self.nbest)), hint()]:
             if line:
                 err.print(f"[dim]{for_markup(line)}[/]", soft_wrap=True)
 

@@ -87,8 +87,8 @@ JsonOpt = Annotated[bool, typer.Option(
     "unknown, unsure, sentences (each sentence's part); nbest and alignment with --nbest and --align.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Also say why the model that answers was "
                                           "chosen (why your run was passed over).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not say which model answers (warnings "
-                                        "still go to stderr).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Do not say which model answers, nor the notes "
+                                        "on an answer (unsure, the language hint); warnings still go to stderr.")]
 AlignOpt = Annotated[bool, typer.Option(
     "--align", help="Attention models: show which source character each output character attended to "
                     "(a heatmap on a terminal; `alignment` with --json).")]

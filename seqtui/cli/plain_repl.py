@@ -124,7 +124,7 @@ def _prompted_lines() -> Iterator[str]:
         yield line
 
 
-def run_plain(tr: Any, model_dir: Path, *, as_json: bool, nbest: bool, align: bool) -> None:
+def run_plain(tr: Any, model_dir: Path, *, as_json: bool, nbest: bool, align: bool, quiet: bool = False) -> None:
     """`seqtui repl --plain`: a prompt and the colon commands on a terminal, every line translated from a pipe."""
-    answer = Answerer(tr, as_json=as_json, nbest=nbest, align=align, hint=":model {}")
+    answer = Answerer(tr, as_json=as_json, nbest=nbest, align=align, hint=":model {}", quiet=quiet)
     PlainRepl(answer, model_dir, as_json).run(interactive=sys.stdin.isatty())
