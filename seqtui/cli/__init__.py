@@ -21,6 +21,7 @@ from rich.console import Console
 
 from seqtui import config
 from seqtui.cli import runs as runs_cli
+from seqtui.cli import serve as serve_cli
 from seqtui.cli.answers import Answerer, argument_texts, stdin_lines
 from seqtui.cli.common import (
     AlignOpt,
@@ -348,6 +349,7 @@ def show_config(config_path: ConfigOpt = None) -> None:
 
 app.add_typer(data_app, name="data")
 runs_cli.register(app)
+serve_cli.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,70 @@
+"""Starting a server and stopping it cleanly: it loads its models (numpy weights, never TensorFlow), listens,
+and on SIGTERM or Ctrl-C it stops accepting, lets the requests in flight finish
+(up to `drain_seconds`), and exits 0 (SIGTERM) or 130 (Ctrl-C)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from seqtui.serve.app import SERVER, Options, make_app
+from seqtui.serve.engine import Model, open_models
+
+DRAIN_SECONDS = 60.0
+
+
+def serve(host: str, port: int, models: Sequence[str], opts: Options, batch_limit: int,
+          drain_seconds: float = DRAIN_SECONDS, reuse_port: bool = False) -> int:
+    """Serve until SIGTERM (returns 0) or SIGINT (130), once the requests in flight are done."""
+    loaded = open_models(models, batch_limit)  # a missing model is one error line before anything listens
+    return asyncio.run(_serve(host, port, loaded, opts, drain_seconds, reuse_port))
+
+
+async def _serve(host: str, port: int, models: list[Model], opts: Options, drain: float, reuse_port: bool) -> int:
+    app = make_app(models, opts)
+    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=drain)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
+    await site.start()
+    print(f"seqtui serve: listening on http://{host}:{port}/ ({', '.join(f'{m.source}-{m.target}' for m in models)})",
+          file=sys.stderr, flush=True)
+    stopped: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    def stop(code: int) -> None:
+        if not stopped.done():
+            stopped.set_result(code)
+
+    loop.add_signal_handler(signal.SIGTERM, stop, 0)
+    loop.add_signal_handler(signal.SIGINT, stop, 130)
+    code = await stopped
+    await site.stop()  # no new connections; the ones in flight go on
+    try:
+        async with asyncio.timeout(drain):
+            await app[SERVER].idle.wait()
+    except TimeoutError:
+        print(f"seqtui serve: requests still running after {drain:g} s are cut", file=sys.stderr)
+    await runner.cleanup()
+    return code
+
+
+def workers(argv: Sequence[str], count: int) -> int:
+    """Run `count` server processes on one port (SO_REUSEPORT: the kernel spreads the connections); each keeps
+    its own queue and key rates. A signal to this process is passed on; it exits with the first child's code."""
+    children = [subprocess.Popen([sys.executable, "-m", "seqtui", *argv, "--workers", "1", "--reuse-port"])
+                for _ in range(count)]
+
+    def forward(signum: int, frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                os.kill(child.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    codes = [child.wait() for child in children]
+    return codes[0]
