@@ -36,10 +36,9 @@ class Model:
 
     def readable(self, sentence: str) -> bool:
         """Whether the model reads anything of `sentence` (otherwise it is returned unchanged)."""
-        engine = self.translator.engine
-        source = engine.source_of(sentence)
-        unknown = {u.char for u in engine.source.unknown(source)} if source else set()
-        return any(not ch.isspace() and ch not in unknown for ch in source)
+        read = self.translator.engine.readable(sentence).text
+        unknown = {u.position for u in self.translator.engine.unknown(read)}
+        return any(not ch.isspace() and k not in unknown for k, ch in enumerate(read))
 
 
 def open_models(names: Sequence[str], batch_limit: int) -> list[Model]:
