@@ -50,7 +50,8 @@ async def test_health_settings_languages_spec_and_suggest(client):
     settings = await (await client.get("/frontend/settings")).json()
     assert settings["charLimit"] == 5000 and settings["language"]["source"]["code"] == "en"
     assert "/translate" in (await (await client.get("/spec")).json())["paths"]
-    assert await error_of(await client.post("/suggest", data={"q": "a"}), 403) == "Suggestions are disabled on this server."
+    suggest = await client.post("/suggest", data={"q": "a"})
+    assert await error_of(suggest, 403) == "Suggestions are disabled on this server."
 
 
 async def test_translate_from_json_form_and_query_alike(client):
