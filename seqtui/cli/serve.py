@@ -31,8 +31,8 @@ def register(app: typer.Typer) -> None:
                             "(default: the shipped en-fr and fr-en).")] = None,
         char_limit: Annotated[int, typer.Option("--char-limit", help="Most characters of one text.",
                                                 **_bounded(1, MAX_LIMIT))] = 5000,
-        batch_limit: Annotated[int, typer.Option("--batch-limit", help="Most texts in one request, and rows "
-                                                 "decoded in one step.", **_bounded(1, 4096))] = 64,
+        batch_limit: Annotated[int, typer.Option("--batch-limit", help="Most texts in one request; a step "
+                                                 "decodes at most four times as many rows.", **_bounded(1, 4096))] = 64,
         alternatives_limit: Annotated[int, typer.Option("--alternatives-limit", help="Most alternatives asked.",
                                                         **_bounded(0, 16))] = 3,
         queue_limit: Annotated[int, typer.Option("--queue-limit", help="Most sentences waiting or decoding; past "
@@ -46,7 +46,8 @@ def register(app: typer.Typer) -> None:
                                               **_bounded(1, MAX_LIMIT))] = 60,
         workers: Annotated[int, typer.Option("--workers", help="Server processes sharing the port.",
                                              **_bounded(1, 64))] = 1,
-        reuse_port: Annotated[bool, typer.Option("--reuse-port", hidden=True)] = False,
+        reuse_port: Annotated[bool, typer.Option("--reuse-port", help="Share the port with other processes (as "
+                                                 "--workers starts them).")] = False,
     ) -> None:
         """Serve translations over HTTP with LibreTranslate's API, streaming and batching; Ctrl-C or SIGTERM
         finishes the requests in flight, then stops."""
