@@ -114,3 +114,14 @@ def test_rows_beyond_the_limit_wait_their_turn(translator):
         batcher.add(j)
     batcher.step()
     assert batcher.live == jobs[:1] and batcher.pending == jobs[1:]
+
+
+@pytest.mark.parametrize("width", [1, 4])
+def test_a_decode_cut_at_the_length_limit_matches_the_search_cut_there(translator, width):
+    """Catches the last step's characters dropped (or one step too many) when the length limit ends a decode."""
+    engine = translator.engine
+    text = SENTENCES[5]
+    job = Job(engine.source.encode(engine.source_of(text)), width, 1, limit=6)
+    run(Batcher(engine.net, engine.target), [job])
+    alone = engine.decode(text, Settings(beam=width, max_len=6)).best
+    assert (job.hypotheses[0].text, job.hypotheses[0].ended) == (alone.text, alone.ended) and len(alone.text) == 6

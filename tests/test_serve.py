@@ -130,6 +130,14 @@ async def test_an_oversized_body_is_refused_before_it_is_read(aiohttp_client, mo
     client = await make(aiohttp_client, models, limits=Limits(max_body=1000))
     got = await error_of(await client.post("/translate", data={"q": "x" * 2000, "source": "en", "target": "fr"}), 400)
     assert "exceeds size limit (1000 bytes)" in got
+
+    async def chunks():  # no Content-Length: the size is only known by reading
+        for _ in range(20):
+            yield b"q=" + b"x" * 100
+
+    chunked = await client.post("/translate", data=chunks(),
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert "exceeds size limit (1000 bytes)" in await error_of(chunked, 400)
     await answers_normally(client)
 
 
@@ -161,18 +169,26 @@ async def test_streaming_sends_each_character_with_its_probability_then_the_resu
     assert len(probs) > 10 and all(0 < p <= 1 for p in probs)
 
 
-async def test_a_client_leaving_mid_stream_stops_its_decode(client):
-    """Catches a decode that runs on for a client that is gone (its rows kept until the length limit)."""
-    resp = await client.post("/translate", json={"q": "My brother plays the guitar every evening after dinner.",
-                                                 "source": "en", "target": "fr", "stream": True})
+@pytest.fixture(scope="module")
+def one_row_models():
+    return open_models(["en-fr"], batch_limit=1)  # one sentence decoded at a time: a long text takes long
+
+
+async def test_a_client_leaving_mid_stream_stops_its_decode(aiohttp_client, one_row_models):
+    """Catches a decode that runs on for a client that is gone (its sentences decoded to the end)."""
+    client = await make(aiohttp_client, one_row_models)
+    text = " ".join(["My brother plays the guitar every evening after dinner."] * 30)
+    resp = await client.post("/translate", json={"q": text, "source": "en", "target": "fr", "stream": True})
     await resp.content.readline()
     engine = client.server.app[SERVER].engine
+    jobs = [t.job for t in engine._tickets.values()]
     resp.close()
-    for _ in range(500):
+    for _ in range(1000):
         if engine.outstanding == 0:
             break
         await asyncio.sleep(0.01)
-    assert engine.outstanding == 0
+    assert engine.outstanding == 0 and len(jobs) == 30
+    assert sum(j.cancelled for j in jobs) >= 20 and sum(j.steps for j in jobs) < 20 * 40
     await answers_normally(client)
 
 
