@@ -59,8 +59,9 @@ class Served:
                 time.sleep(0.05)
         self.started = time.monotonic() - began
 
-    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
-        if self.proc.poll() is None:
+    def stop(self, sig: int | None = signal.SIGTERM) -> tuple[int, str]:
+        """Send `sig` (None: it was sent already; a second one while exiting would kill the process) and wait."""
+        if sig is not None and self.proc.poll() is None:
             self.proc.send_signal(sig)
         _, err = self.proc.communicate(timeout=60)
         return self.proc.returncode, err
@@ -161,19 +162,20 @@ def read_until(s: socket.socket, marker: bytes) -> bytes:
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
 def test_a_stop_signal_mid_stream_lets_the_stream_finish_then_exits(en_fr, sig, code):
     """Catches a server that drops the requests in flight when told to stop, or exits with another code."""
-    served = Served()
+    served = Served("--batch-limit", "1")  # four rows a step: the stream lasts many steps after the signal
     assert served.started < 30
-    text = "My brother plays the guitar every evening after dinner."
+    sentence = "My brother plays the guitar every evening after dinner."
+    text = " ".join([sentence] * 16)
     s = stream_request(served.port, text)
     first = read_until(s, b"data: ")
     served.proc.send_signal(sig)
     rest = read_until(s, b"event: result")
     rest += read_until(s, b"\n\n") if not rest.endswith(b"\n\n") else b""
     s.close()
-    got, err = served.stop(sig)
+    got, err = served.stop(None)
     assert got == code, err
     result = (first + rest).split(b"event: result\ndata: ")[1].split(b"\n")[0]
-    assert json.loads(result)["translatedText"] == en_fr.translate(text)
+    assert json.loads(result)["translatedText"] == " ".join([en_fr.translate(sentence)] * 16)
 
 
 @pytest.mark.soak
