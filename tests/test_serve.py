@@ -223,3 +223,25 @@ async def test_the_page_and_its_assets_are_served_by_seqtui(client):
     assert "/static/app.js" in page and "http" not in page
     assert (await client.get("/static/app.js")).status == 200
     assert (await client.get("/static/..%2f..%2fapi.py")).status == 404
+
+
+async def test_a_request_over_its_time_budget_is_503_and_the_server_goes_on(aiohttp_client, models):
+    """Catches a time budget that is never enforced (a long request holding its rows for ever)."""
+    client = await make(aiohttp_client, models, budget=0.0)
+    resp = await client.post("/translate", json={"q": "Thank you.", "source": "en", "target": "fr"})
+    assert (await error_of(resp, 503)).startswith("Cannot translate text: it took over the time budget")
+    assert client.server.app[SERVER].engine.outstanding == 0
+
+
+def test_the_keys_file_is_read_bounded_and_its_errors_are_one_line(tmp_path):
+    """Catches a malformed keys file accepted (a rate of 0 or words past the rate) or a traceback for one."""
+    from seqtui.errors import ConfigError
+
+    good = tmp_path / "keys"
+    good.write_text("# team keys\nk1 120\n\nk2\n", encoding="utf-8")
+    assert Keys.read(good, default_rate=7).rates == {"k1": 120, "k2": 7}
+    for text in ("k1 0\n", "k1 12 extra\n", "k1 many\n", "# nothing\n"):
+        good.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError) as e:
+            Keys.read(good)
+        assert "\n" not in str(e.value)
