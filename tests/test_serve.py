@@ -245,3 +245,22 @@ def test_the_keys_file_is_read_bounded_and_its_errors_are_one_line(tmp_path):
         with pytest.raises(ConfigError) as e:
             Keys.read(good)
         assert "\n" not in str(e.value)
+
+
+async def test_a_failing_step_answers_500_and_the_engine_goes_on(aiohttp_client):
+    """Catches an engine thread that dies with a failing step, leaving every request after it waiting."""
+    broken = open_models(["en-fr"], batch_limit=8)
+    real = broken[0].batcher.net.step
+    calls = {"n": 0}
+
+    def fails_once(*args):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise FloatingPointError("overflow in a step")
+        return real(*args)
+
+    broken[0].batcher.net.step = fails_once
+    client = await make(aiohttp_client, broken)
+    resp = await client.post("/translate", json={"q": "Thank you.", "source": "en", "target": "fr"})
+    assert await error_of(resp, 500) == "Cannot translate text: FloatingPointError: overflow in a step"
+    await answers_normally(client)

@@ -54,6 +54,7 @@ class Job:
     hypotheses: list[Hypothesis] = field(default_factory=list)
     done: bool = False
     expired: bool = False
+    error: str = ""  # why the decode failed (set by the thread that steps it; "" when it did not)
     steps: int = 0
     # The search's state, between steps.
     _h: np.ndarray | None = None

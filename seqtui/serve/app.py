@@ -20,6 +20,7 @@ from seqtui.serve.keys import Keys
 from seqtui.serve.params import ApiError, Limits, flag, missing, number, read, text, texts
 from seqtui.serve.text import Part, join, parts, shown
 
+GRACE = 5.0  # seconds past a request's budget before the wait for the engine gives up
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"index.html": "text/html", "app.js": "text/javascript", "style.css": "text/css"}
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Authorization, Content-Type",
@@ -216,7 +217,12 @@ async def _translate(request: web.Request) -> web.StreamResponse:
     try:
         if stream:
             return await _sse(request, asked)
-        await asyncio.gather(*(t.finished.wait() for t in asked.tickets))
+        try:  # the engine ends each decode by its deadline; this bound only guards against the engine itself
+            async with asyncio.timeout(srv.opts.budget + GRACE):
+                await asyncio.gather(*(t.finished.wait() for t in asked.tickets))
+        except TimeoutError:
+            raise ApiError(503, f"Cannot translate text: it took over the time budget of {srv.opts.budget:g} s",
+                           retry_after=1) from None
         return web.json_response(_answer(srv, asked))
     finally:
         for t in asked.tickets:
@@ -252,6 +258,9 @@ def _jobs(srv: Server, asked: Asked, beam: int) -> list[Job]:
 
 
 def _answer(srv: Server, asked: Asked) -> dict[str, Any]:
+    failed = [t.job.error for t in asked.tickets if t.job.error]
+    if failed:
+        raise ApiError(500, f"Cannot translate text: {failed[0]}")
     if any(t.job.expired for t in asked.tickets):
         raise ApiError(503, f"Cannot translate text: it took over the time budget of {srv.opts.budget:g} s",
                        retry_after=1)

@@ -113,7 +113,7 @@ class EngineThread:
                     item = self._inbox.get_nowait()
             except queue.Empty:
                 pass
-            updates = [u for b in batchers if b.busy for u in b.step()]
+            updates = [u for b in batchers if b.busy for u in _step(b)]
             self.steps += 1
             if updates:
                 self.loop.call_soon_threadsafe(self._deliver, updates)
@@ -136,6 +136,17 @@ class EngineThread:
                 del self._tickets[u.job]
                 self.outstanding -= 1
                 ticket.finished.set()
+
+
+def _step(batcher: Batcher) -> list[Update]:
+    """One step of `batcher`; should it fail, its decodes end with the error, so no request waits for ever."""
+    try:
+        return batcher.step()
+    except Exception as e:  # a bug in a step must answer its requests, not stop the thread
+        jobs, batcher.live, batcher.pending = batcher.live + batcher.pending, [], []
+        for j in jobs:
+            j.done, j.error = True, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'no message'}"
+        return [Update(j, [], True) for j in jobs]
 
 
 def deadline(budget: float) -> float:
