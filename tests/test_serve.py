@@ -264,3 +264,25 @@ async def test_a_failing_step_answers_500_and_the_engine_goes_on(aiohttp_client)
     resp = await client.post("/translate", json={"q": "Thank you.", "source": "en", "target": "fr"})
     assert await error_of(resp, 500) == "Cannot translate text: FloatingPointError: overflow in a step"
     await answers_normally(client)
+
+
+async def test_requests_before_the_models_are_read_wait_for_them_and_health_does_not(aiohttp_client, models):
+    """Catches a server that answers /health only once its models are read (slow to start), or one that
+    fails the requests arriving while it reads them."""
+    client = await make(aiohttp_client, [])
+    assert await (await client.get("/health")).json() == {"status": "ok"}
+    early = asyncio.ensure_future(client.post("/translate", json={"q": "Thank you.", "source": "en", "target": "fr"}))
+    await asyncio.sleep(0.05)
+    assert not early.done()
+    client.server.app[SERVER].loaded(models)
+    assert (await early).status == 200
+
+
+def test_a_model_that_does_not_exist_is_one_line_and_exit_1(tmp_path):
+    """Catches a missing model found only once the server listens (or as a traceback)."""
+    from typer.testing import CliRunner
+
+    from seqtui.cli import app
+
+    got = CliRunner().invoke(app, ["serve", "--port", "1", "--model", str(tmp_path / "nothing")])
+    assert got.exit_code == 1 and "no model named" in got.output and len(got.output.strip().splitlines()) == 1

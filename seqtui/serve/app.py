@@ -20,6 +20,7 @@ from seqtui.serve.keys import Keys
 from seqtui.serve.params import ApiError, Limits, flag, missing, number, read, text, texts
 from seqtui.serve.text import Part, join, parts, shown
 
+LOADING = 60.0  # seconds a request waits for the models of a server that has just started
 GRACE = 5.0  # seconds past a request's budget before the wait for the engine gives up
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"index.html": "text/html", "app.js": "text/javascript", "style.css": "text/css"}
@@ -45,9 +46,25 @@ class Server:
     def __init__(self, models: list[Model], opts: Options) -> None:
         self.models, self.opts = models, opts
         self.engine: EngineThread | None = None
+        self.ready = asyncio.Event()  # the models are loaded (a server listens before it has read them)
+        if models:
+            self.ready.set()
         self.in_flight = 0
         self.idle = asyncio.Event()
         self.idle.set()
+
+    def loaded(self, models: list[Model]) -> None:
+        """The models, once read: requests waiting for them go on."""
+        self.models = models
+        self.ready.set()
+
+    async def wait_ready(self) -> None:
+        """Wait (up to LOADING seconds) for the models; 503 with Retry-After past that."""
+        try:
+            async with asyncio.timeout(LOADING):
+                await self.ready.wait()
+        except TimeoutError:
+            raise ApiError(503, "The models are still loading", retry_after=1) from None
 
     def model(self, source: str, target: str) -> Model:
         codes = {m.source for m in self.models} | {m.target for m in self.models}
@@ -86,7 +103,7 @@ def make_app(models: list[Model], opts: Options | None = None) -> web.Applicatio
 
 async def _start(app: web.Application) -> None:
     srv = app[SERVER]
-    srv.engine = EngineThread(srv.models, srv.opts.queue_limit, asyncio.get_running_loop())
+    srv.engine = EngineThread(srv.opts.queue_limit, asyncio.get_running_loop())
 
 
 async def _stop(app: web.Application) -> None:
@@ -151,11 +168,13 @@ async def _health(request: web.Request) -> web.Response:
 
 
 async def _languages(request: web.Request) -> web.Response:
+    await request.app[SERVER].wait_ready()
     return web.json_response(request.app[SERVER].languages())
 
 
 async def _settings(request: web.Request) -> web.Response:
     srv = request.app[SERVER]
+    await srv.wait_ready()
     first = srv.models[0]
     return web.json_response({
         "charLimit": srv.opts.limits.char_limit, "frontendTimeout": int(srv.opts.budget * 1000),
@@ -176,6 +195,7 @@ async def _suggest(request: web.Request) -> web.Response:
 async def _params(request: web.Request) -> dict[str, Any]:
     srv = request.app[SERVER]
     params = await read(request, srv.opts.limits)
+    await srv.wait_ready()
     if srv.opts.keys is not None:
         key = params.get("api_key")
         srv.opts.keys.check(key if isinstance(key, str) else "")

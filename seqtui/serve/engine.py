@@ -41,19 +41,29 @@ class Model:
         return any(not ch.isspace() and k not in unknown for k, ch in enumerate(read))
 
 
-def open_models(names: Sequence[str], batch_limit: int) -> list[Model]:
-    """The models named (folders or shipped names; default both shipped ones), one per direction, the first
-    named for a direction answering it (BundleError for one that does not exist)."""
-    models: dict[tuple[str, str], Model] = {}
+def resolve(names: Sequence[str]) -> dict[tuple[str, str], catalog.ModelChoice]:
+    """The models named (folders or shipped names; default both shipped ones) by direction, the first named
+    for a direction answering it; reads only their config (BundleError for one that does not exist)."""
+    found: dict[tuple[str, str], catalog.ModelChoice] = {}
     for name in names or sorted(catalog.shipped()):
         choice = catalog.choose(Path("models"), name)
-        cfg = saved.read_meta(choice.path).config
-        pair = ("fr", "en") if cfg.reverse else ("en", "fr")
-        if pair in models:
-            continue
+        pair = ("fr", "en") if saved.read_meta(choice.path).config.reverse else ("en", "fr")
+        found.setdefault(pair, choice)
+    return found
+
+
+def load(choices: dict[tuple[str, str], catalog.ModelChoice], batch_limit: int) -> list[Model]:
+    """The resolved models loaded (their weights as numpy), each with its batch of `batch_limit` rows."""
+    models = []
+    for pair, choice in choices.items():
         tr = Translator.open(choice.path, model=choice.describe())
-        models[pair] = Model(*pair, tr, Batcher(tr.engine.net, tr.engine.target, batch_limit))
-    return list(models.values())
+        models.append(Model(*pair, tr, Batcher(tr.engine.net, tr.engine.target, batch_limit)))
+    return models
+
+
+def open_models(names: Sequence[str], batch_limit: int) -> list[Model]:
+    """`resolve` then `load`."""
+    return load(resolve(names), batch_limit)
 
 
 @dataclass(eq=False)
@@ -69,8 +79,7 @@ class Ticket:
 class EngineThread:
     """The thread that steps every model's batch, and the bounded way in."""
 
-    def __init__(self, models: Sequence[Model], queue_limit: int, loop: asyncio.AbstractEventLoop) -> None:
-        self.models = {(m.source, m.target): m for m in models}
+    def __init__(self, queue_limit: int, loop: asyncio.AbstractEventLoop) -> None:
         self.queue_limit = queue_limit
         self.loop = loop
         self.outstanding = 0  # jobs handed in and not yet finished (read and written on the loop only)

@@ -1,6 +1,7 @@
-"""Starting a server and stopping it cleanly: it loads its models (numpy weights, never TensorFlow), listens,
-and on SIGTERM or Ctrl-C it stops accepting, lets the requests in flight finish
-(up to `drain_seconds`), and exits 0 (SIGTERM) or 130 (Ctrl-C)."""
+"""Starting a server and stopping it cleanly: it checks its models exist, listens (so /health answers within
+a second), then reads their weights (numpy, never TensorFlow) while requests wait for them. On SIGTERM or
+Ctrl-C it stops accepting, lets the requests in flight finish (up to `drain_seconds`), and exits 0 (SIGTERM)
+or 130 (Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from seqtui.serve.app import SERVER, Options, make_app
-from seqtui.serve.engine import Model, open_models
+from seqtui.serve.engine import load, resolve
+from seqtui.store.catalog import ModelChoice
 
 DRAIN_SECONDS = 60.0
 
@@ -22,26 +24,33 @@ DRAIN_SECONDS = 60.0
 def serve(host: str, port: int, models: Sequence[str], opts: Options, batch_limit: int,
           drain_seconds: float = DRAIN_SECONDS, reuse_port: bool = False) -> int:
     """Serve until SIGTERM (returns 0) or SIGINT (130), once the requests in flight are done."""
-    loaded = open_models(models, batch_limit)  # a missing model is one error line before anything listens
-    return asyncio.run(_serve(host, port, loaded, opts, drain_seconds, reuse_port))
+    choices = resolve(models)  # a missing model is one error line before anything listens
+    return asyncio.run(_serve(host, port, choices, batch_limit, opts, drain_seconds, reuse_port))
 
 
-async def _serve(host: str, port: int, models: list[Model], opts: Options, drain: float, reuse_port: bool) -> int:
-    app = make_app(models, opts)
-    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=drain)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
-    await site.start()
-    print(f"seqtui serve: listening on http://{host}:{port}/ ({', '.join(f'{m.source}-{m.target}' for m in models)})",
-          file=sys.stderr, flush=True)
-    stopped: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+async def _serve(host: str, port: int, choices: dict[tuple[str, str], ModelChoice], batch_limit: int, opts: Options,
+                 drain: float, reuse_port: bool) -> int:
+    app = make_app([], opts)
     loop = asyncio.get_running_loop()
+    stopped: asyncio.Future[int] = loop.create_future()
+
     def stop(code: int) -> None:
         if not stopped.done():
             stopped.set_result(code)
 
-    loop.add_signal_handler(signal.SIGTERM, stop, 0)
+    loop.add_signal_handler(signal.SIGTERM, stop, 0)  # from the start: a stop while loading drains too
     loop.add_signal_handler(signal.SIGINT, stop, 130)
+    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=drain)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
+    await site.start()
+    try:
+        app[SERVER].loaded(await asyncio.to_thread(load, choices, batch_limit))
+    except BaseException:
+        await runner.cleanup()
+        raise
+    directions = ", ".join(f"{s}-{t}" for s, t in choices)
+    print(f"seqtui serve: listening on http://{host}:{port}/ ({directions})", file=sys.stderr, flush=True)
     code = await stopped
     await site.stop()  # no new connections; the ones in flight go on
     try:
