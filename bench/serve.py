@@ -117,8 +117,8 @@ def main() -> None:
     url = f"http://{HOST}:{args.port}/"
     rows = []
     try:
+        asyncio.run(load(url, 16, 4, 1))  # warm up (and wait for the models to be read)
         rss = psutil.Process(proc.pid).memory_info().rss / 2**20
-        asyncio.run(load(url, 16, 4, 1))  # warm up
         for beam in (1, 4):
             rows.append((f"beam {beam}", "engine alone, one at a time", f"{alone(args.requests // 4, beam):.1f}"))
             for c in (int(x) for x in args.clients.split(",")):

@@ -46,6 +46,8 @@ def register(app: typer.Typer) -> None:
                                               **_bounded(1, MAX_LIMIT))] = 60,
         workers: Annotated[int, typer.Option("--workers", help="Server processes sharing the port.",
                                              **_bounded(1, 64))] = 1,
+        blas_threads: Annotated[int, typer.Option("--blas-threads", help="Threads of the matrix products "
+                                                  "(BLAS) of one step.", **_bounded(1, 256))] = 1,
         reuse_port: Annotated[bool, typer.Option("--reuse-port", help="Share the port with other processes (as "
                                                  "--workers starts them).")] = False,
     ) -> None:
@@ -60,5 +62,6 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(run.workers(sys.argv[1:], workers))
         keys = Keys.read(api_keys, key_rate) if api_keys else None
         opts = Options(Limits(char_limit, batch_limit, alternatives_limit), beam, timeout, keys, queue_limit)
-        code = run.serve(host, port, model or [], opts, batch_limit * 4, reuse_port=reuse_port)
+        code = run.serve(host, port, model or [], opts, batch_limit * 4, reuse_port=reuse_port,
+                         blas_threads=blas_threads)
         raise typer.Exit(code)

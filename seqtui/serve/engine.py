@@ -85,6 +85,10 @@ class EngineThread:
         self.outstanding = 0  # jobs handed in and not yet finished (read and written on the loop only)
         self.steps = 0
         self._tickets: dict[Job, Ticket] = {}
+        # The jobs whose every step is wanted (added on the loop before the job reaches the thread): the thread
+        # wakes the loop only for those and for jobs that end. Waking it every step costs two handovers of
+        # the GIL a step, each up to the switch interval, which cost beam search most of its speed.
+        self._streams: set[Job] = set()
         self._inbox: queue.SimpleQueue[tuple[Model, Job] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="seqtui-engine", daemon=True)
         self._thread.start()
@@ -97,6 +101,8 @@ class EngineThread:
         tickets = [Ticket(j, stream) for j in jobs]
         for t in tickets:
             self._tickets[t.job] = t
+            if stream:
+                self._streams.add(t.job)
             self.outstanding += 1
             self._inbox.put((model, t.job))
         return tickets
@@ -124,8 +130,9 @@ class EngineThread:
                 pass
             updates = [u for b in batchers if b.busy for u in _step(b)]
             self.steps += 1
-            if updates:
-                self.loop.call_soon_threadsafe(self._deliver, updates)
+            wanted = [u for u in updates if u.done or (u.pieces and u.job in self._streams)]
+            if wanted:
+                self.loop.call_soon_threadsafe(self._deliver, wanted)
 
     def _cancel_all(self, batchers: list[Batcher]) -> None:
         for b in batchers:
@@ -143,6 +150,7 @@ class EngineThread:
                 ticket.updates.put_nowait(u)
             if u.done:
                 del self._tickets[u.job]
+                self._streams.discard(u.job)
                 self.outstanding -= 1
                 ticket.finished.set()
 

@@ -19,12 +19,21 @@ from seqtui.serve.engine import load, resolve
 from seqtui.store.catalog import ModelChoice
 
 DRAIN_SECONDS = 60.0
+SWITCH_INTERVAL = 0.0005  # seconds
 
 
 def serve(host: str, port: int, models: Sequence[str], opts: Options, batch_limit: int,
-          drain_seconds: float = DRAIN_SECONDS, reuse_port: bool = False) -> int:
+          drain_seconds: float = DRAIN_SECONDS, reuse_port: bool = False, blas_threads: int = 1) -> int:
     """Serve until SIGTERM (returns 0) or SIGINT (130), once the requests in flight are done."""
+    from threadpoolctl import threadpool_limits
+
+    # One engine thread's small products gain nothing from BLAS threads, and on a busy machine their spinning
+    # cost a batch of 8 greedy rows 60 times its time a step (bench/serve.py): one thread unless asked.
+    threadpool_limits(blas_threads, user_api="blas")
     choices = resolve(models)  # a missing model is one error line before anything listens
+    # The engine thread holds the GIL between its numpy calls; the event loop, woken by a socket, waits for it
+    # up to the switch interval (5 ms by default) each time, which made every answer wait behind decoding.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     return asyncio.run(_serve(host, port, choices, batch_limit, opts, drain_seconds, reuse_port))
 
 
