@@ -90,15 +90,19 @@ async def http_cost(url: str, requests: int) -> float:
     return statistics.median(times)
 
 
-def alone(requests: int, beam: int) -> float:
-    """Sentences a second decoded one at a time by the engine, no server."""
+def alone(requests: int, beam: int, blas_threads: int | None) -> float:
+    """Sentences a second decoded one at a time by the engine, no server; with `blas_threads` BLAS threads
+    (None: numpy's default), as the server's engine thread has one."""
+    from threadpoolctl import threadpool_limits
+
     import seqtui
 
     tr = seqtui.load("en-fr", beam=beam)
-    t0 = time.perf_counter()
-    for n in range(requests):
-        tr.translate(SENTENCES[n % len(SENTENCES)])
-    return requests / (time.perf_counter() - t0)
+    with threadpool_limits(blas_threads, user_api="blas"):
+        t0 = time.perf_counter()
+        for n in range(requests):
+            tr.translate(SENTENCES[n % len(SENTENCES)])
+        return requests / (time.perf_counter() - t0)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -120,7 +124,9 @@ def main() -> None:
         asyncio.run(load(url, 16, 4, 1))  # warm up (and wait for the models to be read)
         rss = psutil.Process(proc.pid).memory_info().rss / 2**20
         for beam in (1, 4):
-            rows.append((f"beam {beam}", "engine alone, one at a time", f"{alone(args.requests // 4, beam):.1f}"))
+            for threads, what in ((None, "numpy's default BLAS threads"), (1, "one BLAS thread, as served")):
+                rate = alone(args.requests // 4, beam, threads)
+                rows.append((f"beam {beam}", f"engine alone, one at a time, {what}", f"{rate:.1f}"))
             for c in (int(x) for x in args.clients.split(",")):
                 rate, _ = asyncio.run(load(url, max(args.requests, c), c, beam))
                 rows.append((f"beam {beam}", f"{c} client{'s' * (c > 1)}", f"{rate:.1f}"))
