@@ -206,3 +206,15 @@ def test_soak_every_one_of_10000_requests_from_64_clients_gets_one_answer():
     assert sorted(n for n, _, _ in answers) == list(range(total))
     assert all(status == 200 or (status == 429 and retry) for _, status, retry in answers)
     assert code == 0, err
+
+
+def test_workers_share_the_port_and_stop_together(en_fr):
+    """Catches --workers starting processes that cannot share the port, or that outlive a SIGTERM."""
+    served = Served("--workers", "2")
+    for _ in range(4):
+        with urllib.request.urlopen(urllib.request.Request(
+                served.url + "translate", data=b"q=Go.&source=en&target=fr"), timeout=60) as r:
+            assert json.load(r) == {"translatedText": en_fr.translate("Go.")}
+    code, err = served.stop()
+    assert code == 0, err
+    assert err.count("listening on") == 2

@@ -73,11 +73,14 @@ async def _serve(host: str, port: int, choices: dict[tuple[str, str], ModelChoic
 
 def workers(argv: Sequence[str], count: int) -> int:
     """Run `count` server processes on one port (SO_REUSEPORT: the kernel spreads the connections); each keeps
-    its own queue and key rates. A signal to this process is passed on; it exits with the first child's code."""
+    its own queue and key rates. A stop signal is passed on to each; the exit code is the first child's that
+    did not stop cleanly (a child still starting, stopped by the signal itself, counts as stopped)."""
     children = [subprocess.Popen([sys.executable, "-m", "seqtui", *argv, "--workers", "1", "--reuse-port"])
                 for _ in range(count)]
+    stopped_by: list[int] = []
 
     def forward(signum: int, frame: object) -> None:
+        stopped_by.append(signum)
         for child in children:
             if child.poll() is None:
                 os.kill(child.pid, signum)
@@ -85,4 +88,6 @@ def workers(argv: Sequence[str], count: int) -> int:
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     codes = [child.wait() for child in children]
-    return codes[0]
+    clean = {0: 0, 130: 130, -signal.SIGTERM: 0, -signal.SIGINT: 130}
+    bad = [c for c in codes if c not in clean or (not stopped_by and c != 0)]
+    return bad[0] if bad else clean[codes[0]]
