@@ -205,6 +205,9 @@ def test_soak_every_one_of_10000_requests_from_64_clients_gets_one_answer():
         code, err = served.stop()
     assert sorted(n for n, _, _ in answers) == list(range(total))
     assert all(status == 200 or (status == 429 and retry) for _, status, retry in answers)
+    served_count = sum(status == 200 for _, status, _ in answers)
+    print(f"{served_count} of {total} served, the rest 429")
+    assert served_count >= total // 4  # the queue bounds the load; it does not turn it away
     assert code == 0, err
 
 
