@@ -223,6 +223,7 @@ class Asked:
     batch: bool
     alternatives: int
     detected: dict[str, Any] | None
+    html: bool = False  # no alternatives are decoded for HTML (they are answered [], as LibreTranslate does)
     tickets: list[Ticket] = field(default_factory=list)
 
 
@@ -265,15 +266,16 @@ async def _asked(srv: Server, params: dict[str, Any]) -> Asked:
     if fmt not in ("text", "html"):
         raise ApiError(400, f"{fmt} format is not supported")
     plans = [parts(q, source, model.readable, fmt == "html") for q in qs]
-    return Asked(model, plans, batch, alternatives if fmt == "text" else 0, detected)
+    return Asked(model, plans, batch, alternatives, detected, fmt == "html")
 
 
 def _jobs(srv: Server, asked: Asked, beam: int) -> list[Job]:
     engine = asked.model.translator.engine
     beam = beam or srv.opts.beam
-    width = max(beam, asked.alternatives + 1) if beam > 1 or asked.alternatives else 1
+    alternatives = 0 if asked.html else asked.alternatives
+    width = max(beam, alternatives + 1) if beam > 1 or alternatives else 1
     due = deadline(srv.opts.budget)
-    return [Job(engine.source.encode(engine.source_of(p.sentence)), width, asked.alternatives + 1, engine.max_len,
+    return [Job(engine.source.encode(engine.source_of(p.sentence)), width, alternatives + 1, engine.max_len,
                 deadline=due) for plan in asked.plans for p in plan if p.sentence]
 
 
