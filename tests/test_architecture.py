@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("train",),
     ("report",),
     ("api",),
+    ("serve",),  # the HTTP server, beside the CLI and the TUI: the core never imports it
     ("tui",),
     ("cli",),
     ("__init__", "__main__"),  # the package's face: `import seqtui`, `python -m seqtui`
@@ -30,8 +31,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 RANK = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}
 # Inside the shared layer the modules stand in this order too: config reads errors, records config, events records.
 SHARED = LAYERS[0]
-CORE = {unit for unit in RANK if unit not in ("cli", "tui", "__main__")}
-UI_LIBRARIES = ("textual", "typer")
+CORE = {unit for unit in RANK if unit not in ("cli", "tui", "serve", "__main__")}
+UI_LIBRARIES = ("textual", "typer", "aiohttp")
 
 
 def unit_of(module: str) -> str:

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from seqtui.cli import runs as runs_cli
+from seqtui.cli import serve as serve_cli
 from seqtui.cli.answers import STDIN, Answerer, translate_inputs
 from seqtui.cli.common import (
     AlignOpt,
@@ -358,6 +359,7 @@ it holds one), c continues that run, i fine-tunes a model."""
 app.command("config")(handled(show_config))
 app.add_typer(data_app, name="data")
 runs_cli.register(app)
+serve_cli.register(app)
 
 
 def main() -> None:
