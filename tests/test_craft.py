@@ -180,7 +180,7 @@ def test_the_schedule_survives_a_stop_and_a_resume(scheduled, tmp_path):
 
 
 def test_after_a_mid_epoch_stop_the_rate_follows_the_optimizer_steps(tmp_path, tiny_corpus):
-    """A run stopped mid-epoch repeats that epoch from the checkpoint (README, Nothing lost); the optimizer's
+    """A run stopped mid-epoch repeats that epoch from the checkpoint (docs/nothing-lost.md); the optimizer's
     step count, saved with it, goes on, and so does the warm-up."""
     cfg = tiny(tiny_corpus, tmp_path / "unused", **SCHEDULED)
     stopped_and_resumed(cfg, tmp_path / "m", [(1, 3)])

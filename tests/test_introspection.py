@@ -177,7 +177,7 @@ KNOWN = set(bundle.load(SHIPPED).engine().source.chars)
 
 
 def test_translate_json_nbest_align_prints_the_contract():
-    """The README's example command: one JSON object with text, score, probs, unknown, nbest, alignment."""
+    """docs/decoder.md's example command: one JSON object with text, score, probs, unknown, nbest, alignment."""
     result = runner.invoke(app, ["translate", "--model", "en-fr", "--json", "--nbest", "3", "--align",
                                  "We're too busy."])
     assert result.exit_code == 0, result.output
@@ -243,7 +243,7 @@ def test_predict_nbest_writes_the_extra_columns(tmp_path):
 
 
 def test_the_api_opens_a_shipped_model_by_name(tmp_path, monkeypatch):
-    """Catches: the README's `seqtui.load("en-fr")` failing; a user's folder named en-fr not preferred."""
+    """Catches: docs/python-api.md's `seqtui.load("en-fr")` failing; a user's folder named en-fr not preferred."""
     import seqtui
 
     monkeypatch.chdir(tmp_path)

@@ -1,4 +1,4 @@
-"""Which model answers (README, "Which model answers"): the run in model_dir only once it beats the shipped
+"""Which model answers (docs/which-model.md): the run in model_dir only once it beats the shipped
 model on its own validation pairs, else the shipped one, saying why; a model the user names always. Every
 command that translates says which model answered and how far it is trained."""
 

@@ -1,7 +1,7 @@
 """The `seqtui` command: a thin typer layer over the core. TensorFlow is imported only by commands
 that train or evaluate, so `--help`, `translate` and `repl` start fast.
 
-Exit codes (the README states them): 0 done; 1 seqtui refused or could not do it (one line on stderr);
+Exit codes (docs/commands.md states them): 0 done; 1 seqtui refused or could not do it (one line on stderr);
 2 the command line is wrong, out-of-range values and flags that cannot go together included (one line,
 see `seqtui.cli.usage`); 130 interrupted.
 """

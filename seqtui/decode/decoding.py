@@ -5,7 +5,7 @@ cuts the input to what the model can use (`seqtui.decode.limits`), splits it int
 source language (`seqtui.decode.text`), normalises each, checks the settings and a forced prefix (the first
 sentence's), and runs a search from `seqtui.decode.search` on the network step of `seqtui.decode.network`
 for each sentence, joining their translations with the text's spacing. Calling `model.predict` once per
-character instead costs about a hundred times more a step (README, Benchmarks).
+character instead costs about a hundred times more a step (docs/benchmarks.md).
 
 Every decode also says how sure it was: `Engine.stream` yields a `Piece` per step (the character,
 its probability, and on attention models the attention over the source), and its `result` holds the

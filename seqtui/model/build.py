@@ -109,7 +109,7 @@ def compile_model(model: Any, cfg: Config) -> None:
         opt.learning_rate = cfg.learning_rate
     # "auto": on for JAX, whose eager mode is slow and whose jit is its normal path; off for TensorFlow,
     # where XLA compiles a shape per bucket and its epochs were no faster than TensorFlow's own graphs
-    # (bench/train.py; the figures are in the README).
+    # (bench/train.py; the figures are in docs/benchmarks.md).
     jit = cfg.jit_compile == "true" or (cfg.jit_compile == "auto" and keras.backend.backend() == "jax")
     # "categorical_crossentropy" in the config means the same loss computed on ids: identical values,
     # without the one-hot targets.

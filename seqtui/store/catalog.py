@@ -4,7 +4,7 @@ The shipped models live in `seqtui/shipped/<name>/` (package data, so they work 
 any install). Their manifest carries `"shipped": true`, and training never writes into them
 (`seqtui.rundir` refuses).
 
-The rule (README, "Which model answers"), decided in `choose` alone: a model the user names answers.
+The rule (docs/which-model.md), decided in `choose` alone: a model the user names answers.
 Otherwise the run in model_dir answers once its saved model beats the shipped model's chrF on the
 run's own validation pairs, as scored when its last training session ended (`Comparison`, kept in
 the run's manifest); until then the shipped model answers, and the choice says why the run was passed

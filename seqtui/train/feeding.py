@@ -88,7 +88,7 @@ TRAINING_SCORES = ("loss", ACCURACY)
 def rounding(model: Any) -> int:
     """How to round batch lengths for `model`: to `ROUND` where its step is compiled per shape (XLA),
     else not at all, since TensorFlow's graphs take any length and rounding only adds padded steps
-    (README, Benchmarks)."""
+    (docs/benchmarks.md)."""
     return ROUND if getattr(model, "jit_compile", False) else 1
 
 
@@ -97,7 +97,7 @@ def train_epochs(model: Any, feed: BucketedBatches, epochs: int, initial_epoch: 
     """What `model.fit(feed, callbacks=...)` does for one device, with `train_on_batch` calls batch by batch.
 
     On TensorFlow, fit's tf.data pipeline sometimes stalled for seconds at the start of an epoch; plain
-    calls never do (README, Benchmarks). The callbacks get the epoch's running means per target character
+    calls never do (docs/benchmarks.md). The callbacks get the epoch's running means per target character
     (the measure of val_loss, so the two curves compare), and one shared logs dict at each epoch's end, as
     Keras' CallbackList hands them.
     """
@@ -142,7 +142,7 @@ def masked_scores(model: Any, feed: BucketedBatches,
     `progress(done, total)` is called after each batch.
 
     Not `fit(validation_data=...)` nor `evaluate`: on TensorFlow their tf.data pipelines left the next
-    training epoch intermittently twice as slow (README, Benchmarks); plain `test_on_batch` calls do not.
+    training epoch intermittently twice as slow (docs/benchmarks.md); plain `test_on_batch` calls do not.
     """
     total_loss = total_acc = weight = 0.0
     accuracy = True

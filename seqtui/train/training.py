@@ -286,7 +286,7 @@ class _Run:
                                 for_fit=place.replicas > 1, variants=variants.encoded if variants else None,
                                 **split),  # see _run_fit
                 # Validation only runs forward, where bigger batches cost nothing in memory worth counting
-                # and cut the steps (README, Benchmarks).
+                # and cut the steps (docs/benchmarks.md).
                 BucketedBatches(prep.val, VAL_BATCHES * size, self.cfg.seed, shuffle=False, **split))
 
     def _snapshot(self, model: Any, prep: Prepared) -> Any:
