@@ -1,0 +1,188 @@
+"""The dashboard's keys: which ones the footer offers now, and what each asks of the dashboard's parts.
+
+`DashboardKeys` is the key half of `Dashboard` (a mixin of the screen, so Textual finds its bindings
+and actions): it decides and delegates; the session, the saved run, the followed run and the download
+do the work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.binding import Binding
+from textual.reactive import reactive
+
+from seqtui.config import Config
+from seqtui.decode.decoding import Settings
+from seqtui.report import runs
+from seqtui.safe_text import for_markup
+from seqtui.store import catalog
+from seqtui.tui.repl.engines import EngineSource
+from seqtui.tui.runs import export
+from seqtui.tui.runs.folder import NewRun
+from seqtui.tui.runs.runs_screen import RunsScreen
+from seqtui.tui.training.confirm_quit import ConfirmQuit
+from seqtui.tui.training.download import Download
+from seqtui.tui.training.pages import PagedScreen
+from seqtui.tui.training.panels import Panels
+from seqtui.tui.training.saved_run import SavedRun
+from seqtui.tui.training.session import TrainingSession
+from seqtui.tui.training.starts import Start, Starts, TrainFlags
+
+
+class DashboardKeys(PagedScreen):
+    """Bindings and actions of the dashboard; `Dashboard` gives it the parts named here."""
+
+    # q quits through the app's action, so the footer shows it once with the app's ctrl+q (which
+    # stays when the REPL's input has the focus and q is typing).
+    BINDINGS = [
+        Binding("t", "train", "Train"),
+        Binding("c", "continue_run", "Continue", show=False),  # the progress line offers it when there is a run
+        Binding("i", "fine_tune", "Fine-tune"),
+        Binding("d", "fetch", "Get data"),
+        Binding("p", "pause", "Pause"),
+        Binding("s", "stop", "Stop"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("r", "focus_repl", "REPL"),
+        Binding("z", "zoom", "Zoom"),
+        Binding("v", "runs", "Runs"),
+        Binding("x", "export", "Export PNG", show=False),
+        Binding("a", "attention", "Attention"),
+        Binding("tab", "focus_repl", "REPL", show=False),
+        Binding("escape", "focus_training", "Training view"),
+    ]
+
+    running = reactive(False, bindings=True)  # the footer offers the keys that act now
+    fetching = reactive(False, bindings=True)
+
+    cfg: Config
+    flags: TrainFlags
+    starts: Starts
+    settings: Settings
+    engines: EngineSource
+    session: TrainingSession
+    saved_run: SavedRun
+    download: Download
+    panels: Panels
+
+    @property
+    def follow_dir(self) -> Path | None:
+        raise NotImplementedError
+
+    @property
+    def closing(self) -> str:
+        raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keep the footer to the keys that do something now (an 80-column footer has room for few).
+
+        While a followed run is shown, t, i and d stay: pressed, they say why they do nothing here.
+        """
+        if action in ("train", "fine_tune", "fetch"):
+            return not (self.running or self.fetching)
+        if action in ("pause", "stop"):
+            return self.running
+        return True
+
+    # -- training --------------------------------------------------------------------------------
+
+    def action_train(self) -> None:
+        """t: a new run from scratch (beside model_dir when it holds a run); with --resume, c's job."""
+        if not self._busy():
+            self._start(self.starts.train(self.cfg.model_dir))
+
+    def action_continue_run(self) -> None:
+        """c: continue the run in model_dir (`seqtui train --resume`), with its own settings."""
+        if not self._busy():
+            self._start(self.starts.continued(self.cfg.model_dir))
+
+    def action_fine_tune(self) -> None:
+        """i: a new run that starts from --init-from's model, else the shipped one (`--init-from en-fr`)."""
+        origin = self.flags.init_from or catalog.shipped().get(catalog.counterpart(self.cfg.reverse))
+        if origin is None:
+            self.notify("No shipped model in this installation.", severity="warning")
+            return
+        if not self._busy():
+            self._start(self.starts.new(self.cfg.model_dir, origin))
+
+    def _busy(self) -> bool:
+        """Whether training cannot start now (and the user was told why)."""
+        if self.follow_dir is not None:
+            self.notify("This dashboard follows a headless run; control it from its own terminal.",
+                        severity="warning")
+        elif self.running or self.fetching:
+            self.notify("Training is already running." if self.running else "Wait for the download to end.")
+        return self.follow_dir is not None or self.running or self.fetching
+
+    def _start(self, start: Start) -> None:
+        if start.model_dir != self.cfg.model_dir:
+            self.notify(for_markup(f"{self.cfg.model_dir} already holds a run (c continues it): this new run goes "
+                                   f"into {start.model_dir}."), title="New run")
+            self._show_new_folder(self.cfg.replace(model_dir=start.model_dir), f"a new run beside {self.cfg.model_dir}")
+        self.running = True
+        self.session.start(self.cfg, start)
+
+    def _show_new_folder(self, cfg: Config, note: str) -> None:
+        self.cfg = cfg
+        self.saved_run.show_new_folder(cfg, note)
+
+    def action_pause(self) -> None:
+        if not self.running:
+            self.notify("Nothing to pause: press t to train.")
+            return
+        self.session.toggle_pause()
+
+    def action_stop(self) -> None:
+        if not self.running:
+            self.notify("Nothing to stop: training is not running.")
+            return
+        self.session.stop()
+
+    def action_fetch(self) -> None:
+        """d: `seqtui data fetch` into train_dir, with its progress bar here."""
+        if self.running or self.fetching or self.follow_dir is not None:
+            self.notify("Not while training runs." if self.running else "A download is already running.")
+            return
+        self.fetching = True
+        self.download.start(self.cfg.train_dir)
+
+    # -- quitting --------------------------------------------------------------------------------
+
+    def action_request_quit(self) -> None:
+        if not self.running:
+            self.app.exit(self.closing or None)
+        elif self.session.control.quitting:
+            self.notify("Saving a checkpoint; quitting as soon as it is written.")
+        elif not isinstance(self.app.screen, ConfirmQuit):
+            self.app.push_screen(ConfirmQuit(), self._quit_answered)
+
+    def _quit_answered(self, quit_app: bool | None) -> None:
+        if not quit_app:
+            return
+        if not self.running:  # training ended while the question was up
+            self.app.exit(self.closing or None)
+            return
+        self.session.stop_and_quit()
+
+    # -- other views -----------------------------------------------------------------------------
+
+    def action_runs(self) -> None:
+        """v: every run beside this one, their curves overlaid, in a screen of their own."""
+        here = self.follow_dir or self.cfg.model_dir
+        self.app.push_screen(RunsScreen(here.parent, self.settings, current=here, load_engine=self.engines.loader),
+                             self._runs_closed)
+
+    def _runs_closed(self, new_run: NewRun | None) -> None:
+        """The runs view asked for a new run with another run's settings: this screen trains it."""
+        if new_run is None or self._busy():
+            return
+        self._show_new_folder(new_run.config, f"A new run with the settings of {new_run.origin}")
+        self._start(Start(new_run.config.model_dir, {}))
+
+    def action_export(self) -> None:
+        """x: this run's curves to a new PNG in the current folder."""
+        run = runs.summarize(self.follow_dir or self.cfg.model_dir)
+        if not run.records:
+            self.notify("No finished epoch to plot yet.", severity="warning")
+            return
+        export.start(self, [run], export.png_name(Path.cwd(), "curves"), None)
