@@ -190,6 +190,7 @@ class Dashboard(DashboardKeys):
         if self.followed.update(message.files):  # the attached trainer ended: the run is this dashboard's now
             self.workers.cancel_group(self, "follow")
             self.followed.show_ended()
+            self.engines.training_over()  # the REPL rereads the run's saved model
 
     @on(PlotExported)
     def exported(self, message: PlotExported) -> None:

@@ -51,7 +51,9 @@ class FollowedRun:
                                exit_on_error=False, group="follow", name="follow")
 
     def update(self, files: RunFiles) -> bool:
-        """Show what changed; whether the trainer has just ended (it was running and let the lock go)."""
+        """Show what changed; whether the attached trainer has just ended (it was running and let the lock go)."""
+        if self.trainer_ended and self.attached:  # a read queued before the run was handed back
+            return False
         if files.epochs:
             self.epochs = files.epochs
         history = self.panels.history
