@@ -57,3 +57,15 @@ def test_the_status_lines_say_how_a_run_ended_and_where_a_followed_one_is():
                      Checkpoint(epoch=2, batch=5, path=Path("m/checkpoint/c.keras")), True)
     assert status_text.follow_line(Path("m"), files, 10) == \
         "Following m: 2 of 10 epochs done, batch 5 of the next · trainer running"
+
+
+def test_a_stop_while_scoring_an_epoch_says_so_and_which_epoch_is_complete():
+    """Catches `Stopped after epoch 5 of 100` for a stop during epoch 6's validation (it reads as if an epoch
+    was lost), or the line outgrowing an 80-column header."""
+    ended = TrainingEnded("stopped", 5, 4, "val_chrf", 44.125, "m")
+    state = status_text.ended_state(ended, 100, scoring=6)
+    assert state == "Stopped while scoring epoch 6; epoch 5 is the last complete one · c continues"
+    assert len(state) <= 78
+    assert status_text.ended_state(ended, 100, scoring=None).startswith("Stopped after epoch 5 of 100")
+    first = status_text.ended_state(TrainingEnded("stopped", 0, None, "val_chrf", None, "m"), 10, scoring=1)
+    assert first == "Stopped while scoring epoch 1; no epoch is complete yet · c continues"

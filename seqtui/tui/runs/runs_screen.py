@@ -35,21 +35,24 @@ from seqtui.tui.worker_errors import notify_failure
 class RunsScreen(Screen[NewRun | None]):
     """space overlays a run; m, e, l, w change the curves; enter opens a run's REPL."""
 
+    # The readout under the plot says m, e, l, w, f and x with what each is set to, so the footer leaves
+    # them out and fits 80 columns; F1 lists every key.
     BINDINGS = [
         Binding("escape,v", "close", "Back"),
         Binding("q", "app.quit", "Quit"),  # as on the dashboard: asks first while training runs
         Binding("space", "overlay", "Overlay"),
-        Binding("m", "metric(1)", "Metric"),
+        Binding("m", "metric(1)", "Metric", show=False),
         Binding("M", "metric(-1)", "Metric back", show=False),
-        Binding("e", "smooth", "Smooth"),
-        Binding("l", "log_y", "Log y"),
-        Binding("w", "window", "Window"),
+        Binding("e", "smooth", "Smooth", show=False),
+        Binding("l", "log_y", "Log y", show=False),
+        Binding("w", "window", "Window", show=False),
         Binding("left", "cursor(-1)", "Cursor", show=False, priority=True),
         Binding("right", "cursor(1)", "Cursor", show=False, priority=True),
-        Binding("f", "full", "Full plot"),
-        Binding("x", "export", "Export PNG"),
+        Binding("f", "full", "Full plot", show=False),
+        Binding("x", "export", "Export PNG", show=False),
         Binding("c", "compare", "Compare"),
         Binding("n", "new_run", "New run"),
+        Binding("question_mark,h", "app.help", "Help", show=False),
     ]
 
     def __init__(self, root: Path, settings: Settings, current: Path | None = None, export_dir: Path | None = None,

@@ -28,6 +28,7 @@ class RunHistory:
         self.records.append(record)
         self._table().add_record(record, best)
         self.draw_curves()
+        self.screen.refresh_bindings()  # c and x are offered once there is an epoch
 
     def show(self, records: Sequence[EpochRecord], monitor: str) -> None:
         """The epochs of `records` not yet shown, the saved best by `monitor` starred."""
@@ -42,6 +43,7 @@ class RunHistory:
         `draw_curves`."""
         self.records.clear()
         self._table().reset()
+        self.screen.refresh_bindings()
 
     def set_monitor(self, monitor: str) -> None:
         """Star and show the epochs by `monitor` (a followed or resumed run may be judged by another)."""

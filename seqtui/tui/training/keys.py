@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.reactive import reactive
 
 from seqtui.config import Config
@@ -18,6 +18,7 @@ from seqtui.report import runs
 from seqtui.safe_text import for_markup
 from seqtui.store import catalog
 from seqtui.tui.repl.engines import EngineSource
+from seqtui.tui.repl.repl_pane import ReplPane
 from seqtui.tui.runs import export
 from seqtui.tui.runs.folder import NewRun
 from seqtui.tui.runs.runs_screen import RunsScreen
@@ -36,20 +37,22 @@ class DashboardKeys(PagedScreen):
     # q quits through the app's action, so the footer shows it once with the app's ctrl+q (which
     # stays when the REPL's input has the focus and q is typing).
     BINDINGS = [
-        Binding("t", "train", "Train"),
-        Binding("c", "continue_run", "Continue", show=False),  # the progress line offers it when there is a run
-        Binding("i", "fine_tune", "Fine-tune"),
-        Binding("d", "fetch", "Get data"),
-        Binding("p", "pause", "Pause"),
-        Binding("s", "stop", "Stop"),
-        Binding("q", "app.quit", "Quit"),
-        Binding("r", "focus_repl", "REPL"),
-        Binding("z", "zoom", "Zoom"),
-        Binding("v", "runs", "Runs"),
-        Binding("x", "export", "Export PNG", show=False),
-        Binding("a", "attention", "Attention"),
-        Binding("tab", "focus_repl", "REPL", show=False),
-        Binding("escape", "focus_training", "Training view"),
+        Binding("t", "train", "Train", tooltip="train a new run (beside model_dir when it holds one)"),
+        Binding("c", "continue_run", "Continue", tooltip="continue the run in model_dir with its own settings"),
+        Binding("i", "fine_tune", "Fine-tune", tooltip="a new run that starts from the shipped model "
+                "(or --init-from's): 10 epochs, patience 3"),
+        Binding("d", "fetch", "Get data", tooltip="download the Tatoeba corpus into train_dir"),
+        Binding("p", "pause", "Pause", tooltip="pause after this batch, or go on"),
+        Binding("s", "stop", "Stop", tooltip="stop after this batch, saving a checkpoint"),
+        Binding("q", "app.quit", "Quit", tooltip="quit (while training: asks, then saves first)"),
+        Binding("r", "focus_repl", "REPL", tooltip="the REPL's input"),
+        Binding("z", "zoom", "Zoom", tooltip="the next panel group: curves, samples, the REPL"),
+        Binding("v", "runs", "Runs", tooltip="every run beside this one, curves overlaid"),
+        Binding("x", "export", "Export PNG", tooltip="this run's curves to a new PNG in the current folder"),
+        Binding("a", "attention", "Attention", tooltip="a sample's attention heatmap (again: the next, then off)"),
+        Binding("tab", "focus_repl", "REPL", show=False, tooltip="the REPL's input"),
+        Binding("escape", "focus_training", "Training view", tooltip="back to the training panels"),
+        Binding("question_mark,h", "app.help", "Help", show=False),
     ]
 
     running = reactive(False, bindings=True)  # the footer offers the keys that act now
@@ -82,7 +85,29 @@ class DashboardKeys(PagedScreen):
             return not (self.running or self.fetching)
         if action in ("pause", "stop"):
             return self.running
+        if action == "continue_run":  # offered where there is a run to continue
+            return self.follow_dir is None and not (self.running or self.fetching) and bool(self.panels.history.records)
         return True
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The keys the footer shows: those that act now, less what `footer_hides` leaves to the help screen."""
+        hidden = self.footer_hides()
+        return {key: active for key, active in super().active_bindings.items() if active.binding.action not in hidden}
+
+    def footer_hides(self) -> set[str]:
+        """What an 80-column footer has no room for (F1 lists it): x, a, d once there is a run (c takes its
+        place), the training keys on the samples' or the REPL's page, and escape where it would take you to
+        the training panels you are on."""
+        hidden = {"export", "attention"} if self.compact else set()
+        if self.compact and self.panels.history.records:
+            hidden.add("fetch")
+        if self.compact and self.shown_page != "training":  # the samples or the REPL: their keys first
+            hidden |= {"train", "continue_run", "fine_tune", "fetch", "runs"}
+            hidden.discard("attention")
+        if self.shown_page == "training" or self.shown_page == "all" and not self.query_one(ReplPane).input.has_focus:
+            hidden.add("focus_training")
+        return hidden
 
     # -- training --------------------------------------------------------------------------------
 
@@ -120,7 +145,7 @@ class DashboardKeys(PagedScreen):
                                    f"into {start.model_dir}."), title="New run")
             self._show_new_folder(self.cfg.replace(model_dir=start.model_dir), f"a new run beside {self.cfg.model_dir}")
         self.running = True
-        self.session.start(self.cfg, start)
+        self.session.start(self.cfg.replace(**start.settings), start)
 
     def _show_new_folder(self, cfg: Config, note: str) -> None:
         self.cfg = cfg

@@ -47,6 +47,7 @@ class PagedScreen(Screen[None]):
         shown = self.shown_page
         for name in layout.PAGES:
             self.set_class(name == shown, f"-page-{name}")
+        self.refresh_bindings()  # the footer's keys depend on the page
         repl_input = self.query_one(ReplPane).input
         if shown == "repl":
             repl_input.focus()

@@ -23,6 +23,8 @@ from seqtui.tui.training.control import TrainingControl
 from seqtui.tui.training.panels import Panels
 from seqtui.tui.training.starts import Start
 
+NOTE_SECONDS = 4  # a toast over the epochs table and the curves: long enough to read one line
+
 
 class TrainingSession:
     """The trainer this dashboard runs (none, or one at a time) and how it stands."""
@@ -36,12 +38,14 @@ class TrainingSession:
         self.closing = ""  # how the app's last run ended, printed when the app closes
         self.devices: list[str] = []
         self.header_before = ""  # the header's state line before a start, put back when nothing ran
+        self.began_at: int | None = None  # the session's first epoch, once its trainer says it began
 
     def start(self, cfg: Config, start: Start) -> None:
         """Run `start` on `cfg` in a thread worker whose messages go to the screen."""
         self.ended = False
         stop, pause = self.control.new_session()
         self.header_before = self.panels.settings.state.plain
+        self.began_at = None
         self.panels.progress.paused = False
         self.panels.progress.say("Preparing the data and loading TensorFlow…", "italic")
         self.panels.settings.show_state("Preparing the run: reading the corpus, building the model…", "italic")
@@ -73,7 +77,7 @@ class TrainingSession:
 
     def began(self, e: TrainingStarted) -> None:
         latency.freeze_loaded()  # the model is built: keep full collections off it
-        self.epochs = e.epochs
+        self.epochs, self.began_at = e.epochs, e.first_epoch
         self.devices = list(e.info.devices)
         history = self.panels.history
         if not e.resumed:  # a new run: nothing of the run shown before is its own
@@ -105,9 +109,12 @@ class TrainingSession:
                                                 e.answers]))
         text = status_text.ended_line(e)
         style = "bold green" if e.reason != "stopped" else "bold yellow"
+        validating = self.panels.progress.validating  # a stop while scoring an epoch ends before its record
         self.panels.progress.say(text, style)
-        self.panels.settings.show_state(status_text.ended_state(e, self.epochs), style)
-        self.screen.notify(for_markup(" ".join(filter(None, [text, e.answers]))), title="Training")
+        scoring = validating.epoch if validating else None
+        self.panels.settings.show_state(status_text.ended_state(e, self.epochs, scoring), style)
+        if e.answers:  # which model answers now: the one fact of the end the status lines do not say
+            self.screen.notify(for_markup(e.answers), title="Training", timeout=NOTE_SECONDS)
 
     def exited(self) -> None:
         """The trainer's thread is done, whether it ended or raised."""
@@ -115,6 +122,11 @@ class TrainingSession:
         progress = self.panels.progress
         progress.paused = False
         progress.forget_batch()  # its ETAs no longer mean anything
-        if not self.ended:  # the trainer raised: the screen's worker handler shows why
+        if not self.ended and self.began_at is None:  # it raised before it began: nothing ran, nothing is saved
+            self.panels.settings.show_state(self.header_before or "Nothing was trained (see the notification)",
+                                            "bold red")
+            progress.say("Training did not start (see the notification): nothing was trained. Fix that, then "
+                         "press t again.", "bold red")
+        elif not self.ended:  # the trainer raised: the screen's worker handler shows why
             progress.say("Training did not run to its end (see the notification); files already saved are "
                          "kept. Press c to continue from them, or t for a new run.", "bold red")
