@@ -143,3 +143,24 @@ async def test_the_runs_view_at_80_columns_keeps_its_scores_and_a_whole_footer(t
             assert (ColumnKey("data") in table.columns) is spare_shown
             keys = footer_keys(app.screen)
             assert "f1" in keys and max(keys.values()) <= size[0], keys
+
+
+async def test_the_attention_heatmap_fits_its_panel_at_80x24_with_a_caption() -> None:
+    """Catches the heatmap's rows running off the bottom of the samples panel (its legend lost) without
+    a word of what is left out."""
+    from seqtui.tui.training.samples_panel import SamplesPanel
+
+    app = app_of(trainer=scripted_trainer())
+    async with app.run_test(size=SMALL) as pilot:
+        screen = app.screen
+        assert isinstance(screen, Dashboard)
+        await pilot.press("t")
+        await until(pilot, lambda: screen.ended and not screen.running, what="the scripted run")
+        panel = screen.query_one(SamplesPanel)
+        sample = max(range(len(panel.samples)), key=lambda i: len(panel.samples[i][2]))
+        for _ in range(sample + 1):
+            await pilot.press("a")
+        await pilot.pause()
+        lines = str(panel.render()).split("\n")
+        assert len(lines) <= panel.content_size.height, (len(lines), panel.content_size)
+        assert "weight:" in lines[-1] and "more output character" in "\n".join(lines)
