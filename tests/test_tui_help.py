@@ -164,3 +164,23 @@ async def test_the_attention_heatmap_fits_its_panel_at_80x24_with_a_caption() ->
         lines = str(panel.render()).split("\n")
         assert len(lines) <= panel.content_size.height, (len(lines), panel.content_size)
         assert "weight:" in lines[-1] and "more output character" in "\n".join(lines)
+
+
+async def test_the_epochs_table_says_how_much_patience_is_left_while_training() -> None:
+    """Catches patience missing from the screen, counted from the wrong epoch, or left up once the run
+    ended (no early stopping runs then)."""
+    from seqtui.tui.training.epoch_table import EpochTable
+
+    app = make_app(demo_config().replace(patience=3), trainer=scripted_trainer(hold=True),
+                   load_engine=lambda _: FakeEngine(), model=Request(explicit_dir=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, Dashboard)
+        table = screen.query_one(EpochTable)
+        await pilot.press("t")
+        await until(pilot, lambda: table.row_count == 6, what="six epochs")
+        # val_loss is best at epoch 5 of the scripted run; epoch 6 was worse: one epoch of three used
+        assert table.border_subtitle == "patience: 2 of 3 epochs left without a better val_loss"
+        await pilot.press("s")
+        await until(pilot, lambda: not screen.running, what="the stop")
+        assert table.border_subtitle == ""

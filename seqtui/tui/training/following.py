@@ -61,6 +61,8 @@ class FollowedRun:
             self.config = files.config
             history.set_monitor(files.config.monitor)
             self.panels.settings.show_config(files.config, self.title)
+        if files.config is not None:
+            history.set_patience(files.config.patience if files.running else None)
         if len(files.records) < len(history.records):  # the run was restarted with --fresh
             history.clear()
         history.show(files.records, files.config.monitor if files.config else "val_loss")

@@ -13,15 +13,28 @@ from functools import partial
 from textual.screen import Screen
 
 from seqtui.config import Config
+from seqtui.errors import SeqtuiError
 from seqtui.events import BatchEnded, EpochEnded, TrainingEnded, TrainingStarted, Validating
 from seqtui.safe_text import for_markup
-from seqtui.store.resume import closing_line, resume_flags
+from seqtui.store.resume import closing_line, resume_config, resume_flags
 from seqtui.tui import latency
 from seqtui.tui.repl.engines import EngineSource
 from seqtui.tui.training import jobs, status_text
 from seqtui.tui.training.control import TrainingControl
 from seqtui.tui.training.panels import Panels
 from seqtui.tui.training.starts import Start
+
+
+def patience_of(cfg: Config, start: Start) -> int | None:
+    """The early-stopping patience the session will train with: a resumed run's own (changed only by the
+    flags given), a new run's from `cfg`; None when the saved settings cannot be read (the trainer says why)."""
+    if not start.args.get("resume"):
+        return cfg.patience
+    try:
+        return resume_config(start.model_dir, cfg, start.args.get("flags") or {})[0].patience
+    except SeqtuiError:
+        return None
+
 
 NOTE_SECONDS = 4  # a toast over the epochs table and the curves: long enough to read one line
 
@@ -39,10 +52,12 @@ class TrainingSession:
         self.devices: list[str] = []
         self.header_before = ""  # the header's state line before a start, put back when nothing ran
         self.began_at: int | None = None  # the session's first epoch, once its trainer says it began
+        self.patience: int | None = None
 
     def start(self, cfg: Config, start: Start) -> None:
         """Run `start` on `cfg` in a thread worker whose messages go to the screen."""
         self.ended = False
+        self.patience = patience_of(cfg, start)
         stop, pause = self.control.new_session()
         self.header_before = self.panels.settings.state.plain
         self.began_at = None
@@ -85,6 +100,7 @@ class TrainingSession:
             self.panels.samples.reset()
             history.draw_curves()
         history.set_monitor(e.info.monitor)
+        history.set_patience(self.patience)
         self.panels.settings.show_run(e.info, e.first_epoch, e.epochs, e.resumed, e.note)
         self.training_state = self.panels.settings.state.plain
         if not self.control.paused and not self.control.stopping:
@@ -122,6 +138,7 @@ class TrainingSession:
         progress = self.panels.progress
         progress.paused = False
         progress.forget_batch()  # its ETAs no longer mean anything
+        self.panels.history.set_patience(None)  # early stopping is the trainer's; none runs now
         if not self.ended and self.began_at is None:  # it raised before it began: nothing ran, nothing is saved
             self.panels.settings.show_state(self.header_before or "Nothing was trained (see the notification)",
                                             "bold red")
