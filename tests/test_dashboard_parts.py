@@ -69,3 +69,15 @@ def test_a_stop_while_scoring_an_epoch_says_so_and_which_epoch_is_complete():
     assert status_text.ended_state(ended, 100, scoring=None).startswith("Stopped after epoch 5 of 100")
     first = status_text.ended_state(TrainingEnded("stopped", 0, None, "val_chrf", None, "m"), 10, scoring=1)
     assert first == "Stopped while scoring epoch 1; no epoch is complete yet · c continues"
+
+
+def test_the_header_shows_a_folder_inside_the_current_one_relative_to_it(tmp_path, monkeypatch):
+    """Catches the header's `model` field printing the whole absolute path (cut to `…/mod…` at 80 columns)
+    for a folder under the current one, or shortening a folder outside it into something ambiguous."""
+    from seqtui.tui.training.run_settings import shown_path
+
+    monkeypatch.chdir(tmp_path)
+    assert shown_path(tmp_path / "models" / "my-run") == str(Path("models") / "my-run")
+    assert shown_path(Path("models/my-run")) == str(Path("models") / "my-run")
+    assert shown_path("/srv/elsewhere/run") == "/srv/elsewhere/run"
+    assert shown_path(tmp_path) == str(tmp_path)
