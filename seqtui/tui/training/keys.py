@@ -22,6 +22,7 @@ from seqtui.tui.repl.repl_pane import ReplPane
 from seqtui.tui.runs import export
 from seqtui.tui.runs.folder import NewRun
 from seqtui.tui.runs.runs_screen import RunsScreen
+from seqtui.tui.training import detached
 from seqtui.tui.training.confirm_quit import ConfirmQuit
 from seqtui.tui.training.download import Download
 from seqtui.tui.training.pages import PagedScreen
@@ -67,6 +68,7 @@ class DashboardKeys(PagedScreen):
     saved_run: SavedRun
     download: Download
     panels: Panels
+    detached: detached.DetachedTrainer | None = None  # the trainer a browser tab started
 
     @property
     def follow_dir(self) -> Path | None:
@@ -132,7 +134,9 @@ class DashboardKeys(PagedScreen):
 
     def _busy(self) -> bool:
         """Whether training cannot start now (and the user was told why)."""
-        if self.follow_dir is not None:
+        if self.follow_dir is not None and self.detached is not None and self.detached.running():
+            self.notify("This tab's run is training: s stops it.")
+        elif self.follow_dir is not None:
             self.notify("This dashboard follows a headless run; control it from its own terminal.",
                         severity="warning")
         elif self.running or self.fetching:
@@ -144,20 +148,36 @@ class DashboardKeys(PagedScreen):
             self.notify(for_markup(f"{self.cfg.model_dir} already holds a run (c continues it): this new run goes "
                                    f"into {start.model_dir}."), title="New run")
             self._show_new_folder(self.cfg.replace(model_dir=start.model_dir), f"a new run beside {self.cfg.model_dir}")
+        runs = detached.runs_folder()
+        if runs is not None:  # a browser tab: the run must outlive it
+            self.detached = detached.DetachedTrainer(start, self.flags, runs)
+            self._follow(start.model_dir, attached=True)
+            return
         self.running = True
         self.session.start(self.cfg.replace(**start.settings), start)
+
+    def _follow(self, model_dir: Path, attached: bool) -> None:
+        raise NotImplementedError
 
     def _show_new_folder(self, cfg: Config, note: str) -> None:
         self.cfg = cfg
         self.saved_run.show_new_folder(cfg, note)
 
     def action_pause(self) -> None:
+        if self.detached is not None and self.detached.running():
+            self.notify("In a browser the run trains in a process of its own: s stops it with a checkpoint, c "
+                        "then continues it.")
+            return
         if not self.running:
             self.notify("Nothing to pause: press t to train.")
             return
         self.session.toggle_pause()
 
     def action_stop(self) -> None:
+        if self.detached is not None and self.detached.running():
+            self.detached.stop()
+            self.panels.progress.say("Stopping after this batch and saving…", "bold yellow")
+            return
         if not self.running:
             self.notify("Nothing to stop: training is not running.")
             return
