@@ -143,3 +143,42 @@ def test_headless_chromium_draws_the_dashboard(served) -> None:
     finally:
         browser.quit()
     assert "seqtui dashboard on" in stop(server)
+
+
+async def test_a_tabs_t_trains_in_a_process_that_outlives_the_tab_and_stops_with_the_server(
+        tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches a browser tab training in its own thread (closing the tab would end the run), the tab not
+    following its trainer, or the server's stop leaving the trainer running or killing it unsaved."""
+    from conftest import TINY_FLAGS
+    from tui_fakes import tiny_config
+    from tui_pilot import until
+
+    from seqtui.store import bundle, lock
+    from seqtui.tui import web
+    from seqtui.tui.app import make_app
+    from seqtui.tui.training.dashboard import Dashboard
+    from seqtui.tui.training.epoch_table import EpochTable
+    from seqtui.tui.training.starts import TrainFlags
+
+    runs = tmp_path / "server-runs"
+    runs.mkdir()
+    monkeypatch.setenv(web.RUNS_ENV, str(runs))
+    settings = {**TINY_FLAGS, "train_dir": tiny_corpus, "epochs": 200}
+    cfg = tiny_config(train_dir=tiny_corpus, model_dir=tmp_path / "run", epochs=200)
+    app = make_app(cfg, flags=TrainFlags(settings=settings))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, Dashboard)
+        await pilot.press("t")
+        assert not screen.running, "a tab never trains in its own process"
+        table = screen.query_one(EpochTable)
+        await until(pilot, lambda: table.row_count >= 1, timeout=300, what="the detached run's first epoch")
+        trainer = screen.detached
+        assert trainer is not None and screen.follow_dir == cfg.model_dir
+    assert trainer.running(), "closing the tab left the run training"
+    assert web.noted_runs(runs) == [(trainer.process.pid, str(cfg.model_dir))]
+    said: list[str] = []
+    web.stop_runs(runs, said.append)
+    assert said and "stopped with a checkpoint" in said[-1], said
+    assert not trainer.running()
+    assert lock.owner(cfg.model_dir) is None and bundle.read_checkpoint(cfg.model_dir) is not None

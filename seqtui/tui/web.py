@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from seqtui.safe_text import escape_controls
+from seqtui.tui.training.detached import RUNS_ENV, alive
 
-RUNS_ENV = "SEQTUI_WEB_RUNS"  # set for the tabs' processes: the folder they note their trainers in
 PAGE = Path(__file__).parent / "web_page"
 WEB_FLAGS = {"--web": 0, "--leave-runs": 0, "--host": 1, "--port": 1, "--public-url": 1}
 STOP_WAIT = 300.0  # seconds a trainer gets to save its checkpoint once told to stop
@@ -64,16 +64,6 @@ def noted_runs(folder: Path) -> list[tuple[int, str]]:
         except (OSError, ValueError):
             continue
     return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def stop_runs(folder: Path, say: Callable[[str], None], wait: float = STOP_WAIT) -> None:

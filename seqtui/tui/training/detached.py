@@ -18,7 +18,17 @@ from typing import Any
 from seqtui import atomic
 from seqtui.tui.training.starts import Start, TrainFlags
 
-RUNS_ENV = "SEQTUI_WEB_RUNS"  # the same name as seqtui.tui.web's (which this layer may not import)
+RUNS_ENV = "SEQTUI_WEB_RUNS"  # set by the server for the tabs' processes: the folder they note trainers in
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` still runs (an exited child that no one has reaped yet does not)."""
+    import psutil
+
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
 
 
 def runs_folder() -> Path | None:
@@ -64,7 +74,7 @@ class DetachedTrainer:
         atomic.write_text(runs / f"{self.process.pid}.run", str(start.model_dir))
 
     def running(self) -> bool:
-        return self.process.poll() is None
+        return self.process.poll() is None and alive(self.process.pid)
 
     def stop(self) -> None:
         """Stop after this batch, saving a checkpoint (the trainer's SIGTERM handler)."""
