@@ -52,8 +52,9 @@ def keys_of(screen: Screen[object]) -> list[tuple[str, str, bool]]:
                 continue  # Textual's own (a table's cursor keys, the palette), and help, said once below
             what = binding.tooltip or binding.description or binding.action
             now = bool(screen.app._check_action_state(binding.action, node))
-            keys, before = seen.get((binding.action, what), ([], False))
-            seen[(binding.action, what)] = ([*keys, _key(binding)], before or now)
+            group = binding.action.split("(")[0], what  # ← and → are one cursor, whatever their steps
+            keys, before = seen.get(group, ([], False))
+            seen[group] = ([*keys, _key(binding)], before or now)
     rows = [(", ".join(dict.fromkeys(keys)), what, now) for (_, what), (keys, now) in seen.items()]
     return rows + [(keys, what, True) for keys, what in FIXED_KEYS.get(type(screen).__name__, TYPED)]
 
