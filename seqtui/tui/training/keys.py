@@ -87,8 +87,6 @@ class DashboardKeys(PagedScreen):
             return not (self.running or self.fetching)
         if action in ("pause", "stop"):
             return self.running
-        if action == "continue_run":  # offered where there is a run to continue
-            return self.follow_dir is None and not (self.running or self.fetching) and bool(self.panels.history.records)
         return True
 
     @property
@@ -102,6 +100,8 @@ class DashboardKeys(PagedScreen):
         place), the training keys on the samples' or the REPL's page, and escape where it would take you to
         the training panels you are on."""
         hidden = {"export", "attention"} if self.compact else set()
+        if self.follow_dir is not None or self.running or self.fetching or not self.panels.history.records:
+            hidden.add("continue_run")  # offered where there is a run to continue (pressed, it says why not)
         if self.compact and self.panels.history.records:
             hidden.add("fetch")
         if self.compact and self.shown_page != "training":  # the samples or the REPL: their keys first
