@@ -57,3 +57,27 @@ def test_the_status_lines_say_how_a_run_ended_and_where_a_followed_one_is():
                      Checkpoint(epoch=2, batch=5, path=Path("m/checkpoint/c.keras")), True)
     assert status_text.follow_line(Path("m"), files, 10) == \
         "Following m: 2 of 10 epochs done, batch 5 of the next · trainer running"
+
+
+def test_a_stop_while_scoring_an_epoch_says_so_and_which_epoch_is_complete():
+    """Catches `Stopped after epoch 5 of 100` for a stop during epoch 6's validation (it reads as if an epoch
+    was lost), or the line outgrowing an 80-column header."""
+    ended = TrainingEnded("stopped", 5, 4, "val_chrf", 44.125, "m")
+    state = status_text.ended_state(ended, 100, scoring=6)
+    assert state == "Stopped while scoring epoch 6; epoch 5 is the last complete one · c continues"
+    assert len(state) <= 78
+    assert status_text.ended_state(ended, 100, scoring=None).startswith("Stopped after epoch 5 of 100")
+    first = status_text.ended_state(TrainingEnded("stopped", 0, None, "val_chrf", None, "m"), 10, scoring=1)
+    assert first == "Stopped while scoring epoch 1; no epoch is complete yet · c continues"
+
+
+def test_the_header_shows_a_folder_inside_the_current_one_relative_to_it(tmp_path, monkeypatch):
+    """Catches the header's `model` field printing the whole absolute path (cut to `…/mod…` at 80 columns)
+    for a folder under the current one, or shortening a folder outside it into something ambiguous."""
+    from seqtui.tui.training.run_settings import shown_path
+
+    monkeypatch.chdir(tmp_path)
+    assert shown_path(tmp_path / "models" / "my-run") == str(Path("models") / "my-run")
+    assert shown_path(Path("models/my-run")) == str(Path("models") / "my-run")
+    assert shown_path("/srv/elsewhere/run") == "/srv/elsewhere/run"
+    assert shown_path(tmp_path) == str(tmp_path)

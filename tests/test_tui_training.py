@@ -184,7 +184,7 @@ async def test_a_bad_corpus_becomes_a_notification_and_the_app_stays_usable(tmp_
         await pilot.press("t")
         await until(pilot, lambda: len(errors()) == 1 and not dashboard.running, what="the error")
         assert errors()[0].startswith("Corpus error:") and "missing.txt" in errors()[0]
-        assert "did not run to its end" in dashboard.query_one(EpochProgress).headline.plain
+        assert "did not start" in dashboard.query_one(EpochProgress).headline.plain
         await pilot.press("r")
         await type_line(pilot, ":help")
         assert "Commands" in str(dashboard.query_one(Transcript).query(Static).last().render())

@@ -341,6 +341,15 @@ def dashboard(
     init_from: Annotated[str | None, typer.Option(
         "--init-from", show_default=False, help="What i fine-tunes: a model folder, or a name such as en-fr "
         "(the shipped model, the default).")] = None,
+    web: Annotated[bool, typer.Option("--web", help="Serve the dashboard to a browser instead (each tab a "
+                                      "process of its own; training runs as seqtui train processes).")] = False,
+    host: Annotated[str, typer.Option("--host", help="With --web: the address to listen on (0.0.0.0: every "
+                                      "network, with no login).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="With --web: the port.")] = 8000,
+    public_url: Annotated[str | None, typer.Option("--public-url", show_default=False, help="With --web: the "
+                                                   "URL the browser reaches the server at (behind a proxy).")] = None,
+    leave_runs: Annotated[bool, typer.Option("--leave-runs", help="With --web: stopping the server leaves the "
+                                             "runs its tabs started training.")] = False,
 ) -> None:
     """The live training dashboard with a streaming REPL pane; t trains a new run (beside model_dir's run when \
 it holds one), c continues that run, i fine-tunes a model."""
@@ -353,6 +362,11 @@ it holds one), c continues that run, i fine-tunes a model."""
         raise usage_error("--init-from starts a new run from another model; it cannot --resume one")
     cfg = load_config(config_path, overrides)
     origin = catalog.choose(cfg.model_dir, init_from).path if init_from is not None else None
+    if web:
+        from seqtui.tui.web import serve
+
+        serve(sys.argv[2:], host, port, public_url, leave_runs)
+        return
     run_dashboard(cfg, follow=follow, model=model, flags=TrainFlags(resume, fresh, origin, overrides))
 
 

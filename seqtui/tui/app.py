@@ -27,6 +27,7 @@ from seqtui.decode.settings import Settings, settings_for
 from seqtui.errors import SeqtuiError
 from seqtui.safe_text import escape_controls
 from seqtui.store.catalog import Request
+from seqtui.tui.help import HelpScreen
 from seqtui.tui.messages import (
     ModelReady,
     ModelRequest,
@@ -53,9 +54,11 @@ class SeqtuiApp(App[str | None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "seqtui"
+    NOTIFICATION_TIMEOUT = 4  # toasts cover the epochs table and the curves: short-lived (Textual's: 5 s)
     # In every footer: the dashboard's q shares the action, so the footer shows one "Quit" (q where q is a
     # key, ^q where the REPL's input takes the q).
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True)]
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", priority=True),
+                Binding("f1", "app.help", "Help", key_display="F1", priority=True, tooltip="this help")]
 
     def __init__(self, cfg: Config, mode: Mode, settings: Settings, trainer: Trainer, engines: EngineSource,
                  follow: Path | None = None, driver_class: type[Any] | None = None,
@@ -71,6 +74,13 @@ class SeqtuiApp(App[str | None]):
         else:
             self.push_screen(Dashboard(self.cfg, self.engines, self.settings, self.follow, self.system,
                                        self.trainer, self.flags))
+
+    def action_help(self) -> None:
+        """F1 (and ? or h where no input has the focus): the keys of the view on screen; again, it closes."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen(self.screen))
 
     async def action_quit(self) -> None:
         """ctrl+q: while training runs, ask first (quitting saves a checkpoint), even over another screen."""

@@ -7,77 +7,56 @@ the settings of a new run, and the dashboard, which owns the training worker, st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker
 
-from seqtui.config import Config
 from seqtui.decode.decoding import Settings
-from seqtui.report import curves, runs
+from seqtui.report import runs
 from seqtui.safe_text import escape_controls, for_markup
 from seqtui.store.catalog import Request
-from seqtui.tui.curve_plot import CurvePlot, Line
+from seqtui.tui.curve_plot import CurvePlot
 from seqtui.tui.messages import PlotExported, RunsFound
 from seqtui.tui.repl.engines import EngineLoader, EngineSource, load_saved
-from seqtui.tui.repl.repl_screen import ReplScreen
-from seqtui.tui.runs import export
+from seqtui.tui.runs import export, folder, overlay
 from seqtui.tui.runs.compare_runs import CompareRuns
-from seqtui.tui.runs.runs_table import RunsTable, colour
+from seqtui.tui.runs.folder import NewRun
+from seqtui.tui.runs.overlay import View
+from seqtui.tui.runs.run_repl import RunRepl
+from seqtui.tui.runs.runs_table import RunsTable
 from seqtui.tui.worker_errors import notify_failure
-
-POLL = 1.0  # seconds between reads of the runs folder
-SMOOTHING = (0.0, 0.6, 0.9)
-WINDOWS = (0, 10, 25, 50)
-
-
-@dataclass(frozen=True)
-class NewRun:
-    """What the runs view asks the dashboard to train: a selected run's settings, into a new folder."""
-
-    config: Config
-    origin: str
-
-
-@dataclass
-class View:
-    """How the curves are drawn: which metric, smoothing, log-y, a window of epochs, the cursor."""
-
-    metric: str = "val_loss"
-    smooth: float = 0.0
-    log_y: bool = False
-    window: int = 0
-    cursor: int | None = None  # None: the newest epoch
 
 
 class RunsScreen(Screen[NewRun | None]):
     """space overlays a run; m, e, l, w change the curves; enter opens a run's REPL."""
 
+    # The readout under the plot says m, e, l, w, f and x with what each is set to, so the footer leaves
+    # them out and fits 80 columns; F1 lists every key.
     BINDINGS = [
         Binding("escape,v", "close", "Back"),
         Binding("q", "app.quit", "Quit"),  # as on the dashboard: asks first while training runs
         Binding("space", "overlay", "Overlay"),
-        Binding("m", "metric(1)", "Metric"),
+        Binding("m", "metric(1)", "Metric", show=False),
         Binding("M", "metric(-1)", "Metric back", show=False),
-        Binding("e", "smooth", "Smooth"),
-        Binding("l", "log_y", "Log y"),
-        Binding("w", "window", "Window"),
+        Binding("e", "smooth", "Smooth", show=False),
+        Binding("l", "log_y", "Log y", show=False),
+        Binding("w", "window", "Window", show=False),
         Binding("left", "cursor(-1)", "Cursor", show=False, priority=True),
         Binding("right", "cursor(1)", "Cursor", show=False, priority=True),
-        Binding("f", "full", "Full plot"),
-        Binding("x", "export", "Export PNG"),
+        Binding("f", "full", "Full plot", show=False),
+        Binding("x", "export", "Export PNG", show=False),
         Binding("c", "compare", "Compare"),
         Binding("n", "new_run", "New run"),
+        Binding("question_mark,h", "app.help", "Help", show=False),
     ]
 
     def __init__(self, root: Path, settings: Settings, current: Path | None = None, export_dir: Path | None = None,
-                 load_engine: EngineLoader = load_saved, poll: float = POLL) -> None:
+                 load_engine: EngineLoader = load_saved, poll: float = folder.POLL) -> None:
         super().__init__()
         self.root, self.settings = Path(root).absolute(), settings
         self.current = Path(current).absolute() if current is not None else None
@@ -103,15 +82,7 @@ class RunsScreen(Screen[NewRun | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
     def _watch(self) -> None:
-        """Read the runs folder now and then, posting the runs whenever they changed."""
-        worker = get_current_worker()
-        seen = None
-        while not worker.is_cancelled:
-            found = runs.find(self.root)
-            if found != seen:
-                seen = found
-                self.post_message(RunsFound(found))
-            worker.cancelled_event.wait(self.poll)
+        folder.watch(self, self.root, self.poll)
 
     @on(RunsFound)
     def runs_found(self, message: RunsFound) -> None:
@@ -149,14 +120,11 @@ class RunsScreen(Screen[NewRun | None]):
         self._draw()
 
     def action_metric(self, step: int) -> None:
-        offered = self._metrics()
-        if offered:
-            at = offered.index(self.view.metric) if self.view.metric in offered else -step
-            self.view.metric = offered[(at + step) % len(offered)]
+        if self.view.next_metric(self._metrics(), step):
             self._draw()
 
     def action_smooth(self) -> None:
-        self.view.smooth = SMOOTHING[(SMOOTHING.index(self.view.smooth) + 1) % len(SMOOTHING)]
+        self.view.next_smoothing()
         self._draw()
 
     def action_log_y(self) -> None:
@@ -164,17 +132,12 @@ class RunsScreen(Screen[NewRun | None]):
         self._draw()
 
     def action_window(self) -> None:
-        self.view.window = WINDOWS[(WINDOWS.index(self.view.window) + 1) % len(WINDOWS)]
-        self.view.cursor = None
+        self.view.next_window()
         self._draw()
 
     def action_cursor(self, step: int) -> None:
-        span = self.query_one(CurvePlot).epoch_span
-        if span is None:
-            return
-        at = span[1] if self.view.cursor is None else self.view.cursor
-        self.view.cursor = min(span[1], max(span[0], at + step))
-        self._draw()
+        if self.view.move_cursor(self.query_one(CurvePlot).epoch_span, step):
+            self._draw()
 
     def action_full(self) -> None:
         table = self.query_one(RunsTable)
@@ -212,7 +175,7 @@ class RunsScreen(Screen[NewRun | None]):
             why = run.problem or f"{run.path} records no settings yet"
             self.notify(escape_controls(why), title="Cannot start from this run", severity="error", markup=False)
             return
-        self.dismiss(NewRun(run.config.replace(model_dir=_free_beside(run.path)), run.name))
+        self.dismiss(NewRun(run.config.replace(model_dir=folder.free_beside(run.path)), run.name))
 
     def action_export(self) -> None:
         """x: the overlaid curves, as drawn here, to a new PNG in the export folder."""
@@ -241,76 +204,5 @@ class RunsScreen(Screen[NewRun | None]):
         return [m for m in runs.METRICS if m in have]
 
     def _draw(self) -> None:
-        v = self.view
-        lines: list[Line] = []
-        legend = []
-        for i, r in enumerate(self.found):
-            if str(r.path) not in self.selected:
-                continue
-            epochs, values = curves.window(*r.series(v.metric), v.window)
-            if not epochs:
-                legend.append(f"[dim]{for_markup(r.name)}: no {v.metric}[/]")
-                continue
-            marks = [e for e in r.resumes if epochs and epochs[0] <= e <= epochs[-1]]
-            if v.smooth:
-                lines.append(Line(r.name, colour(i), epochs, list(values), faint=True))
-                lines.append(Line(r.name, colour(i), epochs, list(curves.ema(values, v.smooth)), marks=marks))
-            else:
-                lines.append(Line(r.name, colour(i), epochs, list(values), marks=marks))
-            legend.append(f"[{colour(i)}]━[/] {for_markup(r.name)}")
-        plot = self.query_one(CurvePlot)
-        plot.border_title = f"{curves.label(v.metric)} · " + ("  ".join(legend) or "no run overlaid")
-        plot.set_lines(lines, log_y=v.log_y, cursor=v.cursor)
-        self.query_one("#runs-readout", Static).update(self._readout(lines))
-
-    def _readout(self, lines: list[Line]) -> Text:
-        v = self.view
-        span = self.query_one(CurvePlot).epoch_span
-        text = Text()
-        if span is not None:
-            at = span[1] if v.cursor is None else v.cursor
-            text.append(f"epoch {at}: ", style="bold")
-            raw = {li.label: dict(zip(li.epochs, li.values, strict=False)) for li in lines if li.faint}
-            for line in (li for li in lines if not li.faint):
-                value = dict(zip(line.epochs, line.values, strict=False)).get(at)
-                text.append("━ ", style=line.colour).append(escape_controls(line.label) + " ")
-                text.append("-" if value is None else f"{value:.4g}", style="bold")
-                unsmoothed = raw.get(line.label, {}).get(at)
-                text.append(f" (raw {unsmoothed:.4g})" if unsmoothed is not None else "", style="dim")
-                text.append("   ")
-            text.append("\n")
-        settings = [("m", "metric", curves.label(v.metric)), ("e", "smoothing", f"EMA {v.smooth:g}" if v.smooth
-                                                                                 else "off"),
-                    ("l", "log y", "on" if v.log_y else "off"), ("w", "window", f"last {v.window}" if v.window
-                                                                   else "all epochs"),
-                    ("←→", "cursor", ""), ("f", "full plot", ""), ("x", "export", "")]
-        for key, name, shown in settings:
-            text.append(f"{key} ", style="bold").append(name + (f" {shown}" if shown else ""), style="dim")
-            text.append("  ")
-        return text
-
-
-class RunRepl(ReplScreen):
-    """The REPL on one run's saved model, opened from the runs view; escape goes back to it."""
-
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back to the runs")]
-
-    def __init__(self, engines: EngineSource, settings: Settings, name: str) -> None:
-        super().__init__(engines, settings)
-        self.run_name = name
-
-    def on_mount(self) -> None:
-        # Textual runs ReplScreen's own on_mount after this one (handlers run down the MRO), and it
-        # sets the plain title: name the run once both have run.
-        self.call_after_refresh(self._name_run)
-
-    def _name_run(self) -> None:
-        self.query_one("#repl").border_title = f"seqtui repl · {for_markup(self.run_name)}"
-
-
-def _free_beside(path: Path) -> Path:
-    """The first `<name>-2`, `<name>-3`, … beside `path` that does not exist."""
-    n = 2
-    while (path.parent / f"{path.name}-{n}").exists():
-        n += 1
-    return path.parent / f"{path.name}-{n}"
+        overlay.draw(self.query_one(CurvePlot), self.query_one("#runs-readout", Static), self.view,
+                     self._overlaid(), self.found)

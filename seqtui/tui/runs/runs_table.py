@@ -13,6 +13,8 @@ PALETTE = ("#1e90ff", "#ff8c00", "#2ecc71", "#e74c3c", "#b36bff", "#f1c40f", "#1
 STATE_STYLE = {"running": "bold green", "finished": "cyan", "early-stopped": "cyan", "stopped": "yellow",
                "damaged": "bold red"}
 RIGHT = {"size", "pairs", "epochs", "best", "chrF", "BLEU", "time"}
+NARROW = 100  # a table narrower than this leaves out SPARE, so the scores and the time stay in sight
+SPARE = ("arch", "size", "data", "pairs")  # what `c` (compare) shows of two runs, and `seqtui runs` of all
 
 
 def colour(index: int) -> str:
@@ -25,20 +27,37 @@ class RunsTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.paths: list[str] = []
+        self.shown: tuple[str, ...] = ()  # the columns on screen
+        self.last: tuple[list[runs.RunSummary], set[str]] | None = None
 
     def on_mount(self) -> None:
+        self._lay_columns()
+
+    def on_resize(self) -> None:
+        self._lay_columns()
+
+    def _lay_columns(self) -> None:
+        """Every column where they fit, else all but SPARE (redrawing the rows when that changes)."""
+        wanted = tuple(c for c in runs.COLUMNS if self.size.width >= NARROW or c not in SPARE)
+        if wanted == self.shown:
+            return
+        self.shown = wanted
+        self.clear(columns=True)
         self.add_column(" ", key="overlay", width=2)
-        for name in runs.COLUMNS:
+        for name in wanted:
             self.add_column(Text(name, justify="right" if name in RIGHT else "left"), key=name)
+        if self.last is not None:
+            self.show(*self.last)
 
     def show(self, found: list[runs.RunSummary], selected: set[str]) -> None:
+        self.last = (found, selected)
         current = self.current_path()
         self.clear()
         self.paths = [str(r.path) for r in found]
         for i, r in enumerate(found):
             cells = [Text(escape_controls(c), justify="right" if name in RIGHT else "left")
-                     for name, c in zip(runs.COLUMNS, runs.cells(r), strict=True)]
-            cells[runs.COLUMNS.index("state")].stylize(STATE_STYLE[r.state])
+                     for name, c in zip(runs.COLUMNS, runs.cells(r), strict=True) if name in self.shown]
+            cells[self.shown.index("state")].stylize(STATE_STYLE[r.state])
             swatch = Text("━━", style=colour(i)) if str(r.path) in selected else Text("··", style="dim")
             self.add_row(swatch, *cells, key=str(r.path))
         if current in self.paths:

@@ -19,6 +19,25 @@ class RunHistory:
     def __init__(self, screen: DOMNode) -> None:
         self.screen = screen
         self.records: list[EpochRecord] = []
+        self.monitor = "val_loss"
+        self.patience: int | None = None  # the run's early-stopping patience, shown while it trains
+
+    def set_patience(self, patience: int | None) -> None:
+        """Show how many epochs without a better score are left before early stopping (None: say nothing)."""
+        self.patience = patience
+        self._show_patience()
+
+    def _show_patience(self) -> None:
+        table = self._table()
+        if self.patience is None:
+            table.border_subtitle = ""
+        elif not self.patience:
+            table.border_subtitle = "no early stopping (patience 0)"
+        else:
+            best = Monitor.of(self.monitor).saved_best(self.records)
+            waited = self.records[-1].epoch - best.epoch if best is not None and self.records else 0
+            left = max(0, self.patience - waited)
+            table.border_subtitle = f"patience: {left} of {self.patience} epochs left without a better {self.monitor}"
 
     def _table(self) -> EpochTable:
         return self.screen.query_one(EpochTable)
@@ -28,6 +47,8 @@ class RunHistory:
         self.records.append(record)
         self._table().add_record(record, best)
         self.draw_curves()
+        self._show_patience()
+        self.screen.refresh_bindings()  # c and x are offered once there is an epoch
 
     def show(self, records: Sequence[EpochRecord], monitor: str) -> None:
         """The epochs of `records` not yet shown, the saved best by `monitor` starred."""
@@ -42,9 +63,11 @@ class RunHistory:
         `draw_curves`."""
         self.records.clear()
         self._table().reset()
+        self.screen.refresh_bindings()
 
     def set_monitor(self, monitor: str) -> None:
         """Star and show the epochs by `monitor` (a followed or resumed run may be judged by another)."""
+        self.monitor = monitor
         if self._table().set_monitor(monitor):
             best = Monitor.of(monitor).saved_best(self.records)
             for record in self.records:

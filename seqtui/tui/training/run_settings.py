@@ -6,6 +6,7 @@ the state line, and the panel's height does not change with the terminal's width
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -27,6 +28,17 @@ def _pairs(items: list[tuple[str, Any]]) -> Text:
             text.append(f"{key} ", style="dim")
         text.append(escape_controls(str(value)), style="bold")  # folder names and the data's name are data
     return text
+
+
+def shown_path(path: object) -> str:
+    """A folder as short as it is unambiguous: relative to the current folder when inside it (an
+    80-column header cut `model /work/…/mod…` before)."""
+    text = str(path)
+    try:
+        relative = Path(text).absolute().relative_to(Path.cwd())
+    except ValueError:
+        return text
+    return str(relative) if str(relative) != "." else text
 
 
 COUNTED_PAIRS = 10_000  # the most pairs the first screen reads to count them: the default num_samples
@@ -71,7 +83,8 @@ class RunSettings(Static):
     def show_config(self, cfg: Config, state: str = "") -> None:
         """What the next run will use (before TensorFlow has built anything)."""
         self.details = [
-            _pairs([("data", cfg.train_dir), ("pairs", corpus_pairs(cfg)), ("model", cfg.model_dir)]),
+            _pairs([("data", shown_path(cfg.train_dir)), ("pairs", corpus_pairs(cfg)),
+                    ("model", shown_path(cfg.model_dir))]),
             _pairs([("architecture", cfg.architecture), ("latent", cfg.latent_dim),
                     ("embedding", cfg.embedding_dim), ("monitor", cfg.monitor)]),
             _pairs([("batch", cfg.batch_size), ("epochs", cfg.epochs), ("optimizer", cfg.optimizer),
@@ -89,10 +102,9 @@ class RunSettings(Static):
         start = f"resumed at epoch {first_epoch} of {epochs}" if resumed else f"new run of {epochs} epochs"
         self.details = [
             _pairs([("data", info.data), ("pairs", f"{info.train_pairs:,} train + {info.val_pairs:,} val"),
-                    ("model", info.model_dir)]),
-            _pairs([("architecture", info.architecture), ("latent", info.latent_dim),
-                    ("vocab", f"{info.source_vocab}→{info.target_vocab}"), ("parameters", f"{info.parameters:,}"),
-                    ("monitor", info.monitor)]),
+                    ("model", shown_path(info.model_dir))]),
+            _pairs([("architecture", info.architecture), ("latent", info.latent_dim), ("monitor", info.monitor),
+                    ("vocab", f"{info.source_vocab}→{info.target_vocab}"), ("parameters", f"{info.parameters:,}")]),
             _pairs([("batch", info.batch_size), ("epochs", epochs), ("optimizer", info.optimizer),
                     ("on", f"{info.backend} {', '.join(info.devices)}")]),
         ]

@@ -21,6 +21,18 @@ from seqtui.decode.heatmap import attention_map
 from seqtui.safe_text import escape_controls
 
 
+def fit_rows(heatmap: Text, room: int) -> Text:
+    """`heatmap` in `room` lines: its header row, as many output rows as fit, a caption saying how many
+    are left out, and its legend (the last line), so the map never runs off the bottom of its panel."""
+    lines = heatmap.split("\n")
+    if len(lines) <= max(room, 3):
+        return heatmap
+    kept = max(1, room - 3)  # the header, the caption and the legend take three lines
+    left = len(lines) - 2 - kept
+    caption = Text(f"… {left} more output character(s) below: a taller terminal shows them", style="dim")
+    return Text("\n").join([lines[0], *lines[1:1 + kept], caption, lines[-1]])
+
+
 class SamplesPanel(Static):
     """Shows source → translation (reference) for the probes; exact matches in green."""
 
@@ -81,8 +93,13 @@ class SamplesPanel(Static):
         if decoded is None:
             text.append("The heatmap needs the decode itself, which a followed run does not share.", style="dim")
         else:  # attention_map says so when the model has none
-            text.append(attention_map(source, decoded, max(20, self.content_size.width)))
+            text.append(fit_rows(attention_map(source, decoded, max(20, self.content_size.width)),
+                                 self.content_size.height - 2))
         self.update(text)
+
+    def on_resize(self) -> None:
+        if self.chosen is not None:  # the heatmap's rows fit the panel's height
+            self._draw()
 
     def note(self, message: str) -> None:
         self.remove_class("-cut")

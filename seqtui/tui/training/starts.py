@@ -31,12 +31,20 @@ class TrainFlags:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
+# A fine-tune starts from a model that already translates: a few epochs move it to the new corpus, and a
+# short patience stops it once they stop helping (the settings' 100 epochs and patience 10 are a new
+# model's). Flags given to the dashboard win.
+FINE_TUNE = {"epochs": 10, "patience": 3}
+
+
 @dataclass(frozen=True)
 class Start:
-    """One training session to start: the folder it trains in and the trainer's start arguments."""
+    """One training session to start: the folder it trains in, the trainer's start arguments, and the
+    settings this kind of run changes in the config (a fine-tune's length and patience)."""
 
     model_dir: Path
     args: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 class Starts:
@@ -53,12 +61,14 @@ class Starts:
     def new(self, model_dir: Path, init_from: Path | None = None) -> Start:
         """t or i: a new run (from `init_from`'s weights when given) where it touches no other run."""
         args: dict[str, Any] = {"flags": self.flags.settings}
+        settings: dict[str, Any] = {}
         if init_from is not None:
             args["init_from"] = init_from
+            settings = {k: v for k, v in FINE_TUNE.items() if self.flags.settings.get(k) is None}
         if self.fresh_pending:
             self.fresh_pending = False
-            return Start(model_dir, {**args, "fresh": True})
-        return Start(rundir.free_folder(model_dir), args)
+            return Start(model_dir, {**args, "fresh": True}, settings)
+        return Start(rundir.free_folder(model_dir), args, settings)
 
     def train(self, model_dir: Path) -> Start:
         """t: a new run, or with --resume the run in model_dir continued."""

@@ -31,10 +31,17 @@ def ended_line(e: TrainingEnded) -> str:
             "· c continues it, t starts a new run")
 
 
-def ended_state(e: TrainingEnded, epochs: int) -> str:
-    """The header after a run: how it ended, its best epoch, and what t does now."""
+def ended_state(e: TrainingEnded, epochs: int, scoring: int | None = None) -> str:
+    """The header after a run: how it ended, its best epoch, and what t does now.
+
+    `scoring`: the epoch whose validation the stop cut short (its batches ran, its scores were not
+    written), so the header does not read as if an epoch was lost.
+    """
     if e.reason == "complete":
         return f"Complete: {e.epochs_done} epoch(s) · {e.best_text()} · a larger --epochs continues it"
+    if e.reason == "stopped" and scoring is not None and scoring == e.epochs_done + 1:
+        last = f"epoch {e.epochs_done} is the last complete one" if e.epochs_done else "no epoch is complete yet"
+        return f"Stopped while scoring epoch {scoring}; {last} · c continues"
     if e.reason == "stopped":
         where = f"after epoch {e.epochs_done}" if e.epochs_done else "in epoch 1"
         return f"Stopped {where} of {epochs} · {e.best_text()} · c continues"
