@@ -6,7 +6,7 @@ The test block of the shared corpus (lines 8,001-10,000, never trained on) is cu
 three consecutive pairs; each run's sources are joined with a space into one input, its references
 likewise. Each input is translated three ways, greedy:
 - one at a time: every sentence alone, the translations joined (what a joined input should match);
-- split: the joined input as every entry point translates it (`seqtui.data.sentences` splits it);
+- split: the joined input as every entry point translates it (split into sentences);
 - whole: the joined input decoded as one sentence (the segmenter off), which shows what the joined-pairs
   augmentation (`concat_rate`) taught the model.
 chrF of each against the joined references; MODEL is a shipped name or a run folder (default en-fr).
@@ -29,6 +29,14 @@ def groups(pairs: list[tuple[str, str]], size: int, limit: int) -> list[list[tup
     """Consecutive runs of `size` pairs, at most `limit` pairs in all."""
     chosen = pairs[:limit - limit % size]
     return [chosen[i:i + size] for i in range(0, len(chosen), size)]
+
+
+def unsplit(engine: object, texts: list[str]) -> list[str]:
+    """Greedy translations of `texts`, each read as one sentence (the engine itself would split them)."""
+    from seqtui.decode import search
+
+    rows = [engine.source.encode(engine.source_of(t)) for t in texts]  # type: ignore[attr-defined]
+    return search.greedy_rows(engine.net, engine.target, rows, engine.max_len)  # type: ignore[attr-defined]
 
 
 def score(model: str, limit: int) -> list[tuple[str, ...]]:
@@ -56,7 +64,7 @@ def score(model: str, limit: int) -> list[tuple[str, ...]]:
         for segs in segments:
             split_hyps.append(join(segs, pieces[at:at + len(segs)]))
             at += len(segs)
-        whole = tr.engine.translate_batch(sources)
+        whole = unsplit(tr.engine, sources)
         rows.append((model, str(size), str(len(runs)),
                      *(f"{sacrebleu.corpus_chrf(h, [refs]).score:.2f}" for h in (one_at_a_time, split_hyps, whole))))
     return rows

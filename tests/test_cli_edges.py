@@ -239,7 +239,7 @@ def test_a_far_too_long_input_gets_a_warning(trained_bundle):
 
 def test_predict_counts_the_far_too_long_inputs(tmp_path):
     result = runner.invoke(app, ["predict", "--model", "en-fr", "--beam", "1", "-i", "-", "-o", str(tmp_path)],
-                           input="Go.\n" + "I am here, " * 12 + "\n")  # one sentence of 131 characters
+                           input="Go.\n" + "I am here, " * 16 + "\n")  # one sentence of 175: over 2x the longest, 78
     assert result.exit_code == 0
     assert "warning: <stdin>: 1 sentence far longer than any this model was trained on" in result.stderr
     assert "(2 sentences)" in result.stdout

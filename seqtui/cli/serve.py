@@ -51,8 +51,8 @@ def register(app: typer.Typer) -> None:
         reuse_port: Annotated[bool, typer.Option("--reuse-port", help="Share the port with other processes (as "
                                                  "--workers starts them).")] = False,
     ) -> None:
-        """Serve translations over HTTP with LibreTranslate's API, streaming and batching; Ctrl-C or SIGTERM
-        finishes the requests in flight, then stops."""
+        """Serve translations over HTTP with LibreTranslate's API, streaming and batching; Ctrl-C or SIGTERM \
+finishes the requests in flight, then stops."""
         from seqtui.serve import run
         from seqtui.serve.app import Options
         from seqtui.serve.keys import Keys
