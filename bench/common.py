@@ -18,6 +18,18 @@ FRA = SHARED / "data" / "fra-eng" / "fra.txt"
 REFERENCE = SHARED / "reference" / "onehot_baseline.py"
 
 
+def corpus_block(lines: str) -> list[tuple[str, str]]:
+    """(English, French) pairs of the shared corpus's lines `lines` ("8001-10000", 1-based, inclusive)."""
+    first, last = (int(n) for n in lines.split("-"))
+    out = []
+    with FRA.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if first <= number <= last:
+                english, french = line.rstrip("\n").split("\t")[:2]
+                out.append((english, french))
+    return out
+
+
 def require_shared() -> None:
     if not FRA.is_file() or not REFERENCE.is_file():
         sys.exit(f"needs {FRA} and {REFERENCE} (the ../shared folder beside the repo)")

@@ -22,24 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import FRA, machine, require_shared, table  # noqa: E402
+from bench.common import FRA, corpus_block, machine, require_shared, table  # noqa: E402
 
 FAR, GOOD = 30.0, 60.0  # chrF under FAR: a bad answer; FAR..GOOD: middling; GOOD and over: a good one
 THRESHOLDS = (-0.05, -0.1, -0.15, -0.2, -0.25, -0.3, -0.4, -0.5)
 CONFIDENCES = (0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 LENGTHS = (1, 5, 8, 10, 15, 20)
-
-
-def read_block(lines: str) -> list[tuple[str, str]]:
-    """(English, French) pairs of the corpus lines `lines` ("8001-10000", 1-based, inclusive)."""
-    first, last = (int(n) for n in lines.split("-"))
-    out = []
-    with FRA.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if first <= number <= last:
-                english, french = line.rstrip("\n").split("\t")[:2]
-                out.append((english, french))
-    return out
 
 
 def scored(pairs: list[tuple[str, str]], beam: int) -> list[tuple[float, float]]:
@@ -101,7 +89,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N pairs (0: all)")
     parser.add_argument("--skip-unsure", action="store_true")
     a = parser.parse_args()
-    pairs = read_block(a.lines)[: a.limit or None]
+    pairs = corpus_block(a.lines)[: a.limit or None]
     print(f"# {machine()}; lines {a.lines} of {FRA.name}, shipped en-fr, beam {a.beam}\n")
     if not a.skip_unsure:
         print(unsure_table(scored(pairs, a.beam)) + "\n")

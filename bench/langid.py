@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import FRA, ROOT, machine, table  # noqa: E402
+from bench.common import FRA, ROOT, corpus_block, machine, table  # noqa: E402
 
 LANGS = ("en", "fr")
 BUCKETS = (("15+", 15, 10**9), ("5-14", 5, 14), ("1-4", 1, 4))
@@ -91,14 +91,7 @@ BY_KEY = {key: make for key, make in CANDIDATES.values()}
 
 def read_block(lines: str) -> list[tuple[str, str]]:
     """(text, language) for both sides of the corpus lines `lines` ("8001-10000", 1-based, inclusive)."""
-    first, last = (int(n) for n in lines.split("-"))
-    out = []
-    with FRA.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if first <= number <= last:
-                english, french = line.rstrip("\n").split("\t")[:2]
-                out += [(english, "en"), (french, "fr")]
-    return out
+    return [side for en, fr in corpus_block(lines) for side in ((en, "en"), (fr, "fr"))]
 
 
 def probe(key: str) -> None:
