@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.message_pump import MessagePump
-from textual.worker import get_current_worker
 
 from seqtui.config import Config
 from seqtui.report import runs
 from seqtui.tui.messages import RunsFound
+from seqtui.tui.polling import post_changes
 
 POLL = 1.0  # seconds between reads of the runs folder
 
@@ -27,14 +27,7 @@ class NewRun:
 def watch(target: MessagePump, root: Path, poll: float) -> None:
     """Read the runs in `root` every `poll` seconds, posting them to `target` whenever they changed, until
     the worker that runs this is cancelled."""
-    worker = get_current_worker()
-    seen = None
-    while not worker.is_cancelled:
-        found = runs.find(root)
-        if found != seen:
-            seen = found
-            target.post_message(RunsFound(found))
-        worker.cancelled_event.wait(poll)
+    post_changes(lambda: runs.find(root), lambda found: target.post_message(RunsFound(found)), poll)
 
 
 def free_beside(path: Path) -> Path:

@@ -20,6 +20,7 @@ from seqtui.errors import SeqtuiError
 from seqtui.events import TrainingEnded
 from seqtui.tui import latency
 from seqtui.tui.messages import FetchDone, FetchProgress, FollowUpdate, TrainerExited
+from seqtui.tui.polling import post_changes
 from seqtui.tui.training import follow as follow_files
 from seqtui.tui.training.relay import Relay, StopSignal
 
@@ -67,11 +68,5 @@ def fetch_corpus(target: MessagePump, folder: Path) -> None:
 
 def watch_run(target: MessagePump, model_dir: Path) -> None:
     """Poll a headless run's files and post what changed, until the worker is cancelled."""
-    worker = get_current_worker()
-    seen = None
-    while not worker.is_cancelled:
-        files = follow_files.read(model_dir)
-        if files != seen:
-            seen = files
-            target.post_message(FollowUpdate(files))
-        worker.cancelled_event.wait(FOLLOW_POLL)
+    post_changes(lambda: follow_files.read(model_dir), lambda files: target.post_message(FollowUpdate(files)),
+                 FOLLOW_POLL)
