@@ -72,10 +72,12 @@ class DashboardKeys(PagedScreen):
 
     @property
     def follow_dir(self) -> Path | None:
+        """The folder being followed, if any: the Dashboard that mixes these keys in provides it."""
         raise NotImplementedError
 
     @property
     def closing(self) -> str:
+        """The closing line a quit leaves: provided by the Dashboard that mixes these keys in."""
         raise NotImplementedError
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -157,6 +159,7 @@ class DashboardKeys(PagedScreen):
         self.session.start(self.cfg.replace(**start.settings), start)
 
     def _follow(self, model_dir: Path, attached: bool) -> None:
+        """Follow the run in `model_dir`: provided by the Dashboard that mixes these keys in."""
         raise NotImplementedError
 
     def _show_new_folder(self, cfg: Config, note: str) -> None:
